@@ -1,0 +1,76 @@
+# Boot entry: the first kernel code, jumped to by OpenSBI in S-mode.
+#   void _start(uint64_t hartid /* a0 */, uintptr_t dtb_pa /* a1 */)  [noreturn]
+# Runs with the MMU off at the physical load address. The first hart to arrive
+# wins the lottery; any other hart parks in wfi (secondary harts are started
+# later through SBI HSM at their own entry). The winner turns on a boot page
+# table of 1 GiB pages (identity for this code, the direct map, the kernel
+# image), jumps to the linked high address, clears .bss and calls
+#   extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa);
+# kmain replaces the boot page table with one that has real permissions.
+
+#define PTE_FLAGS 0xef      /* V R W X G A D: temporary, replaced in kmain */
+#define SATP_SV39 (8 << 60)
+
+.section .text.boot, "ax"
+.globl _start
+_start:
+    lla     t0, boot_lottery
+    li      t1, 1
+    amoswap.w t1, t1, (t0)
+    bnez    t1, park
+
+    lla     t0, boot_page_table        # physical: we run at the load address
+    srli    t0, t0, 12
+    li      t1, SATP_SV39
+    or      t0, t0, t1
+    sfence.vma
+    csrw    satp, t0
+    sfence.vma
+    ld      t0, high_entry_addr        # absolute, linked in the top 2 GiB
+    jr      t0
+
+park:
+    wfi
+    j       park
+
+.balign 8
+high_entry_addr:
+    .dword  high_entry
+
+.section .text
+high_entry:
+    lla     sp, __boot_stack_top
+    li      fp, 0                      # ends frame-pointer backtraces
+    csrw    sscratch, zero             # 0 means "trap came from the kernel"
+    lla     t0, __bss_start
+    lla     t1, __bss_end
+1:  bgeu    t0, t1, 2f
+    sd      zero, 0(t0)
+    addi    t0, t0, 8
+    j       1b
+2:  call    kmain
+3:  wfi
+    j       3b
+
+.section .data
+.balign 4
+boot_lottery:
+    .word   0
+
+# Boot page table, all 1 GiB leaf pages. Entry i maps virtual GiB i of its half.
+#   [2]       0x8000_0000 -> 0x8000_0000   identity, only for the jump above
+#   [256+k]   direct map: 0xffff_ffc0_0000_0000 + k GiB -> k GiB, k = 0..15
+#   [510]     0xffff_ffff_8000_0000 -> 0x8000_0000   kernel image
+.balign 4096
+boot_page_table:
+    .dword 0, 0
+    .dword (0x80000 << 10) | PTE_FLAGS
+    .fill 253, 8, 0
+    .set k, 0
+    .rept 16
+    .dword ((k * 0x40000) << 10) | PTE_FLAGS
+    .set k, k + 1
+    .endr
+    .fill 238, 8, 0
+    .dword (0x80000 << 10) | PTE_FLAGS
+    .dword 0

@@ -1,0 +1,20 @@
+// Recoverable kernel faults (see fault_catch.S).
+//
+// run_catching_faults(fn, arg) runs fn; a page fault or access fault inside it
+// returns to the caller with the cause instead of panicking. Only code written
+// for it may run under a catch (it must hold no locks and own no state that a
+// fault halfway would leave inconsistent): the fault tests, and user copy.
+#pragma once
+#include <stdint.h>
+
+struct FaultCatch {
+  uint64_t ra, sp, s[12];  // callee-saved state of fault_catch_run's caller
+  uint64_t scause, stval;  // set when a fault was caught
+  FaultCatch* previous;    // catches nest
+};
+
+extern "C" long fault_catch_run(FaultCatch* c, void (*fn)(void*), void* arg);
+extern "C" void fault_catch_landing();
+
+// Returns true if fn faulted; c.scause and c.stval then describe the fault.
+bool run_catching_faults(FaultCatch& c, void (*fn)(void*), void* arg);

@@ -1,0 +1,58 @@
+# Recoverable kernel faults: run a function and turn a fault inside it into a
+# return value instead of a panic (used by fault tests, later by user copy).
+#   extern "C" long fault_catch_run(FaultCatch* c, void (*fn)(void*), void* arg);
+#       returns 0 if fn returned, 1 if it faulted (c->scause/c->stval say how)
+#   extern "C" void fault_catch_landing();   // trap_dispatch resumes here, a0 = c
+# trap_dispatch, on a fault while c is armed on this hart, points sepc at
+# fault_catch_landing and a0 at c; the landing restores the callee-saved state
+# saved below and returns 1 from fault_catch_run. FaultCatch layout (fault.h):
+#   0: ra, 8: sp, 16..104: s0..s11, 112: scause, 120: stval, 128: previous catch
+
+.section .text
+.globl fault_catch_run
+fault_catch_run:
+    sd      ra, 0(a0)
+    sd      sp, 8(a0)
+    sd      s0, 16(a0)
+    sd      s1, 24(a0)
+    sd      s2, 32(a0)
+    sd      s3, 40(a0)
+    sd      s4, 48(a0)
+    sd      s5, 56(a0)
+    sd      s6, 64(a0)
+    sd      s7, 72(a0)
+    sd      s8, 80(a0)
+    sd      s9, 88(a0)
+    sd      s10, 96(a0)
+    sd      s11, 104(a0)
+    addi    sp, sp, -16
+    sd      ra, 8(sp)
+    sd      s0, 0(sp)
+    addi    s0, sp, 16
+    mv      t0, a1
+    mv      a0, a2
+    jalr    t0
+    ld      ra, 8(sp)
+    ld      s0, 0(sp)
+    addi    sp, sp, 16
+    li      a0, 0
+    ret
+
+.globl fault_catch_landing
+fault_catch_landing:
+    ld      ra, 0(a0)
+    ld      sp, 8(a0)
+    ld      s0, 16(a0)
+    ld      s1, 24(a0)
+    ld      s2, 32(a0)
+    ld      s3, 40(a0)
+    ld      s4, 48(a0)
+    ld      s5, 56(a0)
+    ld      s6, 64(a0)
+    ld      s7, 72(a0)
+    ld      s8, 80(a0)
+    ld      s9, 88(a0)
+    ld      s10, 96(a0)
+    ld      s11, 104(a0)
+    li      a0, 1
+    ret

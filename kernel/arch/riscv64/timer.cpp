@@ -1,0 +1,40 @@
+#include "timer.h"
+
+#include "cpu.h"
+#include "csr.h"
+#include "sbi.h"
+
+namespace timer {
+namespace {
+uint64_t freq = 10000000;  // QEMU virt's timebase; replaced from the DTB
+}
+
+void init(uint64_t timebase_hz) {
+  if (timebase_hz) freq = timebase_hz;
+}
+
+void start_this_hart() {
+  arch::Cpu* c = arch::this_cpu();
+  c->tick_interval = freq / TICK_HZ;
+  c->next_deadline = arch::r_time() + c->tick_interval;
+  arch::sbi::set_timer(c->next_deadline);
+  arch::w_sie(arch::r_sie() | arch::SIE_STIE);
+}
+
+void handle_irq() {
+  arch::Cpu* c = arch::this_cpu();
+  uint64_t t = arch::r_time();
+  // The interrupt may never arrive before its deadline; count it if it does.
+  if (t < c->next_deadline) c->late_ticks++;
+  c->timer_ticks++;
+  // Skip missed deadlines instead of firing a burst of catch-up interrupts.
+  do c->next_deadline += c->tick_interval;
+  while (c->next_deadline <= t);
+  arch::sbi::set_timer(c->next_deadline);
+}
+
+uint64_t now() { return arch::r_time(); }
+uint64_t timebase_hz() { return freq; }
+uint64_t ticks() { return arch::this_cpu()->timer_ticks; }
+
+}  // namespace timer

@@ -1,0 +1,109 @@
+// trap_dispatch: interrupts go to their device; a kernel fault either resumes
+// at an armed FaultCatch (see fault.h) or is fatal: the dump gives scause,
+// sepc, stval, the task (none until the scheduler exists) and a backtrace,
+// then QEMU stops with a failure status so a test can never hang on it.
+#include "trap.h"
+
+#include "cpu.h"
+#include "csr.h"
+#include "dev/plic.h"
+#include "dev/platform_exit.h"
+#include "dev/uart.h"
+#include "fault.h"
+#include "lib/kprintf.h"
+#include "lib/panic.h"
+#include "timer.h"
+
+namespace arch {
+
+namespace {
+uint32_t uart_irq_number = 10;
+
+void handle_external() {
+  uint64_t hart = this_cpu()->hartid;
+  while (uint32_t irq = plic::claim(hart)) {
+    if (irq == uart_irq_number) uart::handle_irq();
+    plic::complete(irq, hart);
+  }
+}
+
+bool is_recoverable_fault(uint64_t cause) {
+  switch (cause) {
+    case EXC_INST_ACCESS: case EXC_LOAD_ACCESS: case EXC_STORE_ACCESS:
+    case EXC_INST_PAGE: case EXC_LOAD_PAGE: case EXC_STORE_PAGE:
+    case EXC_LOAD_MISALIGNED: case EXC_STORE_MISALIGNED: case EXC_ILLEGAL:
+      return true;
+  }
+  return false;
+}
+
+[[noreturn]] void fatal_kernel_trap(TrapFrame* tf) {
+  irq_disable();
+  kprintf("\nKERNEL PANIC: unhandled trap in kernel mode\n");
+  kprintf("  scause %#018lx (%s)\n", tf->scause, scause_name(tf->scause));
+  kprintf("  sepc   %#018lx\n  stval  %#018lx\n", tf->sepc, tf->stval);
+  kprintf("  hart   %lu   task: none (boot context)\n", this_cpu()->hartid);
+  kprintf("  ra %#018lx sp %#018lx fp %#018lx\n", tf->ra(), tf->sp(), tf->fp());
+  // Frame 0 is the faulting pc; frame 1 is found through the interrupted fp.
+  print_backtrace(tf->sepc, tf->fp(), tf->ra());
+  platform_exit(EXIT_PANIC);
+}
+}  // namespace
+
+void set_uart_irq(uint32_t irq) { uart_irq_number = irq; }
+
+void trap_init_this_hart() {
+  w_sscratch(0);
+  w_stvec(reinterpret_cast<uint64_t>(&trap_entry));
+}
+
+const char* scause_name(uint64_t c) {
+  if (c & SCAUSE_INTERRUPT) {
+    switch (c & ~SCAUSE_INTERRUPT) {
+      case IRQ_S_SOFT: return "supervisor software interrupt";
+      case IRQ_S_TIMER: return "supervisor timer interrupt";
+      case IRQ_S_EXT: return "supervisor external interrupt";
+    }
+    return "unknown interrupt";
+  }
+  switch (c) {
+    case EXC_INST_MISALIGNED: return "instruction address misaligned";
+    case EXC_INST_ACCESS: return "instruction access fault";
+    case EXC_ILLEGAL: return "illegal instruction";
+    case EXC_BREAKPOINT: return "breakpoint";
+    case EXC_LOAD_MISALIGNED: return "load address misaligned";
+    case EXC_LOAD_ACCESS: return "load access fault";
+    case EXC_STORE_MISALIGNED: return "store address misaligned";
+    case EXC_STORE_ACCESS: return "store access fault";
+    case EXC_ECALL_U: return "environment call from U-mode";
+    case EXC_ECALL_S: return "environment call from S-mode";
+    case EXC_INST_PAGE: return "instruction page fault";
+    case EXC_LOAD_PAGE: return "load page fault";
+    case EXC_STORE_PAGE: return "store page fault";
+  }
+  return "unknown exception";
+}
+
+}  // namespace arch
+
+extern "C" void trap_dispatch(arch::TrapFrame* tf) {
+  using namespace arch;
+  Cpu* cpu = this_cpu();
+  cpu->irq_depth++;
+  if (tf->scause & SCAUSE_INTERRUPT) {
+    switch (tf->scause & ~SCAUSE_INTERRUPT) {
+      case IRQ_S_TIMER: timer::handle_irq(); break;
+      case IRQ_S_EXT: handle_external(); break;
+      default: fatal_kernel_trap(tf);
+    }
+  } else if (cpu->fault_catch && is_recoverable_fault(tf->scause)) {
+    FaultCatch* c = cpu->fault_catch;
+    c->scause = tf->scause;
+    c->stval = tf->stval;
+    tf->sepc = reinterpret_cast<uint64_t>(&fault_catch_landing);
+    tf->a(0) = reinterpret_cast<uint64_t>(c);
+  } else {
+    fatal_kernel_trap(tf);
+  }
+  cpu->irq_depth--;
+}

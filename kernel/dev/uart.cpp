@@ -1,0 +1,74 @@
+// 16550 UART driver. Register offsets and bits: the 16550 datasheet (the
+// subset QEMU models): RBR/THR 0, IER 1, FCR 2, LCR 3, LSR 5.
+#include "uart.h"
+
+#include "arch/riscv64/csr.h"
+#include "arch/riscv64/memlayout.h"
+#include "arch/riscv64/sbi.h"
+#include "lib/spinlock.h"
+
+namespace uart {
+namespace {
+constexpr unsigned RBR = 0, THR = 0, IER = 1, FCR = 2, LCR = 3, LSR = 5;
+constexpr uint8_t IER_RX_AVAILABLE = 1 << 0;
+constexpr uint8_t FCR_ENABLE_AND_CLEAR = 0x07;
+constexpr uint8_t LCR_8N1 = 0x03;
+constexpr uint8_t LSR_DATA_READY = 1 << 0, LSR_THR_EMPTY = 1 << 5;
+
+volatile uint8_t* regs = nullptr;
+Spinlock tx_lock;
+
+// Input ring: the irq handler produces, getc consumes. One lock, irqs off.
+constexpr size_t RING = 256;
+char ring[RING];
+size_t head, tail, dropped;  // head: next write, tail: next read
+Spinlock rx_lock;
+
+void raw_putc(char c) {
+  if (!regs) {
+    arch::sbi::console_putchar(c);
+    return;
+  }
+  while (!(regs[LSR] & LSR_THR_EMPTY)) {
+  }
+  regs[THR] = static_cast<uint8_t>(c);
+}
+}  // namespace
+
+void init(uintptr_t base_pa) {
+  volatile uint8_t* r = arch::phys_to_virt<volatile uint8_t>(base_pa);
+  r[IER] = 0;
+  r[LCR] = LCR_8N1;
+  r[FCR] = FCR_ENABLE_AND_CLEAR;
+  regs = r;
+}
+
+void enable_rx_interrupt() { regs[IER] = IER_RX_AVAILABLE; }
+
+void putc(char c) {
+  SpinGuard g(tx_lock);
+  if (c == '\n') raw_putc('\r');
+  raw_putc(c);
+}
+
+void handle_irq() {
+  SpinGuard g(rx_lock);
+  while (regs[LSR] & LSR_DATA_READY) {
+    char c = static_cast<char>(regs[RBR]);
+    if (head - tail == RING) {
+      dropped++;
+      continue;
+    }
+    ring[head++ % RING] = c;
+  }
+}
+
+int getc() {
+  SpinGuard g(rx_lock);
+  if (head == tail) return -1;
+  return static_cast<unsigned char>(ring[tail++ % RING]);
+}
+
+size_t rx_dropped() { return dropped; }
+
+}  // namespace uart

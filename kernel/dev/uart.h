@@ -1,0 +1,16 @@
+// The console UART: a 16550 (QEMU virt: ns16550a at 0x10000000, PLIC irq 10).
+// Output is polled; input arrives by interrupt into a ring the shell reads.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+namespace uart {
+
+void init(uintptr_t base_pa);      // before this, output goes through SBI
+void enable_rx_interrupt();        // after the PLIC routes the UART's irq
+void putc(char c);                 // '\n' becomes "\r\n" for terminals
+void handle_irq();                 // drain the receive FIFO into the ring
+int getc();                        // next input byte, or -1 if none
+size_t rx_dropped();               // bytes lost because the ring was full
+
+}  // namespace uart

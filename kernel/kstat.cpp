@@ -1,0 +1,61 @@
+#include "kstat.h"
+
+#include <libk/format.h>
+#include <libk/string.h>
+
+#include "lib/kprintf.h"
+#include "mm/heap_stats.h"
+#include "mm/pmm.h"
+#include "mm/slab.h"
+
+namespace kstat {
+namespace {
+int64_t counters[static_cast<unsigned>(Counter::count_)];
+const char* const counter_names[] = {"tasks_live", "processes_live", "handles_live",
+                                     "channels_live", "messages_live"};
+static_assert(sizeof(counter_names) / sizeof(counter_names[0]) ==
+              static_cast<unsigned>(Counter::count_));
+
+void put(Snapshot& s, const char* prefix, const char* name, int64_t v) {
+  if (s.count == Snapshot::MAX) return;
+  Entry& e = s.entries[s.count++];
+  libk::format(e.name, sizeof(e.name), "%s%s", prefix, name);
+  e.value = v;
+}
+}  // namespace
+
+void add(Counter c, int64_t delta) {
+  __atomic_fetch_add(&counters[static_cast<unsigned>(c)], delta, __ATOMIC_RELAXED);
+}
+
+void snapshot(Snapshot& s) {
+  s.count = 0;
+  put(s, "", "frames_total", static_cast<int64_t>(pmm::frames_total()));
+  put(s, "", "frames_free", static_cast<int64_t>(pmm::frames_free()));
+  for (unsigned i = 0; i < static_cast<unsigned>(Counter::count_); i++)
+    put(s, "", counter_names[i], __atomic_load_n(&counters[i], __ATOMIC_RELAXED));
+  put(s, "", "heap_bytes_used", static_cast<int64_t>(heap_stats::bytes_used()));
+  put(s, "", "slab_frames", static_cast<int64_t>(heap_stats::slab_frames()));
+  for (SlabCache* c = SlabCache::first(); c; c = c->next())
+    put(s, "objects_", c->name(), static_cast<int64_t>(c->live()));
+}
+
+bool get(const char* name, int64_t* value) {
+  Snapshot s;
+  snapshot(s);
+  for (size_t i = 0; i < s.count; i++) {
+    if (libk::str_eq(s.entries[i].name, name)) {
+      *value = s.entries[i].value;
+      return true;
+    }
+  }
+  return false;
+}
+
+void print() {
+  Snapshot s;
+  snapshot(s);
+  for (size_t i = 0; i < s.count; i++) kprintf("%s %ld\n", s.entries[i].name, s.entries[i].value);
+}
+
+}  // namespace kstat

@@ -1,0 +1,37 @@
+// kstat: the kernel's exact live counts, part of the ABI. One line per
+// counter, "<name> <integer>". Tests snapshot them before a workload and
+// require them equal afterwards.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+namespace kstat {
+
+// Counters owned by subsystems that have no other natural home for them.
+enum class Counter : unsigned {
+  tasks_live,
+  processes_live,
+  handles_live,
+  channels_live,
+  messages_live,
+  count_,
+};
+void add(Counter c, int64_t delta);
+
+struct Entry {
+  char name[40];
+  int64_t value;
+};
+struct Snapshot {
+  static constexpr size_t MAX = 64;
+  Entry entries[MAX];
+  size_t count;
+};
+
+void snapshot(Snapshot& out);
+// Value of one counter by name; false if there is none.
+bool get(const char* name, int64_t* value);
+// Print "name value" lines through kprintf.
+void print();
+
+}  // namespace kstat

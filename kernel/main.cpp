@@ -1,0 +1,82 @@
+// kmain: the boot hart's init checklist, one step per line, in dependency order.
+#include <libk/dtb.h>
+
+#include "arch/riscv64/cpu.h"
+#include "arch/riscv64/csr.h"
+#include "arch/riscv64/memlayout.h"
+#include "arch/riscv64/timer.h"
+#include "arch/riscv64/trap.h"
+#include "bootargs.h"
+#include "dev/platform_exit.h"
+#include "dev/plic.h"
+#include "dev/uart.h"
+#include "ktest/ktest.h"
+#include "lib/kprintf.h"
+#include "lib/panic.h"
+#include "mm/kernel_vm.h"
+#include "mm/pmm.h"
+
+namespace arch {
+void set_uart_irq(uint32_t irq);
+}
+
+extern "C" void (*__init_array_start[])();
+extern "C" void (*__init_array_end[])();
+
+namespace {
+libk::PlatformInfo platform;
+
+libk::Dtb read_device_tree(uintptr_t dtb_pa, size_t* size) {
+  const void* blob = arch::phys_to_virt(dtb_pa);
+  auto total = libk::Dtb::blob_size(blob, 64 * 1024 * 1024);
+  if (total.is_error()) panic("no valid device tree at %#lx", dtb_pa);
+  *size = total.value();
+  auto dtb = libk::Dtb::parse(blob, *size);
+  if (dtb.is_error()) panic("device tree at %#lx is corrupt: %s", dtb_pa,
+                            keel_status_name(dtb.error()));
+  return dtb.release_value();
+}
+
+void run_global_constructors() {
+  for (auto* f = __init_array_start; f < __init_array_end; f++) (*f)();
+}
+}  // namespace
+
+
+extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
+  arch::cpu_init_boot_hart(hartid);         // tp -> this hart's Cpu
+  arch::trap_init_this_hart();              // stvec; a fault from here on is reported
+  run_global_constructors();                // slab cache registry
+  size_t dtb_size = 0;
+  libk::Dtb dtb = read_device_tree(dtb_pa, &dtb_size);
+  auto plat = libk::read_platform(dtb);     // memory, UART, PLIC, timebase, bootargs
+  if (plat.is_error()) panic("device tree lacks %s", keel_status_name(plat.error()));
+  platform = plat.release_value();
+  uart::init(platform.uart_base);           // console output
+  if (platform.test_base) platform_exit_init(platform.test_base);
+  bootargs::init(platform.bootargs);
+  pmm::init(platform, dtb_pa, dtb_size);    // buddy allocator over free RAM
+  kernel_vm::init(platform);                // real page permissions, boot table dropped
+  timer::init(platform.timebase_hz);
+  plic::init(platform.plic_base, platform.plic_ndev);
+  arch::set_uart_irq(platform.uart_irq);
+  plic::enable(platform.uart_irq, hartid);  // console input by interrupt
+  uart::enable_rx_interrupt();
+  arch::w_sie(arch::r_sie() | arch::SIE_SEIE);
+  timer::start_this_hart();                 // the tick
+  arch::irq_enable();
+
+  uint64_t mem = 0;
+  for (size_t i = 0; i < platform.memory_count; i++) mem += platform.memory[i].size;
+  kprintf("Keel 0.1 (riscv64) hart %lu, %zu hart(s): memory %lu MiB, frames free %zu of %zu\n",
+          hartid, platform.hart_count, mem >> 20, pmm::frames_free(), pmm::frames_total());
+  kprintf("boot: %lu instructions to banner\n", arch::r_instret());
+
+  char glob[64];
+  if (bootargs::get("test", glob, sizeof(glob))) {
+    bool ok = ktest::run(glob);
+    platform_exit(ok ? EXIT_SUCCESS_CODE : EXIT_TEST_FAILED);
+  }
+  kprintf("no init process yet: idle (bootargs: '%s')\n", bootargs::raw());
+  for (;;) arch::wfi();
+}

@@ -1,0 +1,16 @@
+// Heap accounting shared by the slab caches and kmalloc: bytes handed out
+// (object strides and large blocks) and frames holding slabs.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+namespace heap_stats {
+
+void bytes_add(size_t n);
+void bytes_sub(size_t n);
+void slab_frames_add(size_t n);
+void slab_frames_sub(size_t n);
+size_t bytes_used();
+size_t slab_frames();
+
+}  // namespace heap_stats

@@ -1,0 +1,164 @@
+// Boot-time carving of RAM into zones, and the locked allocator front end.
+#include "pmm.h"
+
+#include <libk/buddy.h>
+#include <libk/string.h>
+
+#include "arch/riscv64/memlayout.h"
+#include "lib/kprintf.h"
+#include "lib/panic.h"
+#include "lib/spinlock.h"
+
+namespace pmm {
+namespace {
+using arch::PAGE_SIZE;
+constexpr uintptr_t ZONE_ALIGN = PAGE_SIZE << MAX_ORDER;  // 4 MiB
+
+struct Zone {
+  uintptr_t base;  // physical address of frame 0 (ZONE_ALIGN aligned)
+  uintptr_t end;   // end of the RAM range this zone covers
+  libk::BuddyAllocator buddy;
+};
+
+constexpr size_t MAX_ZONES = 8;
+Zone zones[MAX_ZONES];
+size_t zone_count;
+Spinlock lock;
+
+struct Range {
+  uintptr_t start, end;
+};
+constexpr size_t MAX_RANGES = 48;
+
+// A set of disjoint free ranges being carved at boot.
+struct RangeSet {
+  Range r[MAX_RANGES];
+  size_t n = 0;
+
+  void add(uintptr_t s, uintptr_t e) {
+    if (s >= e) return;
+    if (n == MAX_RANGES) panic("pmm: too many memory ranges");
+    r[n++] = {s, e};
+  }
+  // Remove [s, e) from every range, splitting where it falls inside one.
+  void subtract(uintptr_t s, uintptr_t e) {
+    if (s >= e) return;
+    size_t count = n;
+    for (size_t i = 0; i < count; i++) {
+      Range x = r[i];
+      if (e <= x.start || s >= x.end) continue;
+      r[i] = {x.start, s > x.start ? s : x.start};
+      if (e < x.end) add(e, x.end);
+    }
+  }
+};
+
+Zone* zone_of(uintptr_t pa) {
+  for (size_t i = 0; i < zone_count; i++)
+    if (pa >= zones[i].base && pa < zones[i].end) return &zones[i];
+  return nullptr;
+}
+}  // namespace
+
+void init(const libk::PlatformInfo& plat, uintptr_t dtb_pa, size_t dtb_size) {
+  RangeSet free_set;
+  for (size_t i = 0; i < plat.memory_count; i++) {
+    uintptr_t s = arch::page_round_up(plat.memory[i].base);
+    uintptr_t e = arch::page_round_down(plat.memory[i].base + plat.memory[i].size);
+    free_set.add(s, e);
+  }
+  // Firmware below the kernel and the kernel image itself.
+  free_set.subtract(arch::KERNEL_PHYS_BASE, arch::virt_to_phys(__kernel_end));
+  free_set.subtract(arch::page_round_down(dtb_pa), arch::page_round_up(dtb_pa + dtb_size));
+  for (size_t i = 0; i < plat.reserved_count; i++) {
+    const auto& r = plat.reserved[i];
+    free_set.subtract(arch::page_round_down(r.base), arch::page_round_up(r.base + r.size));
+  }
+
+  for (size_t i = 0; i < plat.memory_count && zone_count < MAX_ZONES; i++) {
+    Zone& z = zones[zone_count];
+    z.base = plat.memory[i].base & ~(ZONE_ALIGN - 1);
+    z.end = arch::page_round_down(plat.memory[i].base + plat.memory[i].size);
+    size_t frames = (z.end - z.base) / PAGE_SIZE;
+    size_t meta_bytes = arch::page_round_up(libk::BuddyAllocator::metadata_bytes(frames));
+    // The metadata comes out of the first free range in this zone that holds it.
+    uintptr_t meta_pa = 0;
+    for (size_t k = 0; k < free_set.n && !meta_pa; k++) {
+      Range& fr = free_set.r[k];
+      if (fr.start >= z.base && fr.end <= z.end && fr.end - fr.start >= meta_bytes) {
+        meta_pa = fr.start;
+        fr.start += meta_bytes;
+      }
+    }
+    if (!meta_pa) continue;
+    if (z.buddy.init(arch::phys_to_virt(meta_pa), frames).is_error()) continue;
+    for (size_t k = 0; k < free_set.n; k++) {
+      Range fr = free_set.r[k];
+      if (fr.start >= fr.end || fr.start < z.base || fr.end > z.end) continue;
+      auto r = z.buddy.add_free_range((fr.start - z.base) / PAGE_SIZE,
+                                      (fr.end - fr.start) / PAGE_SIZE);
+      if (r.is_error()) panic("pmm: cannot donate %#lx..%#lx", fr.start, fr.end);
+    }
+    zone_count++;
+  }
+  if (frames_free() == 0) panic("pmm: no usable RAM");
+}
+
+libk::Result<uintptr_t> alloc(unsigned order) {
+  SpinGuard g(lock);
+  for (size_t i = 0; i < zone_count; i++) {
+    auto r = zones[i].buddy.alloc(order);
+    if (r.ok()) return zones[i].base + r.value() * PAGE_SIZE;
+    if (r.error() != ERR_NO_MEMORY) return libk::err(r.error());
+  }
+  return libk::err(ERR_NO_MEMORY);
+}
+
+libk::Result<uintptr_t> alloc_zeroed(unsigned order) {
+  uintptr_t pa = TRY(alloc(order));
+  memset(arch::phys_to_virt(pa), 0, PAGE_SIZE << order);
+  return pa;
+}
+
+libk::Result<void> free(uintptr_t pa, unsigned order) {
+  SpinGuard g(lock);
+  Zone* z = zone_of(pa);
+  if (!z || (pa & (PAGE_SIZE - 1))) return libk::err(ERR_INVALID_ARGS);
+  return z->buddy.free((pa - z->base) / PAGE_SIZE, order);
+}
+
+bool allocated_order(uintptr_t pa, unsigned* order) {
+  SpinGuard g(lock);
+  Zone* z = zone_of(pa);
+  if (!z || (pa & (PAGE_SIZE - 1))) return false;
+  return z->buddy.is_allocated_head((pa - z->base) / PAGE_SIZE, order);
+}
+
+size_t frames_total() {
+  size_t n = 0;
+  for (size_t i = 0; i < zone_count; i++) n += zones[i].buddy.frames_total();
+  return n;
+}
+
+size_t frames_free() {
+  size_t n = 0;
+  for (size_t i = 0; i < zone_count; i++) n += zones[i].buddy.frames_free();
+  return n;
+}
+
+bool check_invariants() {
+  SpinGuard g(lock);
+  for (size_t i = 0; i < zone_count; i++)
+    if (!zones[i].buddy.check_invariants()) return false;
+  return true;
+}
+
+void for_each_allocated(void (*fn)(void* ctx, uintptr_t pa, unsigned order), void* ctx) {
+  for (size_t i = 0; i < zone_count; i++) {
+    Zone& z = zones[i];
+    z.buddy.for_each_allocated(
+        [&](size_t index, unsigned order) { fn(ctx, z.base + index * PAGE_SIZE, order); });
+  }
+}
+
+}  // namespace pmm

@@ -1,0 +1,172 @@
+#include "slab.h"
+
+#include <libk/string.h>
+
+#include "arch/riscv64/memlayout.h"
+#include "lib/panic.h"
+#include "mm/heap_stats.h"
+#include "mm/pmm.h"
+
+SlabCache* SlabCache::first_ = nullptr;
+
+namespace {
+constexpr size_t MAX_SLOTS = 512;
+constexpr uint32_t SLAB_MAGIC = 0x51ab51ab;
+}  // namespace
+
+struct Slab {
+  uint32_t magic;
+  uint32_t in_use;
+  SlabCache* cache;
+  Slab* prev;
+  Slab* next;
+  void* free_list;                // singly linked through the free objects
+  uint64_t live[MAX_SLOTS / 64];  // bit i set: slot i is allocated
+
+  char* object(size_t i) { return reinterpret_cast<char*>(this) + cache->header_ + i * cache->size_; }
+};
+
+namespace {
+void list_remove(Slab*& head, Slab* s) {
+  if (s->prev) s->prev->next = s->next;
+  else head = s->next;
+  if (s->next) s->next->prev = s->prev;
+  s->prev = s->next = nullptr;
+}
+void list_push(Slab*& head, Slab* s) {
+  s->prev = nullptr;
+  s->next = head;
+  if (head) head->prev = s;
+  head = s;
+}
+}  // namespace
+
+SlabCache::SlabCache(const char* name, size_t object_size, size_t align) : name_(name) {
+  if (align < 16) align = 16;
+  size_ = (object_size + align - 1) & ~(align - 1);
+  header_ = (sizeof(Slab) + align - 1) & ~(align - 1);
+  order_ = 0;
+  while (((arch::PAGE_SIZE << order_) - header_) / size_ < 8 && order_ < pmm::MAX_ORDER) order_++;
+  capacity_ = ((arch::PAGE_SIZE << order_) - header_) / size_;
+  if (capacity_ > MAX_SLOTS) capacity_ = MAX_SLOTS;
+  next_ = first_;
+  first_ = this;
+}
+
+Slab* SlabCache::new_slab() {
+  auto frame = pmm::alloc(order_);
+  if (frame.is_error()) return nullptr;
+  Slab* s = arch::phys_to_virt<Slab>(frame.value());
+  memset(s, 0, sizeof(Slab));
+  s->magic = SLAB_MAGIC;
+  s->cache = this;
+  for (size_t i = capacity_; i-- > 0;) {
+    void** obj = reinterpret_cast<void**>(s->object(i));
+    *obj = s->free_list;
+    s->free_list = obj;
+  }
+  slabs_++;
+  heap_stats::slab_frames_add(1ull << order_);
+  return s;
+}
+
+libk::Result<void*> SlabCache::alloc() {
+  SpinGuard g(lock_);
+  if (!partial_) {
+    Slab* s = new_slab();
+    if (!s) return libk::err(ERR_NO_MEMORY);
+    list_push(partial_, s);
+  }
+  Slab* s = partial_;
+  void** obj = static_cast<void**>(s->free_list);
+  s->free_list = *obj;
+  size_t slot = (reinterpret_cast<char*>(obj) - s->object(0)) / size_;
+  s->live[slot / 64] |= 1ull << (slot % 64);
+  s->in_use++;
+  if (s->in_use == capacity_) {
+    list_remove(partial_, s);
+    list_push(full_, s);
+  }
+  live_++;
+  heap_stats::bytes_add(size_);
+  memset(obj, 0, size_);
+  return static_cast<void*>(obj);
+}
+
+SlabCache* SlabCache::cache_of(const void* p) {
+  uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  if (a < arch::DIRECT_MAP_BASE || a >= arch::DIRECT_MAP_BASE + arch::DIRECT_MAP_SIZE)
+    return nullptr;
+  uintptr_t pa = a - arch::DIRECT_MAP_BASE;
+  // Try each possible slab size: the header sits at the block's start.
+  for (unsigned order = 0; order <= pmm::MAX_ORDER; order++) {
+    uintptr_t block = pa & ~((arch::PAGE_SIZE << order) - 1);
+    unsigned alloc_order;
+    if (pmm::allocated_order(block, &alloc_order) && alloc_order == order) {
+      Slab* s = arch::phys_to_virt<Slab>(block);
+      if (s->magic == SLAB_MAGIC && s->cache && s->cache->order_ == order) return s->cache;
+      return nullptr;
+    }
+  }
+  return nullptr;
+}
+
+bool SlabCache::owns_live(const void* p) {
+  SpinGuard g(lock_);
+  uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  uintptr_t block_size = arch::PAGE_SIZE << order_;
+  Slab* s = reinterpret_cast<Slab*>(a & ~(block_size - 1));
+  if (s->magic != SLAB_MAGIC || s->cache != this) return false;
+  uintptr_t first = reinterpret_cast<uintptr_t>(s->object(0));
+  if (a < first || (a - first) % size_ || (a - first) / size_ >= capacity_) return false;
+  size_t slot = (a - first) / size_;
+  return s->live[slot / 64] & (1ull << (slot % 64));
+}
+
+libk::Result<void> SlabCache::free(void* p) {
+  uintptr_t a = reinterpret_cast<uintptr_t>(p);
+  if (a < arch::DIRECT_MAP_BASE || a >= arch::DIRECT_MAP_BASE + arch::DIRECT_MAP_SIZE)
+    return libk::err(ERR_INVALID_ARGS);
+  // The block must really be one of our slabs before its header is trusted.
+  uintptr_t block_pa = (a - arch::DIRECT_MAP_BASE) & ~((arch::PAGE_SIZE << order_) - 1);
+  unsigned alloc_order;
+  if (!pmm::allocated_order(block_pa, &alloc_order) || alloc_order != order_)
+    return libk::err(ERR_INVALID_ARGS);
+  SpinGuard g(lock_);
+  Slab* s = arch::phys_to_virt<Slab>(block_pa);
+  if (s->magic != SLAB_MAGIC || s->cache != this) return libk::err(ERR_INVALID_ARGS);
+  uintptr_t first = reinterpret_cast<uintptr_t>(s->object(0));
+  if (a < first || (a - first) % size_ || (a - first) / size_ >= capacity_)
+    return libk::err(ERR_INVALID_ARGS);
+  size_t slot = (a - first) / size_;
+  uint64_t bit = 1ull << (slot % 64);
+  if (!(s->live[slot / 64] & bit)) return libk::err(ERR_INVALID_ARGS);  // double free
+  s->live[slot / 64] &= ~bit;
+  bool was_full = s->in_use == capacity_;
+  *static_cast<void**>(p) = s->free_list;
+  s->free_list = p;
+  s->in_use--;
+  live_--;
+  heap_stats::bytes_sub(size_);
+  if (was_full) {
+    list_remove(full_, s);
+    list_push(partial_, s);
+  }
+  if (s->in_use == 0) {
+    list_remove(partial_, s);
+    s->magic = 0;
+    slabs_--;
+    heap_stats::slab_frames_sub(1ull << order_);
+    if (pmm::free(block_pa, order_).is_error()) panic("slab %s: cannot free its block", name_);
+  }
+  return libk::ok();
+}
+
+void SlabCache::for_each_live(void (*fn)(void*, SlabCache&, void*), void* ctx) {
+  for (Slab* list : {partial_, full_}) {
+    for (Slab* s = list; s; s = s->next) {
+      for (size_t i = 0; i < capacity_; i++)
+        if (s->live[i / 64] & (1ull << (i % 64))) fn(ctx, *this, s->object(i));
+    }
+  }
+}

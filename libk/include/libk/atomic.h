@@ -1,0 +1,126 @@
+// Atomic<T>: a word-sized value accessed only through GCC __atomic builtins.
+//
+// Hosted <atomic> cannot be used (it drags in glibc headers), so this is the
+// one place libk touches the builtins. T is a 4- or 8-byte integer or a
+// pointer: on RISC-V, GCC 12 lowers narrower atomics to libatomic calls that a
+// freestanding kernel does not link, so they are rejected at compile time.
+// Every operation takes an explicit memory order, defaulting to seq_cst so
+// that a missing order errs on the side of correctness.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+#include <type_traits>
+
+namespace libk {
+
+enum class MemoryOrder : int {
+  Relaxed = __ATOMIC_RELAXED,
+  Acquire = __ATOMIC_ACQUIRE,
+  Release = __ATOMIC_RELEASE,
+  AcqRel = __ATOMIC_ACQ_REL,
+  SeqCst = __ATOMIC_SEQ_CST,
+};
+
+namespace detail {
+constexpr int order(MemoryOrder o) { return static_cast<int>(o); }
+
+// A failed compare-exchange performs only a load, which cannot have release
+// semantics: derive the strongest valid failure order from the success order.
+constexpr MemoryOrder failure_order(MemoryOrder success) {
+  switch (success) {
+    case MemoryOrder::AcqRel: return MemoryOrder::Acquire;
+    case MemoryOrder::Release: return MemoryOrder::Relaxed;
+    default: return success;
+  }
+}
+
+template <typename T>
+concept AtomicWord =
+    (std::is_integral_v<T> && !std::is_same_v<T, bool> &&
+     (sizeof(T) == 4 || sizeof(T) == 8)) ||
+    std::is_pointer_v<T>;
+}  // namespace detail
+
+inline void atomic_fence(MemoryOrder o = MemoryOrder::SeqCst) {
+  __atomic_thread_fence(detail::order(o));
+}
+
+template <detail::AtomicWord T>
+class Atomic {
+ public:
+  // Pointers step by whole elements, as in C++ pointer arithmetic; the
+  // builtins themselves would step by bytes.
+  using Difference = std::conditional_t<std::is_pointer_v<T>, ptrdiff_t, T>;
+
+  constexpr Atomic() : value_() {}
+  constexpr explicit Atomic(T v) : value_(v) {}
+  Atomic(const Atomic&) = delete;
+  Atomic& operator=(const Atomic&) = delete;
+
+  T load(MemoryOrder o = MemoryOrder::SeqCst) const {
+    return __atomic_load_n(&value_, detail::order(o));
+  }
+  void store(T v, MemoryOrder o = MemoryOrder::SeqCst) {
+    __atomic_store_n(&value_, v, detail::order(o));
+  }
+  T exchange(T v, MemoryOrder o = MemoryOrder::SeqCst) {
+    return __atomic_exchange_n(&value_, v, detail::order(o));
+  }
+
+  // On failure, `expected` receives the current value.
+  bool compare_exchange(T& expected, T desired, MemoryOrder success,
+                        MemoryOrder failure) {
+    return __atomic_compare_exchange_n(&value_, &expected, desired, false,
+                                       detail::order(success),
+                                       detail::order(failure));
+  }
+  bool compare_exchange(T& expected, T desired,
+                        MemoryOrder o = MemoryOrder::SeqCst) {
+    return compare_exchange(expected, desired, o, detail::failure_order(o));
+  }
+  // May fail spuriously; cheaper inside a retry loop on LR/SC machines.
+  bool compare_exchange_weak(T& expected, T desired,
+                             MemoryOrder o = MemoryOrder::SeqCst) {
+    return __atomic_compare_exchange_n(&value_, &expected, desired, true,
+                                       detail::order(o),
+                                       detail::order(detail::failure_order(o)));
+  }
+
+  // The fetch_* operations return the value held before the operation.
+  T fetch_add(Difference d, MemoryOrder o = MemoryOrder::SeqCst) {
+    return __atomic_fetch_add(&value_, scale(d), detail::order(o));
+  }
+  T fetch_sub(Difference d, MemoryOrder o = MemoryOrder::SeqCst) {
+    return __atomic_fetch_sub(&value_, scale(d), detail::order(o));
+  }
+  T fetch_and(T v, MemoryOrder o = MemoryOrder::SeqCst)
+    requires std::is_integral_v<T>
+  {
+    return __atomic_fetch_and(&value_, v, detail::order(o));
+  }
+  T fetch_or(T v, MemoryOrder o = MemoryOrder::SeqCst)
+    requires std::is_integral_v<T>
+  {
+    return __atomic_fetch_or(&value_, v, detail::order(o));
+  }
+  T fetch_xor(T v, MemoryOrder o = MemoryOrder::SeqCst)
+    requires std::is_integral_v<T>
+  {
+    return __atomic_fetch_xor(&value_, v, detail::order(o));
+  }
+
+ private:
+  static constexpr Difference scale(Difference d) {
+    if constexpr (std::is_pointer_v<T>) {
+      static_assert(!std::is_void_v<std::remove_pointer_t<T>>,
+                    "no arithmetic on Atomic<void*>");
+      return d * static_cast<ptrdiff_t>(sizeof(std::remove_pointer_t<T>));
+    } else {
+      return d;
+    }
+  }
+
+  T value_;
+};
+
+}  // namespace libk
