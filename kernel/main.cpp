@@ -14,7 +14,9 @@
 #include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "mm/kernel_vm.h"
+#include "mm/kstack.h"
 #include "mm/pmm.h"
+#include "sched/sched.h"
 
 namespace arch {
 void set_uart_irq(uint32_t irq);
@@ -37,6 +39,17 @@ libk::Dtb read_device_tree(uintptr_t dtb_pa, size_t* size) {
   return dtb.release_value();
 }
 
+int run_kernel_tests(void* glob) {
+  bool ok = ktest::run(static_cast<const char*>(glob));
+  platform_exit(ok ? EXIT_SUCCESS_CODE : EXIT_TEST_FAILED);
+}
+
+void start_kernel_task(const char* name, Task::Entry entry, void* arg) {
+  auto task = Task::create(name, entry, arg);
+  if (task.is_error()) panic("cannot create the %s task", name);
+  sched::start(task.release_value());
+}
+
 void run_global_constructors() {
   for (auto* f = __init_array_start; f < __init_array_end; f++) (*f)();
 }
@@ -57,6 +70,8 @@ extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
   bootargs::init(platform.bootargs);
   pmm::init(platform, dtb_pa, dtb_size);    // buddy allocator over free RAM
   kernel_vm::init(platform);                // real page permissions, boot table dropped
+  kstack::init();                           // guard-paged kernel stack area
+  sched::init_this_hart();                  // this boot flow becomes the idle task
   timer::init(platform.timebase_hz);
   plic::init(platform.plic_base, platform.plic_ndev);
   arch::set_uart_irq(platform.uart_irq);
@@ -72,11 +87,11 @@ extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
           hartid, platform.hart_count, mem >> 20, pmm::frames_free(), pmm::frames_total());
   kprintf("boot: %lu instructions to banner\n", arch::r_instret());
 
-  char glob[64];
+  static char glob[64];
   if (bootargs::get("test", glob, sizeof(glob))) {
-    bool ok = ktest::run(glob);
-    platform_exit(ok ? EXIT_SUCCESS_CODE : EXIT_TEST_FAILED);
+    start_kernel_task("ktest", run_kernel_tests, glob);
+  } else {
+    kprintf("no init process yet: idle (bootargs: '%s')\n", bootargs::raw());
   }
-  kprintf("no init process yet: idle (bootargs: '%s')\n", bootargs::raw());
-  for (;;) arch::wfi();
+  sched::run_idle();
 }

@@ -1,29 +1,54 @@
-// Spinlock that disables interrupts on this hart while held, so an interrupt
-// handler on the same hart can never spin on a lock its own hart holds.
+// Spinlocks. RawSpinlock only spins: its user must already have interrupts
+// off (the scheduler's per-hart lock, which is handed from the task that
+// switches out to the task that switches in). Spinlock also disables
+// interrupts on this hart while held, so an interrupt handler on the same
+// hart can never spin on a lock its own hart holds.
 #pragma once
 #include <stdint.h>
 
 #include "arch/riscv64/csr.h"
 
-class Spinlock {
+class RawSpinlock {
  public:
   void lock() {
-    uint64_t saved = arch::irq_save();
     while (__atomic_exchange_n(&locked_, 1u, __ATOMIC_ACQUIRE)) {
       while (__atomic_load_n(&locked_, __ATOMIC_RELAXED)) {
       }
     }
-    saved_irq_ = saved;
   }
-  void unlock() {
-    uint64_t saved = saved_irq_;
-    __atomic_store_n(&locked_, 0u, __ATOMIC_RELEASE);
-    arch::irq_restore(saved);
-  }
+  void unlock() { __atomic_store_n(&locked_, 0u, __ATOMIC_RELEASE); }
   bool held() const { return __atomic_load_n(&locked_, __ATOMIC_RELAXED); }
 
  private:
   uint32_t locked_ = 0;
+};
+
+class Spinlock {
+ public:
+  void lock() {
+    uint64_t saved = arch::irq_save();
+    raw_.lock();
+    saved_irq_ = saved;
+  }
+  void unlock() {
+    uint64_t saved = saved_irq_;
+    raw_.unlock();
+    arch::irq_restore(saved);
+  }
+  bool held() const { return raw_.held(); }
+
+  // For code that gives the lock up while blocked and takes it back after
+  // (WaitQueue::block): the holder's saved interrupt state must survive the
+  // other holders in between.
+  uint64_t saved_irq_state() const { return saved_irq_; }
+  void raw_unlock() { raw_.unlock(); }
+  void raw_relock(uint64_t saved_irq_state) {
+    raw_.lock();
+    saved_irq_ = saved_irq_state;
+  }
+
+ private:
+  RawSpinlock raw_;
   uint64_t saved_irq_ = 0;
 };
 

@@ -249,10 +249,12 @@ bool Dtb::is_node(uint32_t off) const {
   return read_token(off, t) && t.kind == kBeginNode;
 }
 
-uint32_t Dtb::skip_nops(uint32_t off) const {
-  Token t;
-  while (read_token(off, t) && t.kind == kNop) off = t.next;
-  return off;
+bool Dtb::read_skipping_nops(uint32_t& off, Token& t) const {
+  for (;;) {
+    if (!read_token(off, t)) return false;
+    if (t.kind != kNop) return true;
+    off = t.next;
+  }
 }
 
 const char* Dtb::node_name(DtbNode node) const {
@@ -265,9 +267,9 @@ DtbNode Dtb::first_child(DtbNode node) const {
   Token t;
   if (!read_token(node.offset, t) || t.kind != kBeginNode) return {};
   uint32_t off = t.next;
-  while (read_token(off, t)) {
+  while (read_skipping_nops(off, t)) {
     if (t.kind == kBeginNode) return DtbNode{off, node.offset};
-    if (t.kind != kProp && t.kind != kNop) break;
+    if (t.kind != kProp) break;
     off = t.next;
   }
   return {};
@@ -290,24 +292,27 @@ DtbNode Dtb::next_sibling(DtbNode node) const {
       return {};
     }
   }
-  off = skip_nops(off);
-  if (is_node(off)) return DtbNode{off, node.parent};
+  if (read_skipping_nops(off, t) && t.kind == kBeginNode) return DtbNode{off, node.parent};
   return {};
 }
 
 DtbProperty Dtb::first_property(DtbNode node) const {
   Token t;
   if (!read_token(node.offset, t) || t.kind != kBeginNode) return {};
-  uint32_t off = skip_nops(t.next);
-  if (!read_token(off, t) || t.kind != kProp) return {};
+  uint32_t off = t.next;
+  if (!read_skipping_nops(off, t) || t.kind != kProp) return {};
   return DtbProperty{off, t.name, DtbSpan{t.data, t.len}};
 }
 
 DtbProperty Dtb::next_property(const DtbProperty& prop) const {
+  // The next token follows the value (a forged `prop` only leads to a
+  // bounds-checked read elsewhere in the block).
+  if (!prop.valid()) return {};
+  uint64_t next = align4(uint64_t(prop.offset) + 12 + prop.value.size);
+  if (next > struct_size_) return {};
   Token t;
-  if (!read_token(prop.offset, t) || t.kind != kProp) return {};
-  uint32_t off = skip_nops(t.next);
-  if (!read_token(off, t) || t.kind != kProp) return {};
+  uint32_t off = uint32_t(next);
+  if (!read_skipping_nops(off, t) || t.kind != kProp) return {};
   return DtbProperty{off, t.name, DtbSpan{t.data, t.len}};
 }
 
@@ -370,34 +375,44 @@ Result<DtbNode> Dtb::find_node(const char* path) const {
   }
 }
 
-// Document-order scan with a stack of open nodes, so each hit knows its parent.
+// One linear scan in document order. A stack of open nodes gives each hit
+// its parent; the properties of the node just opened are checked as the scan
+// passes over them (they precede its children), so each token is read once.
 Result<DtbNode> Dtb::find_matching(Match how, const char* value, DtbNode after) const {
   if (value == nullptr) return err(ERR_INVALID_ARGS);
+  const char* prop_name = how == Match::kCompatible ? "compatible" : "device_type";
   uint32_t stack[kMaxDepth];
   uint32_t depth = 0;
+  bool candidate = false;  // the innermost open node is after `after`, props not passed yet
   uint32_t off = 0;
   for (;;) {
     Token t;
     if (!read_token(off, t)) return err(ERR_CORRUPT);
-    if (t.kind == kBeginNode) {
-      if (depth >= kMaxDepth) return err(ERR_CORRUPT);
-      DtbNode n{off, depth == 0 ? DtbNode::kNone : stack[depth - 1]};
-      if (!after.valid() || off > after.offset) {
-        bool hit = false;
-        if (how == Match::kCompatible) {
-          hit = prop_has_string(n, "compatible", value);
-        } else {
-          auto type = prop_string(n, "device_type");
-          hit = type.ok() && str_eq(type.value(), value);
+    switch (t.kind) {
+      case kBeginNode:
+        if (depth >= kMaxDepth) return err(ERR_CORRUPT);
+        stack[depth++] = off;
+        candidate = !after.valid() || off > after.offset;
+        break;
+      case kEndNode:
+        if (depth == 0) return err(ERR_CORRUPT);
+        --depth;
+        candidate = false;
+        break;
+      case kProp:
+        if (candidate && depth > 0 && str_eq(t.name, prop_name)) {
+          DtbSpan v{t.data, t.len};
+          bool hit = how == Match::kCompatible
+                         ? list_contains(v, value)
+                         : (t.len > 0 && t.data[t.len - 1] == 0 &&
+                            str_eq(reinterpret_cast<const char*>(t.data), value));
+          if (hit) return DtbNode{stack[depth - 1], depth > 1 ? stack[depth - 2] : DtbNode::kNone};
         }
-        if (hit) return n;
-      }
-      stack[depth++] = off;
-    } else if (t.kind == kEndNode) {
-      if (depth == 0) return err(ERR_CORRUPT);
-      --depth;
-    } else if (t.kind == kEnd) {
-      return err(ERR_NOT_FOUND);
+        break;
+      case kEnd:
+        return err(ERR_NOT_FOUND);
+      default:  // NOP
+        break;
     }
     off = t.next;
   }

@@ -2,6 +2,7 @@
 // for what is supported and where behaviour differs from C's printf.
 #include <libk/format.h>
 #include <stdint.h>
+
 #include <type_traits>
 
 namespace libk {
@@ -119,8 +120,8 @@ size_t pad_for(const Spec& s, size_t used) {
 // Layout: [spaces][sign][prefix][zeros][digits][spaces]; which padding is
 // used follows C: '-' pads on the right, '0' pads with zeros after the
 // prefix unless a precision is given, otherwise spaces go on the left.
-void emit_integer(Sink& out, const Spec& s, uint64_t magnitude, bool negative,
-                  bool is_signed, unsigned base, bool upper, const char* prefix) {
+void emit_integer(Sink& out, const Spec& s, uint64_t magnitude, bool negative, bool is_signed,
+                  unsigned base, bool upper, const char* prefix) {
   const char* digit_chars = upper ? "0123456789ABCDEF" : "0123456789abcdef";
   char digits[24];  // 22 octal digits hold 64 bits
   size_t ndigits = 0;
@@ -136,9 +137,7 @@ void emit_integer(Sink& out, const Spec& s, uint64_t magnitude, bool negative,
                      ? static_cast<size_t>(s.precision) - ndigits
                      : 0;
   // '#' with %o makes the first digit a 0, adding one only if needed.
-  if (s.alt && base == 8 && zeros == 0 &&
-      (ndigits == 0 || digits[ndigits - 1] != '0'))
-    zeros = 1;
+  if (s.alt && base == 8 && zeros == 0 && (ndigits == 0 || digits[ndigits - 1] != '0')) zeros = 1;
 
   char sign = 0;
   if (negative)
@@ -173,9 +172,7 @@ void emit_string(Sink& out, const Spec& s, const char* str) {
   // Stop at the precision without reading further: the argument need not
   // be NUL-terminated then ("%.*s" over a byte buffer).
   size_t len = 0;
-  while ((s.precision < 0 || len < static_cast<size_t>(s.precision)) &&
-         str[len] != '\0')
-    ++len;
+  while ((s.precision < 0 || len < static_cast<size_t>(s.precision)) && str[len] != '\0') ++len;
   emit_text(out, s, str, len);
 }
 
@@ -185,12 +182,18 @@ const char* convert(Sink& out, Args& args, const char* spec_start) {
   const char* p = spec_start + 1;
   Spec s;
   for (;; ++p) {
-    if (*p == '-') s.left = true;
-    else if (*p == '0') s.zero = true;
-    else if (*p == '+') s.plus = true;
-    else if (*p == ' ') s.space = true;
-    else if (*p == '#') s.alt = true;
-    else break;
+    if (*p == '-')
+      s.left = true;
+    else if (*p == '0')
+      s.zero = true;
+    else if (*p == '+')
+      s.plus = true;
+    else if (*p == ' ')
+      s.space = true;
+    else if (*p == '#')
+      s.alt = true;
+    else
+      break;
   }
   if (*p == '*') {
     ++p;
@@ -259,14 +262,9 @@ const char* convert(Sink& out, Args& args, const char* spec_start) {
       }
       (void)va_arg(args.ap, const void*);  // wide string: skip it
       break;
-    case '%':
-      out.put('%');
-      return p + 1;
-    case '\0':
-      out.write(spec_start, static_cast<size_t>(p - spec_start));
-      return p;
-    default:
-      break;
+    case '%': out.put('%'); return p + 1;
+    case '\0': out.write(spec_start, static_cast<size_t>(p - spec_start)); return p;
+    default: break;
   }
   // Unsupported: show the conversion as written so the mistake is visible.
   out.write(spec_start, static_cast<size_t>(p + 1 - spec_start));

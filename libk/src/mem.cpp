@@ -11,7 +11,8 @@
 
 // GCC recognises byte loops as memcpy/memset/strlen and would compile these
 // very functions into calls to themselves; this attribute turns that off.
-#define LIBK_MEM_FN extern "C" __attribute__((optimize("no-tree-loop-distribute-patterns")))
+#define NO_LOOP_IDIOMS [[gnu::optimize("no-tree-loop-distribute-patterns")]]
+#define LIBK_MEM_FN extern "C" NO_LOOP_IDIOMS
 
 namespace {
 
@@ -26,8 +27,7 @@ bool word_aligned(const void* p) { return reinterpret_cast<uintptr_t>(p) % kWord
 
 // Safe for overlap when dst < src: every byte is read before any write at or
 // above it.
-__attribute__((optimize("no-tree-loop-distribute-patterns")))
-void copy_forward(unsigned char* d, const unsigned char* s, size_t n) {
+NO_LOOP_IDIOMS void copy_forward(unsigned char* d, const unsigned char* s, size_t n) {
   if (same_alignment(d, s)) {
     for (; n > 0 && !word_aligned(d); --n) *d++ = *s++;
     auto* dw = reinterpret_cast<Word*>(d);
@@ -47,8 +47,7 @@ void copy_forward(unsigned char* d, const unsigned char* s, size_t n) {
 }
 
 // Safe for overlap when dst > src: copies from the end down.
-__attribute__((optimize("no-tree-loop-distribute-patterns")))
-void copy_backward(unsigned char* d, const unsigned char* s, size_t n) {
+NO_LOOP_IDIOMS void copy_backward(unsigned char* d, const unsigned char* s, size_t n) {
   d += n;
   s += n;
   if (same_alignment(d, s)) {

@@ -2,7 +2,6 @@
 // definition of libk's assertion hook.
 #define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
-
 #include <libk/assert.h>
 #include <stdio.h>
 #include <stdlib.h>

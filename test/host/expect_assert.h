@@ -43,7 +43,8 @@ ChildOutcome run_in_child(F&& fn) {
   close(fds[1]);
   char buf[512];
   ssize_t n;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0) out.stderr_text.append(buf, static_cast<size_t>(n));
+  while ((n = read(fds[0], buf, sizeof buf)) > 0)
+    out.stderr_text.append(buf, static_cast<size_t>(n));
   close(fds[0]);
   int status = 0;
   REQUIRE(waitpid(pid, &status, 0) == pid);
@@ -53,11 +54,11 @@ ChildOutcome run_in_child(F&& fn) {
 
 }  // namespace test
 
-#define CHECK_LIBK_ASSERT(expr_text, ...)                                    \
-  do {                                                                       \
-    ::test::ChildOutcome outcome_ = ::test::run_in_child([&] { __VA_ARGS__; }); \
-    INFO("child stderr: " << outcome_.stderr_text);                          \
-    CHECK(outcome_.aborted);                                                 \
+#define CHECK_LIBK_ASSERT(expr_text, ...)                                           \
+  do {                                                                              \
+    ::test::ChildOutcome outcome_ = ::test::run_in_child([&] { __VA_ARGS__; });     \
+    INFO("child stderr: " << outcome_.stderr_text);                                 \
+    CHECK(outcome_.aborted);                                                        \
     CHECK(outcome_.stderr_text.find("libk assertion failed") != std::string::npos); \
-    CHECK(outcome_.stderr_text.find(expr_text) != std::string::npos);       \
+    CHECK(outcome_.stderr_text.find(expr_text) != std::string::npos);               \
   } while (0)

@@ -156,10 +156,22 @@ TEST_CASE("randomized against a bool array") {
       size_t i = rng() % bits;
       size_t n = rng() % (bits - i + 1);
       switch (rng() % 6) {
-        case 0: b.set(i); model[i] = true; break;
-        case 1: b.clear(i); model[i] = false; break;
-        case 2: b.set_range(i, n); for (size_t k = i; k < i + n; ++k) model[k] = true; break;
-        case 3: b.clear_range(i, n); for (size_t k = i; k < i + n; ++k) model[k] = false; break;
+        case 0:
+          b.set(i);
+          model[i] = true;
+          break;
+        case 1:
+          b.clear(i);
+          model[i] = false;
+          break;
+        case 2:
+          b.set_range(i, n);
+          for (size_t k = i; k < i + n; ++k) model[k] = true;
+          break;
+        case 3:
+          b.clear_range(i, n);
+          for (size_t k = i; k < i + n; ++k) model[k] = false;
+          break;
         default: break;
       }
       size_t from = rng() % (bits + 1);

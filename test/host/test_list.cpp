@@ -3,8 +3,8 @@
 #include <doctest/doctest.h>
 #include <libk/list.h>
 
-#include <type_traits>
 #include <deque>
+#include <type_traits>
 #include <vector>
 
 #include "expect_assert.h"
@@ -14,8 +14,8 @@ namespace {
 struct Item {
   explicit Item(int v) : value(v) {}
   int value;
-  libk::ListNode run_node;   // e.g. a run queue
-  libk::ListNode all_node;   // e.g. the list of all tasks
+  libk::ListNode run_node;  // e.g. a run queue
+  libk::ListNode all_node;  // e.g. the list of all tasks
 };
 
 using RunList = libk::IntrusiveList<Item, &Item::run_node>;
@@ -197,36 +197,36 @@ TEST_CASE("size stays exact over many operations") {
 
 TEST_CASE("misuse is detected") {
   CHECK_LIBK_ASSERT("!n->linked()", {
-        Item a(1);
-        RunList l;
-        l.push_back(a);
-        l.push_back(a);
-      });
+    Item a(1);
+    RunList l;
+    l.push_back(a);
+    l.push_back(a);
+  });
   CHECK_LIBK_ASSERT("!n->linked()", {
-        Item a(1);
-        RunList l, other;
-        l.push_back(a);
-        other.push_front(a);
-      });
+    Item a(1);
+    RunList l, other;
+    l.push_back(a);
+    other.push_front(a);
+  });
   CHECK_LIBK_ASSERT("n->linked()", {
-        Item a(1);
-        RunList l;
-        l.remove(a);
-      });
+    Item a(1);
+    RunList l;
+    l.remove(a);
+  });
   // Destroying a linked element would leave the list pointing at freed memory.
   CHECK_LIBK_ASSERT("!linked()", {
-        RunList l;
-        {
-          Item a(1);
-          l.push_back(a);
-        }
-      });
+    RunList l;
+    {
+      Item a(1);
+      l.push_back(a);
+    }
+  });
   // Destroying a non-empty list would strand its elements' links.
   CHECK_LIBK_ASSERT("empty()", {
-        Item a(1);
-        {
-          RunList l;
-          l.push_back(a);
-        }
-      });
+    Item a(1);
+    {
+      RunList l;
+      l.push_back(a);
+    }
+  });
 }

@@ -1,7 +1,8 @@
 // RefCounted / RefPtr: the count is exact after every copy, move, reset,
 // leak_ref and adopt, on_last_unref runs exactly once, and over-release or
-// resurrection is caught.
+// resurrection is caught; plus the Atomic<T> underneath the count.
 #include <doctest/doctest.h>
+#include <libk/atomic.h>
 #include <libk/refptr.h>
 
 #include <type_traits>
@@ -249,6 +250,43 @@ TEST_CASE("adopt of null is a null RefPtr") {
   RefPtr<Obj> p = adopt(static_cast<Obj*>(nullptr));
   CHECK_FALSE(p);
   CHECK(p == nullptr);
+}
+
+// Atomic<T> is tested here because RefCounted is its main user and the host
+// suite has no separate binary for it.
+TEST_CASE("Atomic<T> operations return the previous value") {
+  libk::Atomic<uint32_t> a(5);
+  CHECK(a.load() == 5);
+  CHECK(a.fetch_add(3) == 5);
+  CHECK(a.fetch_sub(1, libk::MemoryOrder::Relaxed) == 8);
+  CHECK(a.exchange(100, libk::MemoryOrder::AcqRel) == 7);
+  CHECK(a.fetch_or(0x3) == 100);
+  CHECK(a.fetch_and(0x6) == 103);
+  CHECK(a.fetch_xor(0x7) == 0x6);
+  CHECK(a.load(libk::MemoryOrder::Acquire) == 0x1);
+  a.store(0, libk::MemoryOrder::Release);
+  CHECK(a.fetch_sub(1) == 0);
+  CHECK(a.load() == UINT32_MAX);  // wraps like unsigned arithmetic
+
+  libk::Atomic<int64_t> c(10);
+  int64_t expected = 11;
+  CHECK_FALSE(c.compare_exchange(expected, 20));
+  CHECK(expected == 10);  // failure reports the current value
+  CHECK(c.compare_exchange(expected, 20, libk::MemoryOrder::AcqRel));
+  CHECK(c.load() == 20);
+  expected = 20;
+  CHECK(c.compare_exchange(expected, 30, libk::MemoryOrder::Release, libk::MemoryOrder::Relaxed));
+  while (!c.compare_exchange_weak(expected, 40)) {
+  }
+  CHECK(c.load() == 40);
+
+  // Pointers step by elements, not bytes.
+  int arr[4] = {};
+  libk::Atomic<int*> p(arr);
+  CHECK(p.fetch_add(2) == arr);
+  CHECK(p.load() == arr + 2);
+  CHECK(p.fetch_sub(1) == arr + 2);
+  CHECK(p.load() == arr + 1);
 }
 
 TEST_CASE("over-release and resurrection are caught") {

@@ -210,8 +210,8 @@ TEST_CASE("a contained value is destroyed exactly once") {
 
 TEST_CASE("misuse is caught") {
   CHECK_LIBK_ASSERT("ok_", {
-        Result<int> r = parse_positive(-1);
-        (void)r.value();
-      });
+    Result<int> r = parse_positive(-1);
+    (void)r.value();
+  });
   CHECK_LIBK_ASSERT("KEEL_OK", (void)Result<int>(err(KEEL_OK)));
 }

@@ -12,6 +12,7 @@
 #include "fault.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
+#include "sched/sched.h"
 #include "timer.h"
 
 namespace arch {
@@ -42,7 +43,9 @@ bool is_recoverable_fault(uint64_t cause) {
   kprintf("\nKERNEL PANIC: unhandled trap in kernel mode\n");
   kprintf("  scause %#018lx (%s)\n", tf->scause, scause_name(tf->scause));
   kprintf("  sepc   %#018lx\n  stval  %#018lx\n", tf->sepc, tf->stval);
-  kprintf("  hart   %lu   task: none (boot context)\n", this_cpu()->hartid);
+  Task* t = sched::current();
+  kprintf("  hart   %lu   task: %lu (%s)\n", this_cpu()->hartid, t ? t->tid() : 0,
+          t ? t->name() : "none: early boot");
   kprintf("  ra %#018lx sp %#018lx fp %#018lx\n", tf->ra(), tf->sp(), tf->fp());
   // Frame 0 is the faulting pc; frame 1 is found through the interrupted fp.
   print_backtrace(tf->sepc, tf->fp(), tf->ra());
@@ -92,7 +95,10 @@ extern "C" void trap_dispatch(arch::TrapFrame* tf) {
   cpu->irq_depth++;
   if (tf->scause & SCAUSE_INTERRUPT) {
     switch (tf->scause & ~SCAUSE_INTERRUPT) {
-      case IRQ_S_TIMER: timer::handle_irq(); break;
+      case IRQ_S_TIMER:
+        timer::handle_irq();
+        sched::on_tick();
+        break;
       case IRQ_S_EXT: handle_external(); break;
       default: fatal_kernel_trap(tf);
     }
@@ -106,4 +112,7 @@ extern "C" void trap_dispatch(arch::TrapFrame* tf) {
     fatal_kernel_trap(tf);
   }
   cpu->irq_depth--;
+  // Preemption point: the interrupted context is saved in *tf on this task's
+  // stack, so switching away here is like a yield from the interrupted code.
+  if (tf->scause & SCAUSE_INTERRUPT) sched::preempt_if_needed();
 }

@@ -14,7 +14,6 @@
 
 [[noreturn]] void libk_assert_fail(const char* expr, const char* file, int line);
 
-#define LIBK_ASSERT(cond)                                      \
-  (__builtin_expect(static_cast<bool>(cond), true)             \
-       ? static_cast<void>(0)                                  \
-       : libk_assert_fail(#cond, __FILE__, __LINE__))
+#define LIBK_ASSERT(cond)                                                 \
+  (__builtin_expect(static_cast<bool>(cond), true) ? static_cast<void>(0) \
+                                                   : libk_assert_fail(#cond, __FILE__, __LINE__))

@@ -9,6 +9,7 @@
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
+
 #include <type_traits>
 
 namespace libk {
@@ -35,10 +36,9 @@ constexpr MemoryOrder failure_order(MemoryOrder success) {
 }
 
 template <typename T>
-concept AtomicWord =
-    (std::is_integral_v<T> && !std::is_same_v<T, bool> &&
-     (sizeof(T) == 4 || sizeof(T) == 8)) ||
-    std::is_pointer_v<T>;
+concept AtomicWord = (std::is_integral_v<T> && !std::is_same_v<T, bool> &&
+                      (sizeof(T) == 4 || sizeof(T) == 8)) ||
+                     std::is_pointer_v<T>;
 }  // namespace detail
 
 inline void atomic_fence(MemoryOrder o = MemoryOrder::SeqCst) {
@@ -68,21 +68,16 @@ class Atomic {
   }
 
   // On failure, `expected` receives the current value.
-  bool compare_exchange(T& expected, T desired, MemoryOrder success,
-                        MemoryOrder failure) {
-    return __atomic_compare_exchange_n(&value_, &expected, desired, false,
-                                       detail::order(success),
+  bool compare_exchange(T& expected, T desired, MemoryOrder success, MemoryOrder failure) {
+    return __atomic_compare_exchange_n(&value_, &expected, desired, false, detail::order(success),
                                        detail::order(failure));
   }
-  bool compare_exchange(T& expected, T desired,
-                        MemoryOrder o = MemoryOrder::SeqCst) {
+  bool compare_exchange(T& expected, T desired, MemoryOrder o = MemoryOrder::SeqCst) {
     return compare_exchange(expected, desired, o, detail::failure_order(o));
   }
   // May fail spuriously; cheaper inside a retry loop on LR/SC machines.
-  bool compare_exchange_weak(T& expected, T desired,
-                             MemoryOrder o = MemoryOrder::SeqCst) {
-    return __atomic_compare_exchange_n(&value_, &expected, desired, true,
-                                       detail::order(o),
+  bool compare_exchange_weak(T& expected, T desired, MemoryOrder o = MemoryOrder::SeqCst) {
+    return __atomic_compare_exchange_n(&value_, &expected, desired, true, detail::order(o),
                                        detail::order(detail::failure_order(o)));
   }
 
@@ -93,27 +88,20 @@ class Atomic {
   T fetch_sub(Difference d, MemoryOrder o = MemoryOrder::SeqCst) {
     return __atomic_fetch_sub(&value_, scale(d), detail::order(o));
   }
-  T fetch_and(T v, MemoryOrder o = MemoryOrder::SeqCst)
-    requires std::is_integral_v<T>
-  {
+  T fetch_and(T v, MemoryOrder o = MemoryOrder::SeqCst) requires std::is_integral_v<T> {
     return __atomic_fetch_and(&value_, v, detail::order(o));
   }
-  T fetch_or(T v, MemoryOrder o = MemoryOrder::SeqCst)
-    requires std::is_integral_v<T>
-  {
+  T fetch_or(T v, MemoryOrder o = MemoryOrder::SeqCst) requires std::is_integral_v<T> {
     return __atomic_fetch_or(&value_, v, detail::order(o));
   }
-  T fetch_xor(T v, MemoryOrder o = MemoryOrder::SeqCst)
-    requires std::is_integral_v<T>
-  {
+  T fetch_xor(T v, MemoryOrder o = MemoryOrder::SeqCst) requires std::is_integral_v<T> {
     return __atomic_fetch_xor(&value_, v, detail::order(o));
   }
 
  private:
   static constexpr Difference scale(Difference d) {
     if constexpr (std::is_pointer_v<T>) {
-      static_assert(!std::is_void_v<std::remove_pointer_t<T>>,
-                    "no arithmetic on Atomic<void*>");
+      static_assert(!std::is_void_v<std::remove_pointer_t<T>>, "no arithmetic on Atomic<void*>");
       return d * static_cast<ptrdiff_t>(sizeof(std::remove_pointer_t<T>));
     } else {
       return d;

@@ -201,7 +201,8 @@ class Dtb {
   static Result<void> validate_structure(Dtb& dtb);
   bool read_token(uint32_t off, Token& tok) const;
   bool is_node(uint32_t off) const;
-  uint32_t skip_nops(uint32_t off) const;
+  // Reads the first non-NOP token at or after `off`, advancing `off` to it.
+  bool read_skipping_nops(uint32_t& off, Token& t) const;
   Result<DtbNode> find_matching(Match how, const char* value, DtbNode after) const;
   Result<uint32_t> cells(DtbNode node, const char* name, uint32_t dflt) const;
 

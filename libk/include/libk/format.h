@@ -30,7 +30,6 @@ size_t format_to(FormatPut put, void* ctx, const char* fmt, ...)
 // have, so a result >= cap means it was truncated.
 size_t vformat(char* buf, size_t cap, const char* fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
-size_t format(char* buf, size_t cap, const char* fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+size_t format(char* buf, size_t cap, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
 
 }  // namespace libk

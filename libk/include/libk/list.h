@@ -65,6 +65,11 @@ class IntrusiveList {
   size_t size() const { return size_; }
 
   void push_back(T& item) { insert_before(&head_, node(item)); }
+  // Link `item` just before `pos`, which must be in this list.
+  void insert_before(T& pos, T& item) {
+    LIBK_ASSERT(node(pos)->linked());
+    insert_before(node(pos), node(item));
+  }
   void push_front(T& item) { insert_before(head_.next, node(item)); }
 
   T* front() { return empty() ? nullptr : owner(head_.next); }

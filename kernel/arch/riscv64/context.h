@@ -1,0 +1,38 @@
+// A task's saved kernel context: only what the calling convention says a
+// callee must preserve (ra, sp, s0..s11). Everything else was saved by the
+// caller of context_switch, or by trap entry if the task was interrupted.
+#pragma once
+#include <stdint.h>
+
+namespace arch {
+
+struct Context {
+  uint64_t ra;
+  uint64_t sp;
+  uint64_t s[12];
+};
+
+// Start a new task at task_start: it calls entry_thunk(a, b) with s1 = a,
+// s2 = b, on the given stack.
+inline Context new_task_context(uintptr_t stack_top, void (*entry_thunk)(uint64_t, uint64_t),
+                                uint64_t a, uint64_t b);
+
+}  // namespace arch
+
+// Save the current context into *from, load *to, and return in *to's code.
+extern "C" void context_switch(arch::Context* from, arch::Context* to);
+// First code of every new task (switch.S): calls s0(s1, s2) and never returns.
+extern "C" void task_start();
+
+namespace arch {
+inline Context new_task_context(uintptr_t stack_top, void (*entry_thunk)(uint64_t, uint64_t),
+                                uint64_t a, uint64_t b) {
+  Context c{};
+  c.ra = reinterpret_cast<uint64_t>(&task_start);
+  c.sp = stack_top;
+  c.s[0] = reinterpret_cast<uint64_t>(entry_thunk);
+  c.s[1] = a;
+  c.s[2] = b;
+  return c;
+}
+}  // namespace arch

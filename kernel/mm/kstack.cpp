@@ -1,0 +1,102 @@
+// The stack area is carved into fixed slots of (guard + PAGES) pages; a
+// bitmap of slots is the allocator. Each slot's guard page is never mapped.
+#include "kstack.h"
+
+#include <libk/bitmap.h>
+
+#include "arch/riscv64/memlayout.h"
+#include "lib/panic.h"
+#include "lib/spinlock.h"
+#include "mm/kernel_vm.h"
+#include "mm/pmm.h"
+
+namespace {
+constexpr size_t SLOT_PAGES = KernelStack::PAGES + 1;
+constexpr size_t SLOT_SIZE = SLOT_PAGES * arch::PAGE_SIZE;
+constexpr size_t MAX_STACKS = 8192;
+
+libk::StaticBitmap<MAX_STACKS> slots;
+Spinlock lock;
+size_t frames, stacks;
+
+uintptr_t slot_base(uint32_t slot) { return arch::KSTACK_AREA_BASE + slot * SLOT_SIZE; }
+
+void unmap_and_free(uintptr_t first_page, size_t count) {
+  auto& pt = kernel_vm::page_table();
+  for (size_t i = 0; i < count; i++) {
+    uintptr_t va = first_page + i * arch::PAGE_SIZE;
+    uintptr_t pa = 0;
+    if (!pt.translate(va, &pa)) continue;
+    pt.unmap(va, arch::PAGE_SIZE);
+    if (pmm::free(pa, 0).is_error()) panic("kstack: frame %#lx double freed", pa);
+    __atomic_fetch_sub(&frames, 1, __ATOMIC_RELAXED);
+  }
+}
+}  // namespace
+
+namespace kstack {
+void init() {
+  // Map and unmap one page so the area's second-level table exists before
+  // any address space copies the kernel half's root entries: the whole area
+  // (MAX_STACKS slots, 160 MiB) sits under that one root entry, so stacks
+  // mapped later appear in every address space.
+  static_assert(MAX_STACKS * SLOT_SIZE <= (1ull << 30));
+  auto& pt = kernel_vm::page_table();
+  auto pa = pmm::alloc(0);
+  if (pa.is_error()) panic("kstack: no memory for the stack area tables");
+  if (pt.map(arch::KSTACK_AREA_BASE, pa.value(), arch::PAGE_SIZE,
+             arch::PERM_R | arch::PERM_W | arch::PERM_G).is_error())
+    panic("kstack: cannot build the stack area tables");
+  pt.unmap(arch::KSTACK_AREA_BASE, arch::PAGE_SIZE);
+  (void)pmm::free(pa.value(), 0);
+}
+size_t frames_in_use() { return __atomic_load_n(&frames, __ATOMIC_RELAXED); }
+size_t stacks_in_use() { return __atomic_load_n(&stacks, __ATOMIC_RELAXED); }
+}  // namespace kstack
+
+KernelStack::~KernelStack() { release(); }
+
+libk::Result<void> KernelStack::allocate() {
+  if (top_) return libk::err(ERR_BAD_STATE);
+  uint32_t slot;
+  {
+    SpinGuard g(lock);
+    size_t s = slots.find_first_clear(0);
+    if (s >= MAX_STACKS) return libk::err(ERR_NO_MEMORY);
+    slots.set(s);
+    slot = static_cast<uint32_t>(s);
+  }
+  uintptr_t first_page = slot_base(slot) + arch::PAGE_SIZE;  // above the guard
+  for (size_t i = 0; i < PAGES; i++) {
+    auto pa = pmm::alloc(0);
+    libk::Result<void> mapped = libk::err(ERR_NO_MEMORY);
+    if (pa.ok()) {
+      mapped = kernel_vm::page_table().map(first_page + i * arch::PAGE_SIZE, pa.value(),
+                                           arch::PAGE_SIZE,
+                                           arch::PERM_R | arch::PERM_W | arch::PERM_G);
+      if (mapped.is_error()) (void)pmm::free(pa.value(), 0);
+    }
+    if (mapped.is_error()) {
+      unmap_and_free(first_page, i);
+      SpinGuard g(lock);
+      slots.clear(slot);
+      return libk::err(ERR_NO_MEMORY);
+    }
+    __atomic_fetch_add(&frames, 1, __ATOMIC_RELAXED);
+  }
+  __atomic_fetch_add(&stacks, 1, __ATOMIC_RELAXED);
+  slot_ = slot;
+  top_ = first_page + PAGES * arch::PAGE_SIZE;
+  return libk::ok();
+}
+
+void KernelStack::release() {
+  if (!top_) return;
+  unmap_and_free(bottom(), PAGES);
+  {
+    SpinGuard g(lock);
+    slots.clear(slot_);
+  }
+  __atomic_fetch_sub(&stacks, 1, __ATOMIC_RELAXED);
+  top_ = 0;
+}

@@ -1,0 +1,250 @@
+#include "sched.h"
+
+#include <libk/owning_list.h>
+
+#include "arch/riscv64/cpu.h"
+#include "arch/riscv64/csr.h"
+#include "arch/riscv64/timer.h"
+#include "lib/panic.h"
+#include "lib/spinlock.h"
+#include "sched/wait_queue.h"
+
+namespace sched {
+namespace {
+
+struct HartSched {
+  RawSpinlock lock;  // everything below; handed across context switches
+  libk::OwningList<Task, &Task::sched_node> ready;  // owns each Ready task's reference
+  libk::IntrusiveList<Task, &Task::timer_node> deadlines;  // sorted; does not own
+  Task* current = nullptr;  // owns the Running task's reference (except idle's)
+  Task* idle = nullptr;     // owns the idle task's reference, for ever
+  Task* dead = nullptr;     // owns the reference of the task that just died
+  uint64_t ticks = 0;
+  uint64_t slice = TIME_SLICE_TICKS;
+  bool need_resched = false;
+  uint64_t switches = 0;
+};
+
+HartSched harts[arch::MAX_HARTS];
+WaitQueue exit_wq;     // joiners wait here for Task::reaped
+WaitQueue sleepers[arch::MAX_HARTS];  // sleeping tasks, woken only by their deadline
+
+HartSched& this_hart() { return harts[arch::this_cpu()->hartid]; }
+
+void insert_deadline(HartSched& hs, Task& t) {
+  for (Task& other : hs.deadlines) {
+    if (t.deadline < other.deadline) {
+      hs.deadlines.insert_before(other, t);
+      return;
+    }
+  }
+  hs.deadlines.push_back(t);
+}
+
+// The task switched in finishes the switch: release the hart lock and, if
+// the previous task died, free its stack and drop its last scheduler reference.
+void finish_switch(HartSched& hs) {
+  Task* dead = hs.dead;
+  hs.dead = nullptr;
+  hs.lock.unlock();
+  if (!dead) return;
+  dead->stack.release();
+  {
+    SpinGuard g(exit_wq.lock());
+    dead->reaped = true;
+    exit_wq.wake_all_locked();
+  }
+  RefPtr<Task> last = libk::adopt(dead);  // the dead slot's reference, dropped here
+}
+
+// Switch to the next ready task (or idle). Interrupts off, hs.lock held, and
+// the current task's reference already moved to its next owner (run queue,
+// wait queue or dead slot) unless it is the idle task.
+void reschedule(HartSched& hs) {
+  Task* prev = hs.current;
+  RefPtr<Task> next_ref = hs.ready.pop_front();
+  Task* next = next_ref ? next_ref.leak_ref() : hs.idle;  // run queue's ref -> current slot
+  if (next != hs.idle) next->set_state(Task::State::Running);  // idle is always Running
+  hs.current = next;
+  hs.slice = TIME_SLICE_TICKS;
+  hs.need_resched = false;
+  if (next != prev) {
+    hs.switches++;
+    arch::Cpu* cpu = arch::this_cpu();
+    prev->fault_catch = cpu->fault_catch;
+    cpu->fault_catch = next->fault_catch;
+    context_switch(&prev->context, &next->context);
+  }
+  finish_switch(this_hart());  // possibly on another hart's HartSched after migration (none yet)
+}
+
+}  // namespace
+
+void run_idle() {
+  for (;;) {
+    arch::irq_disable();
+    HartSched& hs = this_hart();
+    if (!hs.ready.empty()) {
+      arch::irq_enable();
+      yield();
+      continue;
+    }
+    arch::wfi();  // wakes on a pending enabled interrupt even with SIE off
+    arch::irq_enable();  // take it
+  }
+}
+
+void init_this_hart() {
+  HartSched& hs = this_hart();
+  auto idle = Task::adopt_running_context("idle");
+  if (idle.is_error()) panic("sched: no memory for the idle task");
+  hs.idle = idle.release_value().leak_ref();  // the hart's reference, never dropped
+  hs.idle->hart = static_cast<uint32_t>(arch::this_cpu()->hartid);
+  hs.current = hs.idle;
+}
+
+Task* current() { return this_hart().current; }
+Task* idle_task() { return this_hart().idle; }
+uint64_t ticks() { return __atomic_load_n(&this_hart().ticks, __ATOMIC_RELAXED); }
+uint64_t context_switches() { return this_hart().switches; }
+
+void make_ready(RefPtr<Task>&& task) {
+  HartSched& hs = harts[task->hart];
+  uint64_t irq = arch::irq_save();
+  hs.lock.lock();
+  task->set_state(Task::State::Ready);
+  hs.ready.push_back(static_cast<RefPtr<Task>&&>(task));
+  if (hs.current == hs.idle) hs.need_resched = true;
+  hs.lock.unlock();
+  arch::irq_restore(irq);
+}
+
+void start(RefPtr<Task>&& task) {
+  HartSched& hs = this_hart();
+  task->hart = static_cast<uint32_t>(arch::this_cpu()->hartid);
+  uint64_t irq = arch::irq_save();
+  hs.lock.lock();
+  hs.ready.push_back(static_cast<RefPtr<Task>&&>(task));  // Ready from creation
+  if (hs.current == hs.idle) hs.need_resched = true;
+  hs.lock.unlock();
+  arch::irq_restore(irq);
+}
+
+void yield() {
+  uint64_t irq = arch::irq_save();
+  HartSched& hs = this_hart();
+  hs.lock.lock();
+  if (hs.ready.empty()) {
+    hs.need_resched = false;
+    hs.slice = TIME_SLICE_TICKS;
+    hs.lock.unlock();
+    arch::irq_restore(irq);
+    return;
+  }
+  Task* cur = hs.current;
+  if (cur != hs.idle) {
+    cur->set_state(Task::State::Ready);
+    hs.ready.push_back(libk::adopt(cur));  // current slot's reference -> run queue
+  }
+  reschedule(hs);
+  arch::irq_restore(irq);
+}
+
+void block_current(uint64_t deadline) {
+  HartSched& hs = this_hart();
+  hs.lock.lock();
+  Task* cur = hs.current;
+  if (deadline) {
+    cur->deadline = deadline;
+    insert_deadline(hs, *cur);
+  }
+  reschedule(hs);
+}
+
+void cancel_deadline(Task& t) {
+  HartSched& hs = harts[t.hart];
+  hs.lock.lock();
+  if (t.timer_node.linked()) hs.deadlines.remove(t);
+  hs.lock.unlock();
+}
+
+libk::Result<void> sleep(uint64_t n) {
+  WaitQueue& wq = sleepers[arch::this_cpu()->hartid];
+  SpinGuard g(wq.lock());
+  auto r = wq.block_locked(ticks() + (n ? n : 1));
+  if (r.error() == ERR_TIMED_OUT) return libk::ok();  // the normal end of a sleep
+  return r;
+}
+
+void kill(Task& t) {
+  t.request_kill();
+  // A blocked task is taken out of its wait queue and made ready at once.
+  for (;;) {
+    WaitQueue* wq = __atomic_load_n(&t.waiting_on, __ATOMIC_ACQUIRE);
+    if (!wq) return;
+    SpinGuard g(wq->lock());
+    if (t.waiting_on != wq) continue;  // woken meanwhile: look again
+    wq->wake_task_locked(t, ERR_INTERRUPTED);
+    return;
+  }
+}
+
+bool current_killed() { return current()->kill_requested(); }
+
+libk::Result<int> join(Task& t, uint64_t deadline) {
+  if (&t == current()) return libk::err(ERR_INVALID_ARGS);
+  SpinGuard g(exit_wq.lock());
+  while (!t.reaped) TRY(exit_wq.block_locked(deadline));
+  return t.exit_code();
+}
+
+[[noreturn]] static void exit_current(int code) {
+  arch::irq_disable();
+  HartSched& hs = this_hart();
+  Task* cur = hs.current;
+  KASSERT(cur != hs.idle);
+  cur->exit_code_ = code;
+  hs.lock.lock();
+  cur->set_state(Task::State::Dead);
+  // The exit path holds raw pointers only: the one reference left to drop
+  // is the current slot's, which moves to the dead slot here.
+  KASSERT(cur->ref_count() >= 1 && !cur->sched_node.linked() && !cur->timer_node.linked());
+  hs.dead = cur;
+  reschedule(hs);
+  panic("sched: dead task %lu was switched back in", cur->tid());
+}
+
+void task_main(uint64_t task, uint64_t) {
+  Task* self = reinterpret_cast<Task*>(task);
+  finish_switch(this_hart());
+  arch::irq_enable();
+  int code = self->kill_requested() ? -1 : self->entry(self->arg);
+  exit_current(code);
+}
+
+void on_tick() {
+  HartSched& hs = this_hart();
+  hs.lock.lock();
+  hs.ticks++;
+  while (Task* t = hs.deadlines.front()) {
+    if (t->deadline > hs.ticks) break;
+    hs.deadlines.remove(*t);
+    WaitQueue* wq = t->waiting_on;
+    RefPtr<Task> pin(t);  // keeps t addressable while no lock is held
+    hs.lock.unlock();
+    wq->lock().raw_relock(0);
+    if (t->waiting_on == wq) wq->wake_task_locked(*t, ERR_TIMED_OUT);
+    wq->lock().raw_unlock();
+    hs.lock.lock();
+  }
+  if (hs.slice > 0) hs.slice--;
+  if (hs.slice == 0 && !hs.ready.empty()) hs.need_resched = true;
+  hs.lock.unlock();
+}
+
+void preempt_if_needed() {
+  HartSched& hs = this_hart();
+  if (hs.need_resched) yield();
+}
+
+}  // namespace sched

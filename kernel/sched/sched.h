@@ -1,0 +1,64 @@
+// The scheduler: per-hart run queues, an idle task per hart, preemptive
+// round robin on the timer tick, sleeping, killing and joining.
+//
+// Every hart has its own state (no global "current"): a run queue, the
+// current slot, the idle task and a dead slot, behind one per-hart lock that
+// is handed across a context switch (taken by the task switching out,
+// released by the one switching in). SMP adds harts, not a rewrite.
+//
+// Killing is a request plus a wake-up: the victim is taken out of whatever
+// wait queue owns it and made ready; every block returns ERR_INTERRUPTED to
+// it from then on, so it unwinds its own frames (dropping every reference
+// they hold) and exits. Its stack and scheduler reference are freed by the
+// next task after its final switch. join() returns only after that.
+#pragma once
+#include <libk/result.h>
+#include <stdint.h>
+
+#include "sched/task.h"
+
+namespace sched {
+
+constexpr uint64_t TIME_SLICE_TICKS = 2;
+
+// The boot flow of this hart becomes its idle task.
+void init_this_hart();
+// The idle task's loop: run whatever is ready, otherwise wait for interrupts.
+[[noreturn]] void run_idle();
+
+Task* current();
+Task* idle_task();      // this hart's
+uint64_t ticks();       // scheduler ticks on this hart since boot
+
+// Make a new task runnable: its creator's reference moves into the run queue
+// (keep a copy first to join or kill it).
+void start(RefPtr<Task>&& task);
+void yield();
+// Sleep for n ticks. ERR_INTERRUPTED if the task is killed meanwhile.
+libk::Result<void> sleep(uint64_t n);
+// Ask a task to die (see above). Safe in any state, idempotent.
+void kill(Task& task);
+bool current_killed();
+// Wait until `task` is dead and its stack freed; its exit code.
+// deadline in ticks (0: none): ERR_TIMED_OUT.
+libk::Result<int> join(Task& task, uint64_t deadline = 0);
+
+// Called from the timer interrupt, and at the end of every interrupt.
+void on_tick();
+void preempt_if_needed();
+
+// Entry of every new task (through task_start): runs entry(arg), then exits.
+[[noreturn]] void task_main(uint64_t task, uint64_t unused);
+
+// --- for WaitQueue (wait_queue.cpp) ---
+// Block the current task, whose reference the caller has already moved into
+// a wait queue; deadline 0 for none. Interrupts are off.
+void block_current(uint64_t deadline);
+// Make a task ready with the reference moved out of a wait queue.
+void make_ready(RefPtr<Task>&& task);
+void cancel_deadline(Task& task);
+
+// Counters for tests.
+uint64_t context_switches();
+
+}  // namespace sched

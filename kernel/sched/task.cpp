@@ -1,0 +1,66 @@
+#include "task.h"
+
+#include "kstat.h"
+#include "lib/panic.h"
+#include "sched/sched.h"
+
+namespace {
+TypedCache<Task> task_cache("task");
+}
+
+Task::Task(const char* name) : Object(ObjectType::Task) {
+  size_t i = 0;
+  for (; name && name[i] && i < sizeof(name_) - 1; i++) name_[i] = name[i];
+  name_[i] = 0;
+  kstat::add(kstat::Counter::tasks_live, 1);
+}
+
+Task::~Task() {
+  KASSERT(!sched_node.linked() && !timer_node.linked());
+  KASSERT(!stack.allocated());
+  kstat::add(kstat::Counter::tasks_live, -1);
+}
+
+void Task::destroy() { task_cache.destroy(this); }
+
+libk::Result<RefPtr<Task>> Task::create(const char* name, Entry entry, void* arg) {
+  Task* t = TRY(task_cache.create(name));
+  RefPtr<Task> ref = libk::adopt(t);
+  TRY(t->stack.allocate());  // on failure `ref` frees the task: nothing is left behind
+  t->entry = entry;
+  t->arg = arg;
+  t->context = arch::new_task_context(t->stack.top(), &sched::task_main,
+                                      reinterpret_cast<uint64_t>(t), 0);
+  return ref;
+}
+
+libk::Result<RefPtr<Task>> Task::adopt_running_context(const char* name) {
+  Task* t = TRY(task_cache.create(name));
+  t->state_ = State::Running;
+  return libk::adopt(t);
+}
+
+const char* Task::state_name(State s) {
+  switch (s) {
+    case State::Ready: return "ready";
+    case State::Running: return "running";
+    case State::Blocked: return "blocked";
+    case State::Dead: return "dead";
+  }
+  return "?";
+}
+
+void Task::set_state(State next) {
+  State cur = state();
+  bool ok = false;
+  switch (cur) {
+    case State::Ready: ok = next == State::Running; break;
+    case State::Running: ok = next == State::Ready || next == State::Blocked || next == State::Dead; break;
+    case State::Blocked: ok = next == State::Ready; break;
+    case State::Dead: ok = false; break;
+  }
+  if (!ok)
+    panic("task %lu (%s): illegal state change %s -> %s", tid(), name_, state_name(cur),
+          state_name(next));
+  __atomic_store_n(&state_, next, __ATOMIC_RELEASE);
+}

@@ -1,0 +1,74 @@
+// Task: a kernel thread of control with its own kernel stack.
+//
+// Ownership (who holds the counted references to a Task):
+//   - Ready:   exactly one run queue (HartSched::ready)
+//   - Running: its hart's current slot (HartSched::current)
+//   - Blocked: exactly one wait queue (WaitQueue::waiters_)
+//   - Dead:    the hart's dead slot until the next task has switched in,
+//              which frees the stack and drops that reference
+// A state change *moves* that one reference (OwningList makes copying it
+// impossible). Anyone else who wants the Task to stay addressable (its
+// creator, a joiner) holds a RefPtr of their own; none of them can keep its
+// stack alive: the stack is freed the moment the task is dead and switched
+// away from. The idle task is the exception: its hart owns it for ever and
+// its count never changes.
+#pragma once
+#include <keel/status.h>
+#include <libk/list.h>
+#include <libk/result.h>
+#include <stdint.h>
+
+#include "arch/riscv64/context.h"
+#include "mm/kstack.h"
+#include "mm/slab.h"
+#include "object/object.h"
+
+struct FaultCatch;
+class WaitQueue;
+
+class Task final : public Object {
+ public:
+  enum class State : uint8_t { Ready, Running, Blocked, Dead };
+  using Entry = int (*)(void* arg);  // the return value is the exit code
+
+  // A new task, not yet runnable: hand it to sched::make_ready to start it.
+  static libk::Result<RefPtr<Task>> create(const char* name, Entry entry, void* arg);
+  // The task that stands for an already running context (a hart's boot
+  // flow, which becomes its idle task). It has no stack of its own.
+  static libk::Result<RefPtr<Task>> adopt_running_context(const char* name);
+
+  uint64_t tid() const { return koid(); }
+  const char* name() const { return name_; }
+  State state() const { return __atomic_load_n(&state_, __ATOMIC_ACQUIRE); }
+  // Checked transition: an illegal one is a kernel bug and panics.
+  void set_state(State next);
+  bool kill_requested() const { return __atomic_load_n(&kill_requested_, __ATOMIC_ACQUIRE); }
+  void request_kill() { __atomic_store_n(&kill_requested_, true, __ATOMIC_RELEASE); }
+  int exit_code() const { return exit_code_; }
+  static const char* state_name(State s);
+
+  // --- fields the scheduler and wait queues own (sched.cpp, wait_queue.cpp) ---
+  arch::Context context{};
+  KernelStack stack;                // freed by the next task after this one dies
+  libk::ListNode sched_node;        // in the run queue or wait queue owning our reference
+  libk::ListNode timer_node;        // in the hart's deadline list (does not own)
+  WaitQueue* waiting_on = nullptr;  // the wait queue owning us while Blocked (its lock)
+  uint64_t deadline = 0;            // tick at which a timed block ends
+  keel_status wake_status = KEEL_OK;
+  FaultCatch* fault_catch = nullptr;  // this task's armed fault recovery
+  uint32_t hart = 0;                  // hart whose run queue takes this task
+  bool reaped = false;                // dead and its stack freed (exit wait queue's lock)
+  Entry entry = nullptr;
+  void* arg = nullptr;
+  int exit_code_ = 0;
+
+ private:
+  Task(const char* name);
+  ~Task();
+  void destroy() override;
+  friend class TypedCache<Task>;
+
+  char name_[24];
+  State state_ = State::Ready;
+  bool kill_requested_ = false;
+};

@@ -1,0 +1,42 @@
+// WaitQueue: tasks blocked until someone wakes them, a deadline passes, or
+// they are killed. The queue owns the reference of every task in it.
+//
+// Protocol (no lost wake-ups): take lock(), check the condition, and if it
+// does not hold call block_locked(); the lock is released only once the task
+// is on the queue, and is held again when block_locked returns. Wakers take
+// lock() too.
+#pragma once
+#include <libk/owning_list.h>
+#include <libk/result.h>
+
+#include "lib/spinlock.h"
+#include "sched/task.h"
+
+class WaitQueue {
+ public:
+  WaitQueue() = default;
+  WaitQueue(const WaitQueue&) = delete;
+  WaitQueue& operator=(const WaitQueue&) = delete;
+  ~WaitQueue();
+
+  Spinlock& lock() { return lock_; }
+
+  // Block the current task (caller holds lock()). deadline is in scheduler
+  // ticks, 0 for none. Returns ok when woken, ERR_TIMED_OUT, or
+  // ERR_INTERRUPTED if the task is being killed (also returned at once, without
+  // blocking, for a task already marked for killing).
+  libk::Result<void> block_locked(uint64_t deadline = 0);
+
+  // Wake the first waiter / all waiters (caller holds lock()).
+  bool wake_one_locked();
+  size_t wake_all_locked();
+  // Take `t` (which must be on this queue) out and make it ready with `why`.
+  void wake_task_locked(Task& t, keel_status why);
+
+  size_t waiter_count() const { return waiters_.size(); }
+  bool has_waiter(const Task& t) const { return waiters_.contains(t); }
+
+ private:
+  Spinlock lock_;
+  libk::OwningList<Task, &Task::sched_node> waiters_;  // owns each waiter's reference
+};
