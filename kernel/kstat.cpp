@@ -5,6 +5,7 @@
 
 #include "lib/kprintf.h"
 #include "mm/heap_stats.h"
+#include "mm/kstack.h"
 #include "mm/pmm.h"
 #include "mm/slab.h"
 
@@ -36,6 +37,7 @@ void snapshot(Snapshot& s) {
     put(s, "", counter_names[i], __atomic_load_n(&counters[i], __ATOMIC_RELAXED));
   put(s, "", "heap_bytes_used", static_cast<int64_t>(heap_stats::bytes_used()));
   put(s, "", "slab_frames", static_cast<int64_t>(heap_stats::slab_frames()));
+  put(s, "", "task_stack_frames", static_cast<int64_t>(kstack::frames_in_use()));
   for (SlabCache* c = SlabCache::first(); c; c = c->next())
     put(s, "objects_", c->name(), static_cast<int64_t>(c->live()));
 }

@@ -7,6 +7,7 @@
 #pragma once
 #include <stdint.h>
 
+#include "kstat.h"
 #include "lib/kprintf.h"
 
 namespace ktest {
@@ -21,6 +22,10 @@ struct TestCase {
 // Record a failed expectation (the test goes on; KT_ASSERT returns).
 void fail(const char* file, int line, const char* fmt, ...) __attribute__((format(printf, 3, 4)));
 bool current_failed();
+
+// Fail (naming each counter and its drift) unless every kstat counter
+// equals its value in `base`.
+void expect_baseline(const kstat::Snapshot& base, const char* file, int line);
 
 // Run the tests whose names match `glob`; returns true if all passed.
 // Prints "Bail out!" and fails if nothing matches.
@@ -54,6 +59,8 @@ bool run(const char* glob);
       ::ktest::fail(__FILE__, __LINE__, "%s == %s (%lld vs %lld)", #a, #b,                  \
                     static_cast<long long>(_ka), static_cast<long long>(_kb));              \
   } while (0)
+
+#define KT_EXPECT_BASELINE(snapshot) ::ktest::expect_baseline((snapshot), __FILE__, __LINE__)
 
 #define KT_ASSERT(cond)                                          \
   do {                                                           \

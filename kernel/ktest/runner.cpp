@@ -15,19 +15,20 @@ bool failed;
 
 bool matches(const TestCase& t, const char* glob) { return libk::glob_match(glob, t.name); }
 
-void report_drift(const kstat::Snapshot& before, const kstat::Snapshot& after) {
-  for (size_t i = 0; i < after.count; i++) {
-    const kstat::Entry& a = after.entries[i];
-    int64_t base = 0;
-    for (size_t j = 0; j < before.count; j++)
-      if (libk::str_eq(before.entries[j].name, a.name)) base = before.entries[j].value;
-    if (a.value != base) fail(__FILE__, __LINE__, "leak check: %s %ld -> %ld (%+ld)", a.name,
-                             base, a.value, a.value - base);
+kstat::Snapshot before, now;  // too big for a task stack
+}  // namespace
+
+void expect_baseline(const kstat::Snapshot& base, const char* file, int line) {
+  kstat::snapshot(now);
+  for (size_t i = 0; i < now.count; i++) {
+    const kstat::Entry& a = now.entries[i];
+    int64_t value = 0;
+    for (size_t j = 0; j < base.count; j++)
+      if (libk::str_eq(base.entries[j].name, a.name)) value = base.entries[j].value;
+    if (a.value != value)
+      fail(file, line, "leak check: %s %ld -> %ld (%+ld)", a.name, value, a.value, a.value - value);
   }
 }
-
-kstat::Snapshot before, after;  // too big for the boot stack
-}  // namespace
 
 void fail(const char* file, int line, const char* fmt, ...) {
   failed = true;
@@ -58,8 +59,7 @@ bool run(const char* glob) {
     failed = false;
     kstat::snapshot(before);
     t->fn();
-    kstat::snapshot(after);
-    report_drift(before, after);
+    expect_baseline(before, t->file, t->line);
     kprintf("%s %zu - %s\n", failed ? "not ok" : "ok", index, t->name);
     if (failed) failures++;
   }

@@ -149,6 +149,15 @@ Result<Dtb> Dtb::parse(const void* blob, size_t available_bytes) {
     return err(ERR_CORRUPT);
   if (d.struct_off_ % 4 != 0 || d.rsv_off_ % 8 != 0) return err(ERR_CORRUPT);
 
+  // Property names must be NUL-terminated inside the strings block: remember
+  // where the last NUL is, so a name offset below it is enough.
+  for (uint32_t i = d.strings_size_; i > 0; --i) {
+    if (h[d.strings_off_ + i - 1] == 0) {
+      d.strings_end_ = i;
+      break;
+    }
+  }
+
   // Memory-reservation block: 16-byte entries up to a (0, 0) terminator,
   // which must itself lie inside totalsize.
   for (uint64_t off = d.rsv_off_;; off += 16) {
@@ -225,10 +234,9 @@ bool Dtb::read_token(uint32_t off, Token& t) const {
       if (end > struct_size_) return false;
       uint64_t next = align4(end);
       if (next > struct_size_) return false;
-      if (nameoff >= strings_size_) return false;
-      const uint8_t* strings = blob_ + strings_off_;
-      if (find_nul(strings, nameoff, strings_size_) == strings_size_) return false;
-      t.name = reinterpret_cast<const char*>(strings + nameoff);
+      // Below strings_end_ a NUL follows before the block ends.
+      if (nameoff >= strings_end_) return false;
+      t.name = reinterpret_cast<const char*>(blob_ + strings_off_ + nameoff);
       t.data = s + off + 12;
       t.len = len;
       t.next = uint32_t(next);

@@ -78,37 +78,60 @@ Length parse_length(const char*& p) {
         return Length::LL;
       }
       return Length::L;
-    case 'z': ++p; return Length::Z;
-    case 'j': ++p; return Length::J;
-    case 't': ++p; return Length::T;
-    default: return Length::None;
+    case 'z':
+      ++p;
+      return Length::Z;
+    case 'j':
+      ++p;
+      return Length::J;
+    case 't':
+      ++p;
+      return Length::T;
+    default:
+      return Length::None;
   }
 }
 
 int64_t read_signed(Args& a, Length len) {
   switch (len) {
-    case Length::HH: return static_cast<signed char>(va_arg(a.ap, int));
-    case Length::H: return static_cast<short>(va_arg(a.ap, int));
-    case Length::L: return va_arg(a.ap, long);
-    case Length::LL: return va_arg(a.ap, long long);
-    case Length::Z: return va_arg(a.ap, std::make_signed_t<size_t>);
-    case Length::J: return va_arg(a.ap, intmax_t);
-    case Length::T: return va_arg(a.ap, ptrdiff_t);
-    case Length::None: break;
+    case Length::HH:
+      return static_cast<signed char>(va_arg(a.ap, int));
+    case Length::H:
+      return static_cast<short>(va_arg(a.ap, int));
+    case Length::L:
+      return va_arg(a.ap, long);
+    case Length::LL:
+      return va_arg(a.ap, long long);
+    case Length::Z:
+      return va_arg(a.ap, std::make_signed_t<size_t>);
+    case Length::J:
+      return va_arg(a.ap, intmax_t);
+    case Length::T:
+      return va_arg(a.ap, ptrdiff_t);
+    case Length::None:
+      break;
   }
   return va_arg(a.ap, int);
 }
 
 uint64_t read_unsigned(Args& a, Length len) {
   switch (len) {
-    case Length::HH: return static_cast<unsigned char>(va_arg(a.ap, unsigned));
-    case Length::H: return static_cast<unsigned short>(va_arg(a.ap, unsigned));
-    case Length::L: return va_arg(a.ap, unsigned long);
-    case Length::LL: return va_arg(a.ap, unsigned long long);
-    case Length::Z: return va_arg(a.ap, size_t);
-    case Length::J: return va_arg(a.ap, uintmax_t);
-    case Length::T: return va_arg(a.ap, std::make_unsigned_t<ptrdiff_t>);
-    case Length::None: break;
+    case Length::HH:
+      return static_cast<unsigned char>(va_arg(a.ap, unsigned));
+    case Length::H:
+      return static_cast<unsigned short>(va_arg(a.ap, unsigned));
+    case Length::L:
+      return va_arg(a.ap, unsigned long);
+    case Length::LL:
+      return va_arg(a.ap, unsigned long long);
+    case Length::Z:
+      return va_arg(a.ap, size_t);
+    case Length::J:
+      return va_arg(a.ap, uintmax_t);
+    case Length::T:
+      return va_arg(a.ap, std::make_unsigned_t<ptrdiff_t>);
+    case Length::None:
+      break;
   }
   return va_arg(a.ap, unsigned);
 }
@@ -262,9 +285,14 @@ const char* convert(Sink& out, Args& args, const char* spec_start) {
       }
       (void)va_arg(args.ap, const void*);  // wide string: skip it
       break;
-    case '%': out.put('%'); return p + 1;
-    case '\0': out.write(spec_start, static_cast<size_t>(p - spec_start)); return p;
-    default: break;
+    case '%':
+      out.put('%');
+      return p + 1;
+    case '\0':
+      out.write(spec_start, static_cast<size_t>(p - spec_start));
+      return p;
+    default:
+      break;
   }
   // Unsupported: show the conversion as written so the mistake is visible.
   out.write(spec_start, static_cast<size_t>(p + 1 - spec_start));

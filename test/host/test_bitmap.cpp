@@ -172,7 +172,8 @@ TEST_CASE("randomized against a bool array") {
           b.clear_range(i, n);
           for (size_t k = i; k < i + n; ++k) model[k] = false;
           break;
-        default: break;
+        default:
+          break;
       }
       size_t from = rng() % (bits + 1);
       size_t want_set = Bitmap::npos, want_clear = Bitmap::npos, count = 0;

@@ -29,9 +29,12 @@ constexpr int order(MemoryOrder o) { return static_cast<int>(o); }
 // semantics: derive the strongest valid failure order from the success order.
 constexpr MemoryOrder failure_order(MemoryOrder success) {
   switch (success) {
-    case MemoryOrder::AcqRel: return MemoryOrder::Acquire;
-    case MemoryOrder::Release: return MemoryOrder::Relaxed;
-    default: return success;
+    case MemoryOrder::AcqRel:
+      return MemoryOrder::Acquire;
+    case MemoryOrder::Release:
+      return MemoryOrder::Relaxed;
+    default:
+      return success;
   }
 }
 

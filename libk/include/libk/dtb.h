@@ -214,6 +214,7 @@ class Dtb {
   uint32_t struct_size_ = 0;
   uint32_t strings_off_ = 0;
   uint32_t strings_size_ = 0;
+  uint32_t strings_end_ = 0;  // one past the strings block's last NUL (0: none)
   uint32_t rsv_off_ = 0;
   uint32_t rsv_count_ = 0;
   uint32_t root_ = 0;  // structure-block offset of the root's BEGIN_NODE

@@ -19,6 +19,7 @@
 #include <libk/atomic.h>
 #include <stddef.h>
 #include <stdint.h>
+
 #include <concepts>
 #include <utility>
 
@@ -62,6 +63,10 @@ class RefPtr;
 template <typename T>
 [[nodiscard]] RefPtr<T> adopt(T* p);
 
+// U* converts to T* (U is T or derives from it).
+template <typename U, typename T>
+concept PointsInto = std::convertible_to<U*, T*>;
+
 template <typename T>
 class RefPtr {
  public:
@@ -75,11 +80,9 @@ class RefPtr {
 
   RefPtr(const RefPtr& o) : RefPtr(o.ptr_) {}
   RefPtr(RefPtr&& o) : ptr_(o.leak_ref()) {}
-  template <typename U>
-    requires std::convertible_to<U*, T*>
+  template <PointsInto<T> U>
   RefPtr(const RefPtr<U>& o) : RefPtr(o.get()) {}
-  template <typename U>
-    requires std::convertible_to<U*, T*>
+  template <PointsInto<T> U>
   RefPtr(RefPtr<U>&& o) : ptr_(o.leak_ref()) {}
 
   ~RefPtr() { reset(); }
@@ -132,13 +135,9 @@ class RefPtr {
   }
   explicit operator bool() const { return ptr_ != nullptr; }
 
-  friend bool operator==(const RefPtr& a, const RefPtr& b) {
-    return a.ptr_ == b.ptr_;
-  }
+  friend bool operator==(const RefPtr& a, const RefPtr& b) { return a.ptr_ == b.ptr_; }
   friend bool operator==(const RefPtr& a, const T* b) { return a.ptr_ == b; }
-  friend bool operator==(const RefPtr& a, decltype(nullptr)) {
-    return a.ptr_ == nullptr;
-  }
+  friend bool operator==(const RefPtr& a, decltype(nullptr)) { return a.ptr_ == nullptr; }
 
  private:
   struct AdoptTag {};
