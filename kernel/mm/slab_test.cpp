@@ -7,6 +7,7 @@
 #include "mm/kmalloc.h"
 #include "mm/pmm.h"
 #include "mm/slab.h"
+#include "sched/task.h"
 
 namespace {
 struct Widget {
@@ -98,4 +99,9 @@ KTEST("kmalloc.bad_free_refused") {
 // asked for by name (test=leakdemo.*); the suite checks that it is reported.
 KTEST("leakdemo.slab_object_leaked") {
   (void)widgets.alloc();
+}
+
+KTEST("leakdemo.task_reference_leaked") {
+  auto t = Task::create("leaked", [](void*) { return 0; }, nullptr);
+  if (t.ok()) (void)t.release_value().leak_ref();  // never adopted back: leaked on purpose
 }

@@ -126,6 +126,19 @@ TEST_CASE("remove from head, middle and tail") {
   CHECK_FALSE(e.run_node.linked());
 }
 
+TEST_CASE("insert_before an element") {
+  Item a(1), b(2), c(3), d(4);
+  RunList l;
+  l.push_back(b);
+  l.insert_before(b, a);  // before the head
+  l.push_back(d);
+  l.insert_before(d, c);  // in the middle
+  CHECK(values(l) == std::vector<int>{1, 2, 3, 4});
+  CHECK(l.size() == 4);
+  CHECK(l.front() == &a);
+  l.clear();
+}
+
 TEST_CASE("contains") {
   Item a(1), b(2), c(3);
   RunList l;
@@ -212,6 +225,11 @@ TEST_CASE("misuse is detected") {
     Item a(1);
     RunList l;
     l.remove(a);
+  });
+  CHECK_LIBK_ASSERT("node(pos)->linked()", {
+    Item a(1), b(2);
+    RunList l;
+    l.insert_before(a, b);
   });
   // Destroying a linked element would leave the list pointing at freed memory.
   CHECK_LIBK_ASSERT("!linked()", {
