@@ -16,6 +16,8 @@
 #include "mm/kernel_vm.h"
 #include "mm/kstack.h"
 #include "mm/pmm.h"
+#include "init_process.h"
+#include "object/loader.h"
 #include "sched/sched.h"
 
 namespace arch {
@@ -72,6 +74,7 @@ extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
   kernel_vm::init(platform);                // real page permissions, boot table dropped
   kstack::init();                           // guard-paged kernel stack area
   sched::init_this_hart();                  // this boot flow becomes the idle task
+  loader::init();                           // the user programs linked into the kernel
   timer::init(platform.timebase_hz);
   plic::init(platform.plic_base, platform.plic_ndev);
   arch::set_uart_irq(platform.uart_irq);
@@ -90,8 +93,8 @@ extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
   static char glob[64];
   if (bootargs::get("test", glob, sizeof(glob))) {
     start_kernel_task("ktest", run_kernel_tests, glob);
-  } else {
-    kprintf("no init process yet: idle (bootargs: '%s')\n", bootargs::raw());
+  } else if (!init_process::start()) {
+    kprintf("no init= bootarg: nothing to run (bootargs: '%s')\n", bootargs::raw());
   }
   sched::run_idle();
 }

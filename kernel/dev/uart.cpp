@@ -5,6 +5,7 @@
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/memlayout.h"
 #include "arch/riscv64/sbi.h"
+#include "dev/console.h"
 #include "lib/spinlock.h"
 
 namespace uart {
@@ -52,15 +53,20 @@ void putc(char c) {
 }
 
 void handle_irq() {
-  SpinGuard g(rx_lock);
-  while (regs[LSR] & LSR_DATA_READY) {
-    char c = static_cast<char>(regs[RBR]);
-    if (head - tail == RING) {
-      dropped++;
-      continue;
+  bool got = false;
+  {
+    SpinGuard g(rx_lock);
+    while (regs[LSR] & LSR_DATA_READY) {
+      char c = static_cast<char>(regs[RBR]);
+      if (head - tail == RING) {
+        dropped++;
+        continue;
+      }
+      ring[head++ % RING] = c;
+      got = true;
     }
-    ring[head++ % RING] = c;
   }
+  if (got) console::input_arrived();
 }
 
 int getc() {

@@ -12,7 +12,8 @@ enum class ObjectType : uint8_t {
   Task = 1,
   Process,
   Channel,
-  Test,  // objects made by kernel tests
+  ProcessDirectory = 5,  // the capability to list and observe processes
+  Test,                  // objects made by kernel tests
 };
 
 class Object : public libk::RefCounted<Object> {

@@ -71,6 +71,10 @@ void reschedule(HartSched& hs) {
   if (next != prev) {
     hs.switches++;
     arch::Cpu* cpu = arch::this_cpu();
+    if (next->satp != prev->satp) {  // the kernel half is in both: safe to switch here
+      arch::w_satp(next->satp);
+      arch::sfence_vma();
+    }
     prev->fault_catch = cpu->fault_catch;
     cpu->fault_catch = next->fault_catch;
     context_switch(&prev->context, &next->context);
@@ -198,10 +202,11 @@ libk::Result<int> join(Task& t, uint64_t deadline) {
   return t.exit_code();
 }
 
-[[noreturn]] static void exit_current(int code) {
+void exit_current(int code) {
+  Task* cur = current();
+  if (cur->exit_hook) cur->exit_hook(*cur);  // e.g. the last task of a process tears it down
   arch::irq_disable();
   HartSched& hs = this_hart();
-  Task* cur = hs.current;
   KASSERT(cur != hs.idle);
   cur->exit_code_ = code;
   hs.lock.lock();
@@ -241,6 +246,8 @@ void on_tick() {
   if (hs.slice == 0 && !hs.ready.empty()) hs.need_resched = true;
   hs.lock.unlock();
 }
+
+bool need_resched() { return this_hart().need_resched; }
 
 void preempt_if_needed() {
   HartSched& hs = this_hart();

@@ -46,6 +46,13 @@ libk::Result<int> join(Task& task, uint64_t deadline = 0);
 // Called from the timer interrupt, and at the end of every interrupt.
 void on_tick();
 void preempt_if_needed();
+bool need_resched();  // this hart's current task should give way
+
+// The end of the current task. Only for frames that hold no counted
+// reference (task_main after entry returned, the return-to-user path): the
+// one reference left, the current slot's, moves to the dead slot and the
+// next task drops it after the switch.
+[[noreturn]] void exit_current(int code);
 
 // Entry of every new task (through task_start): runs entry(arg), then exits.
 [[noreturn]] void task_main(uint64_t task, uint64_t unused);

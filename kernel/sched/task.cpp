@@ -2,6 +2,8 @@
 
 #include "kstat.h"
 #include "lib/panic.h"
+#include "arch/riscv64/trap_frame.h"
+#include "mm/kernel_vm.h"
 #include "sched/sched.h"
 
 namespace {
@@ -16,27 +18,30 @@ Task::Task(const char* name) : Object(ObjectType::Task) {
 }
 
 Task::~Task() {
-  KASSERT(!sched_node.linked() && !timer_node.linked());
+  KASSERT(!sched_node.linked() && !timer_node.linked() && !process_node.linked());
   KASSERT(!stack.allocated());
   kstat::add(kstat::Counter::tasks_live, -1);
 }
 
 void Task::destroy() { task_cache.destroy(this); }
 
-libk::Result<RefPtr<Task>> Task::create(const char* name, Entry entry, void* arg) {
+libk::Result<RefPtr<Task>> Task::create(const char* name, Entry entry, void* arg, bool user) {
   Task* t = TRY(task_cache.create(name));
   RefPtr<Task> ref = libk::adopt(t);
   TRY(t->stack.allocate());  // on failure `ref` frees the task: nothing is left behind
   t->entry = entry;
   t->arg = arg;
-  t->context = arch::new_task_context(t->stack.top(), &sched::task_main,
-                                      reinterpret_cast<uint64_t>(t), 0);
+  uintptr_t sp = user ? reinterpret_cast<uintptr_t>(arch::user_trap_frame(t->stack.top()))
+                      : t->stack.top();
+  t->context = arch::new_task_context(sp, &sched::task_main, reinterpret_cast<uint64_t>(t), 0);
+  t->satp = kernel_vm::page_table().satp();
   return ref;
 }
 
 libk::Result<RefPtr<Task>> Task::adopt_running_context(const char* name) {
   Task* t = TRY(task_cache.create(name));
   t->state_ = State::Running;
+  t->satp = kernel_vm::page_table().satp();
   return libk::adopt(t);
 }
 

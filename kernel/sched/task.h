@@ -25,14 +25,17 @@
 
 struct FaultCatch;
 class WaitQueue;
+class Process;
 
 class Task final : public Object {
  public:
   enum class State : uint8_t { Ready, Running, Blocked, Dead };
   using Entry = int (*)(void* arg);  // the return value is the exit code
 
-  // A new task, not yet runnable: hand it to sched::make_ready to start it.
-  static libk::Result<RefPtr<Task>> create(const char* name, Entry entry, void* arg);
+  // A new task, not yet runnable: hand it to sched::start to start it. A user
+  // task keeps the top of its kernel stack for its user trap frame.
+  static libk::Result<RefPtr<Task>> create(const char* name, Entry entry, void* arg,
+                                           bool user = false);
   // The task that stands for an already running context (a hart's boot
   // flow, which becomes its idle task). It has no stack of its own.
   static libk::Result<RefPtr<Task>> adopt_running_context(const char* name);
@@ -60,6 +63,12 @@ class Task final : public Object {
   bool reaped = false;                // dead and its stack freed (exit wait queue's lock)
   Entry entry = nullptr;
   void* arg = nullptr;
+  uint64_t satp = 0;                  // address space to run in (kernel's for kernel tasks)
+  Process* process = nullptr;         // owner of a user task; outlives it (plain pointer)
+  void (*exit_hook)(Task&) = nullptr; // run first thing in the exit path (process teardown)
+  libk::ListNode process_node;        // in the process's task list (it owns a reference)
+  uintptr_t user_pc = 0, user_sp = 0; // where a user task starts
+  uint64_t user_args[4] = {};
   int exit_code_ = 0;
 
  private:

@@ -315,7 +315,7 @@ DtbProperty Dtb::first_property(DtbNode node) const {
 DtbProperty Dtb::next_property(const DtbProperty& prop) const {
   // The next token follows the value (a forged `prop` only leads to a
   // bounds-checked read elsewhere in the block).
-  if (!prop.valid()) return {};
+  if (!prop.valid() || prop.value.size > struct_size_) return {};
   uint64_t next = align4(uint64_t(prop.offset) + 12 + prop.value.size);
   if (next > struct_size_) return {};
   Token t;

@@ -55,6 +55,20 @@ bool is_recoverable_fault(uint64_t cause) {
 
 void set_uart_irq(uint32_t irq) { uart_irq_number = irq; }
 
+void handle_interrupt(uint64_t scause) {
+  switch (scause & ~SCAUSE_INTERRUPT) {
+    case IRQ_S_TIMER:
+      timer::handle_irq();
+      sched::on_tick();
+      break;
+    case IRQ_S_EXT:
+      handle_external();
+      break;
+    default:
+      panic("unexpected interrupt, scause %#lx", scause);
+  }
+}
+
 void trap_init_this_hart() {
   w_sscratch(0);
   w_stvec(reinterpret_cast<uint64_t>(&trap_entry));
@@ -94,14 +108,7 @@ extern "C" void trap_dispatch(arch::TrapFrame* tf) {
   Cpu* cpu = this_cpu();
   cpu->irq_depth++;
   if (tf->scause & SCAUSE_INTERRUPT) {
-    switch (tf->scause & ~SCAUSE_INTERRUPT) {
-      case IRQ_S_TIMER:
-        timer::handle_irq();
-        sched::on_tick();
-        break;
-      case IRQ_S_EXT: handle_external(); break;
-      default: fatal_kernel_trap(tf);
-    }
+    handle_interrupt(tf->scause);
   } else if (cpu->fault_catch && is_recoverable_fault(tf->scause)) {
     FaultCatch* c = cpu->fault_catch;
     c->scause = tf->scause;

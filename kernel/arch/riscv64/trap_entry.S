@@ -1,12 +1,15 @@
-# Kernel trap entry and exit: the S-mode trap vector (stvec, direct mode).
+# Trap entry and exit: the S-mode trap vector (stvec, direct mode), for traps
+# from the kernel and from user space.
 #   extern "C" void trap_entry();                     installed in stvec
-#   extern "C" void trap_dispatch(arch::TrapFrame*);  called with the saved frame
-# sscratch is 0 while the hart runs kernel code (user entry, added with user
-# space, will keep the task's kernel stack there). A kernel trap saves every
-# general register, sepc, sstatus, scause and stval in a TrapFrame (36 words,
-# see trap_frame.h) on the current kernel stack, calls trap_dispatch, then
-# restores everything from the frame, so the handler may change sepc or
-# registers (fault recovery does) and sret resumes there.
+#   extern "C" void trap_dispatch(arch::TrapFrame*);  kernel trap, frame on the stack
+#   extern "C" void user_trap(arch::TrapFrame*);      user trap, frame at the stack top
+#   extern "C" [[noreturn]] void user_return(arch::TrapFrame*);  back to user mode
+# sscratch is 0 while the hart runs kernel code, and holds the running task's
+# kernel stack top while it runs user code: the first instruction tells the
+# two apart without touching memory. A trap saves every general register,
+# sepc, sstatus, scause and stval in a TrapFrame (36 words, trap_frame.h) and
+# restores everything from it, so a handler may change sepc or registers
+# (fault recovery, syscall results) and sret resumes there.
 
 #define FRAME 288
 
@@ -14,6 +17,9 @@
 .balign 4
 .globl trap_entry
 trap_entry:
+    csrrw   sp, sscratch, sp           # from user: sp = kernel stack top, sscratch = user sp
+    bnez    sp, from_user
+    csrrw   sp, sscratch, sp           # from the kernel: put sp back, sscratch = 0 again
     addi    sp, sp, -FRAME
     sd      x1, 1*8(sp)
     sd      x3, 3*8(sp)
@@ -61,6 +67,101 @@ trap_entry:
     mv      a0, sp
     call    trap_dispatch
 
+    ld      t0, 32*8(sp)
+    csrw    sepc, t0
+    ld      t0, 33*8(sp)
+    csrw    sstatus, t0
+    ld      x1, 1*8(sp)
+    ld      x3, 3*8(sp)
+    ld      x4, 4*8(sp)
+    ld      x5, 5*8(sp)
+    ld      x6, 6*8(sp)
+    ld      x7, 7*8(sp)
+    ld      x8, 8*8(sp)
+    ld      x9, 9*8(sp)
+    ld      x10, 10*8(sp)
+    ld      x11, 11*8(sp)
+    ld      x12, 12*8(sp)
+    ld      x13, 13*8(sp)
+    ld      x14, 14*8(sp)
+    ld      x15, 15*8(sp)
+    ld      x16, 16*8(sp)
+    ld      x17, 17*8(sp)
+    ld      x18, 18*8(sp)
+    ld      x19, 19*8(sp)
+    ld      x20, 20*8(sp)
+    ld      x21, 21*8(sp)
+    ld      x22, 22*8(sp)
+    ld      x23, 23*8(sp)
+    ld      x24, 24*8(sp)
+    ld      x25, 25*8(sp)
+    ld      x26, 26*8(sp)
+    ld      x27, 27*8(sp)
+    ld      x28, 28*8(sp)
+    ld      x29, 29*8(sp)
+    ld      x30, 30*8(sp)
+    ld      x31, 31*8(sp)
+    ld      x2, 2*8(sp)
+    sret
+
+# A trap from U-mode. The top 16 bytes of the task's kernel stack hold the
+# kernel's tp (this hart's Cpu*, written by user_return); the frame sits
+# right below them.
+from_user:
+    addi    sp, sp, -(FRAME + 16)
+    sd      x1, 1*8(sp)
+    sd      x3, 3*8(sp)
+    sd      x4, 4*8(sp)
+    sd      x5, 5*8(sp)
+    sd      x6, 6*8(sp)
+    sd      x7, 7*8(sp)
+    sd      x8, 8*8(sp)
+    sd      x9, 9*8(sp)
+    sd      x10, 10*8(sp)
+    sd      x11, 11*8(sp)
+    sd      x12, 12*8(sp)
+    sd      x13, 13*8(sp)
+    sd      x14, 14*8(sp)
+    sd      x15, 15*8(sp)
+    sd      x16, 16*8(sp)
+    sd      x17, 17*8(sp)
+    sd      x18, 18*8(sp)
+    sd      x19, 19*8(sp)
+    sd      x20, 20*8(sp)
+    sd      x21, 21*8(sp)
+    sd      x22, 22*8(sp)
+    sd      x23, 23*8(sp)
+    sd      x24, 24*8(sp)
+    sd      x25, 25*8(sp)
+    sd      x26, 26*8(sp)
+    sd      x27, 27*8(sp)
+    sd      x28, 28*8(sp)
+    sd      x29, 29*8(sp)
+    sd      x30, 30*8(sp)
+    sd      x31, 31*8(sp)
+    csrrw   t0, sscratch, zero         # the user sp; sscratch = 0: now in the kernel
+    sd      t0, 2*8(sp)
+    csrr    t0, sepc
+    sd      t0, 32*8(sp)
+    csrr    t0, sstatus
+    sd      t0, 33*8(sp)
+    csrr    t0, scause
+    sd      t0, 34*8(sp)
+    csrr    t0, stval
+    sd      t0, 35*8(sp)
+    ld      tp, FRAME(sp)              # the kernel's tp; the user's is saved in x4
+    mv      a0, sp
+    li      fp, 0                      # backtraces stop at the user boundary
+    call    user_trap                  # returns through user_return
+
+# Restore a user context from *a0 (a TrapFrame at the top of the kernel
+# stack) and sret to it. sscratch = the stack top, for the next trap.
+.globl user_return
+user_return:
+    mv      sp, a0
+    sd      tp, FRAME(sp)              # for the next trap from user mode
+    addi    t0, sp, FRAME + 16
+    csrw    sscratch, t0
     ld      t0, 32*8(sp)
     csrw    sepc, t0
     ld      t0, 33*8(sp)

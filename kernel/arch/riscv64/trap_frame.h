@@ -22,4 +22,10 @@ constexpr size_t TRAP_FRAME_SIZE = 36 * 8;
 static_assert(sizeof(TrapFrame) == TRAP_FRAME_SIZE, "trap_entry.S depends on this layout");
 static_assert(offsetof(TrapFrame, sepc) == 32 * 8);
 
+// A user task's frame: right below the 16 bytes at the top of its kernel
+// stack that keep the kernel's tp while it runs in user mode.
+inline TrapFrame* user_trap_frame(uintptr_t kstack_top) {
+  return reinterpret_cast<TrapFrame*>(kstack_top - 16 - TRAP_FRAME_SIZE);
+}
+
 }  // namespace arch

@@ -1,0 +1,69 @@
+// User mode: entering it, trapping out of it, going back. The return path is
+// where a killed task leaves: it holds no references there (the syscall's
+// frames are gone), so its exit is the scheduler's plain exit path.
+#include <libk/string.h>
+
+#include "arch/riscv64/cpu.h"
+#include "arch/riscv64/csr.h"
+#include "arch/riscv64/trap.h"
+#include "arch/riscv64/trap_frame.h"
+#include "lib/kprintf.h"
+#include "object/loader.h"
+#include "object/process.h"
+#include "sched/sched.h"
+#include "syscall/syscall.h"
+
+extern "C" [[noreturn]] void user_return(arch::TrapFrame* tf);
+
+namespace {
+[[noreturn]] void return_to_user(arch::TrapFrame* tf) {
+  for (;;) {
+    arch::irq_disable();
+    Task* self = sched::current();
+    if (self->kill_requested()) {
+      arch::irq_enable();
+      sched::exit_current(0);  // its exit hook tears the process down if last
+    }
+    if (!sched::need_resched()) break;
+    arch::irq_enable();
+    sched::yield();
+  }
+  tf->sstatus = (tf->sstatus & ~(arch::SSTATUS_SPP | arch::SSTATUS_SIE)) | arch::SSTATUS_SPIE;
+  user_return(tf);
+}
+
+void report_user_fault(arch::TrapFrame* tf) {
+  Task* t = sched::current();
+  Process* p = t->process;
+  kprintf("keel: process %lu (%s) killed: %s at pc %#lx, address %#lx\n", p ? p->pid() : 0,
+          p ? p->name() : "?", arch::scause_name(tf->scause), tf->sepc, tf->stval);
+  if (p) p->kill(KEEL_EXIT_FAULT);
+}
+}  // namespace
+
+extern "C" void user_trap(arch::TrapFrame* tf) {
+  if (tf->scause & arch::SCAUSE_INTERRUPT) {
+    arch::handle_interrupt(tf->scause);
+  } else if (tf->scause == arch::EXC_ECALL_U) {
+    tf->sepc += 4;
+    arch::irq_enable();
+    tf->a(0) = static_cast<uint64_t>(syscall::dispatch(*tf));
+  } else {
+    arch::irq_enable();
+    report_user_fault(tf);
+  }
+  return_to_user(tf);
+}
+
+namespace loader {
+int user_task_entry(void*) {
+  Task* t = sched::current();
+  arch::TrapFrame* tf = arch::user_trap_frame(t->stack.top());
+  memset(tf, 0, sizeof(*tf));
+  tf->sepc = t->user_pc;
+  tf->sp() = t->user_sp;
+  for (int i = 0; i < 4; i++) tf->a(i) = t->user_args[i];
+  tf->sstatus = arch::r_sstatus() & ~(arch::SSTATUS_SPP | arch::SSTATUS_SIE | arch::SSTATUS_FS);
+  return_to_user(tf);
+}
+}  // namespace loader

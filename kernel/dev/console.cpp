@@ -1,0 +1,32 @@
+#include "console.h"
+
+#include "dev/uart.h"
+#include "sched/wait_queue.h"
+
+namespace console {
+namespace {
+WaitQueue readers;
+}
+
+void input_arrived() {
+  SpinGuard g(readers.lock());
+  readers.wake_all_locked();
+}
+
+libk::Result<size_t> read(char* buf, size_t cap, uint64_t deadline) {
+  if (cap == 0) return size_t{0};
+  SpinGuard g(readers.lock());
+  for (;;) {
+    size_t n = 0;
+    while (n < cap) {
+      int c = uart::getc();
+      if (c < 0) break;
+      buf[n++] = static_cast<char>(c);
+    }
+    if (n) return n;
+    if (deadline == 0) return libk::err(ERR_SHOULD_WAIT);
+    TRY(readers.block_locked(deadline == UINT64_MAX ? 0 : deadline));
+  }
+}
+
+}  // namespace console

@@ -1,0 +1,16 @@
+// The console as user space sees it: blocking reads of UART input.
+#pragma once
+#include <libk/result.h>
+#include <stddef.h>
+#include <stdint.h>
+
+namespace console {
+
+// Called by the UART interrupt handler after it queued input.
+void input_arrived();
+// Read at least one byte (up to cap) of console input, waiting until the
+// deadline (ticks; 0: do not wait; UINT64_MAX: forever). ERR_SHOULD_WAIT,
+// ERR_TIMED_OUT, ERR_INTERRUPTED.
+libk::Result<size_t> read(char* buf, size_t cap, uint64_t deadline);
+
+}  // namespace console

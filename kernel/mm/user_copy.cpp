@@ -1,0 +1,60 @@
+#include "user_copy.h"
+
+#include <libk/string.h>
+
+#include "arch/riscv64/csr.h"
+#include "arch/riscv64/fault.h"
+#include "arch/riscv64/memlayout.h"
+
+namespace user {
+namespace {
+struct Copy {
+  void* dst;
+  const void* src;
+  size_t len;
+};
+
+void do_copy(void* arg) {
+  auto* c = static_cast<Copy*>(arg);
+  memcpy(c->dst, c->src, c->len);
+}
+
+libk::Result<void> guarded_copy(void* dst, const void* src, size_t len) {
+  Copy c{dst, src, len};
+  FaultCatch fc;
+  asm volatile("csrs sstatus, %0" ::"r"(arch::SSTATUS_SUM) : "memory");
+  bool faulted = run_catching_faults(fc, do_copy, &c);
+  asm volatile("csrc sstatus, %0" ::"r"(arch::SSTATUS_SUM) : "memory");
+  if (faulted) return libk::err(ERR_INVALID_ARGS);
+  return libk::ok();
+}
+}  // namespace
+
+bool range_ok(uintptr_t addr, size_t len) {
+  if (len == 0) return true;
+  if (addr < arch::USER_BASE || addr >= arch::USER_END) return false;
+  return len <= arch::USER_END - addr;
+}
+
+libk::Result<void> copy_in(void* dst, uintptr_t src, size_t len) {
+  if (len == 0) return libk::ok();
+  if (!range_ok(src, len)) return libk::err(ERR_INVALID_ARGS);
+  return guarded_copy(dst, reinterpret_cast<const void*>(src), len);
+}
+
+libk::Result<void> copy_out(uintptr_t dst, const void* src, size_t len) {
+  if (len == 0) return libk::ok();
+  if (!range_ok(dst, len)) return libk::err(ERR_INVALID_ARGS);
+  return guarded_copy(reinterpret_cast<void*>(dst), src, len);
+}
+
+libk::Result<void> copy_in_string(char* dst, size_t cap, uintptr_t src, size_t len) {
+  if (cap == 0 || len >= cap) return libk::err(ERR_INVALID_ARGS);
+  TRY(copy_in(dst, src, len));
+  for (size_t i = 0; i < len; i++)
+    if (dst[i] == 0) return libk::err(ERR_INVALID_ARGS);
+  dst[len] = 0;
+  return libk::ok();
+}
+
+}  // namespace user

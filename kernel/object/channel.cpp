@@ -1,0 +1,167 @@
+#include "channel.h"
+
+#include "kstat.h"
+#include "lib/panic.h"
+#include "mm/kmalloc.h"
+#include "sched/sched.h"
+
+namespace {
+TypedCache<Channel> channel_cache("channel");
+TypedCache<Message> message_cache("message");
+TypedCache<ChannelPair> pair_cache("channel_pair");
+
+// Messages of dead endpoints wait here to be freed. Freeing one can kill
+// another endpoint (a handle inside it), whose messages come here too: the
+// outermost caller drains the list in a loop, so a chain of channels nested
+// in messages costs no stack.
+Spinlock graveyard_lock;
+libk::IntrusiveList<Message, &Message::node> graveyard;
+bool draining;  // graveyard_lock
+
+void bury(libk::IntrusiveList<Message, &Message::node>& q) {
+  {
+    SpinGuard g(graveyard_lock);
+    while (Message* m = q.pop_front()) graveyard.push_back(*m);
+    if (draining) return;  // an outer call is already draining
+    draining = true;
+  }
+  for (;;) {
+    Message* m;
+    {
+      SpinGuard g(graveyard_lock);
+      m = graveyard.pop_front();
+      if (!m) {
+        draining = false;
+        return;
+      }
+    }
+    Message::destroy(m);
+  }
+}
+}  // namespace
+
+libk::Result<Message*> Message::create(uint32_t num_bytes) {
+  Message* m = TRY(message_cache.create());
+  if (num_bytes) {
+    auto bytes = kmalloc(num_bytes);
+    if (bytes.is_error()) {
+      message_cache.destroy(m);
+      return libk::err(ERR_NO_MEMORY);
+    }
+    m->bytes = static_cast<uint8_t*>(bytes.value());
+  }
+  m->num_bytes = num_bytes;
+  kstat::add(kstat::Counter::messages_live, 1);
+  return m;
+}
+
+void Message::destroy(Message* m) {
+  if (m->bytes) (void)kfree(m->bytes);
+  kstat::add(kstat::Counter::messages_live, -1);
+  message_cache.destroy(m);  // ~MovedHandle drops each reference inside
+}
+
+void ChannelPair::on_last_unref() { pair_cache.destroy(this); }
+
+Channel::Channel() : Object(ObjectType::Channel) { kstat::add(kstat::Counter::channels_live, 1); }
+
+Channel::~Channel() { kstat::add(kstat::Counter::channels_live, -1); }
+
+libk::Result<void> Channel::create_pair(RefPtr<Channel>* a, RefPtr<Channel>* b) {
+  ChannelPair* pair = TRY(pair_cache.create());
+  libk::RefPtr<ChannelPair> pair_ref = libk::adopt(pair);
+  Channel* x = TRY(channel_cache.create());
+  RefPtr<Channel> xr = libk::adopt(x);
+  Channel* y = TRY(channel_cache.create());
+  RefPtr<Channel> yr = libk::adopt(y);
+  x->pair_ = pair_ref;
+  y->pair_ = pair_ref;
+  x->peer_ = y;
+  y->peer_ = x;
+  x->peer_koid_ = y->koid();
+  y->peer_koid_ = x->koid();
+  *a = static_cast<RefPtr<Channel>&&>(xr);
+  *b = static_cast<RefPtr<Channel>&&>(yr);
+  return libk::ok();
+}
+
+void Channel::destroy() {
+  // Unlink from the peer first, so no writer can reach this endpoint.
+  if (pair_) {
+    SpinGuard g(pair_->lock);
+    if (peer_) {
+      Channel* peer = peer_;
+      peer->peer_ = nullptr;
+      peer_ = nullptr;
+      SpinGuard r(peer->readers_.lock());
+      peer->peer_gone_ = true;
+      peer->readers_.wake_all_locked();
+    }
+  }
+  libk::IntrusiveList<Message, &Message::node> mine;
+  {
+    SpinGuard r(readers_.lock());
+    while (Message* m = queue_.pop_front()) mine.push_back(*m);
+  }
+  pair_.reset();
+  channel_cache.destroy(this);
+  bury(mine);
+}
+
+bool Channel::may_carry(Object& object) {
+  if (object.type() != ObjectType::Channel) return true;
+  auto& other = static_cast<Channel&>(object);
+  {
+    SpinGuard g(pair_->lock);
+    if (&other == peer_) return false;  // would sit in its own queue
+  }
+  // An endpoint that already holds messages could hold (transitively) the
+  // endpoint it is being sent to: a cycle. One holding none cannot.
+  return other.queued() == 0;
+}
+
+libk::Result<void> Channel::write(Message* msg, void (*commit)(void*, Message*), void* ctx) {
+  SpinGuard g(pair_->lock);
+  Channel* peer = peer_;
+  if (!peer) return libk::err(ERR_PEER_CLOSED);
+  SpinGuard r(peer->readers_.lock());
+  if (peer->queue_.size() >= KEEL_CHANNEL_MAX_QUEUED) return libk::err(ERR_SHOULD_WAIT);
+  if (commit) commit(ctx, msg);
+  peer->queue_.push_back(*msg);
+  peer->readers_.wake_one_locked();
+  return libk::ok();
+}
+
+libk::Result<Message*> Channel::read(uint64_t deadline, size_t bytes_cap, size_t handles_cap,
+                                     uint32_t* need_bytes, uint32_t* need_handles) {
+  SpinGuard r(readers_.lock());
+  for (;;) {
+    if (Message* m = queue_.front()) {
+      *need_bytes = m->num_bytes;
+      *need_handles = m->num_handles;
+      if (m->num_bytes > bytes_cap || m->num_handles > handles_cap)
+        return libk::err(ERR_BUFFER_TOO_SMALL);
+      queue_.remove(*m);
+      return m;
+    }
+    if (peer_gone_) return libk::err(ERR_PEER_CLOSED);
+    if (deadline == 0) return libk::err(ERR_SHOULD_WAIT);
+    TRY(readers_.block_locked(deadline == UINT64_MAX ? 0 : deadline));
+  }
+}
+
+uint64_t Channel::peer_koid() { return peer_koid_; }
+
+bool Channel::peer_closed() {
+  SpinGuard r(readers_.lock());
+  return peer_gone_;
+}
+
+size_t Channel::queued() {
+  SpinGuard r(readers_.lock());
+  return queue_.size();
+}
+
+namespace channel {
+size_t messages_live() { return message_cache.live(); }
+}

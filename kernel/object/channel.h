@@ -1,0 +1,82 @@
+// Channel: one endpoint of a bidirectional message pipe. Messages carry
+// bytes and handles; handles are moved (the sender loses them, and the
+// objects travel as owning references inside the message).
+//
+// Ownership: handles own endpoints; endpoints do not own each other (a peer
+// is a plain pointer, cleared under the pair's shared lock when either side
+// dies, so a pair can never keep itself alive). An endpoint owns the
+// messages queued *to* it. When an endpoint's last handle closes, its queued
+// messages (and every handle inside them) are freed, iteratively, and the
+// peer sees ERR_PEER_CLOSED once its own queue is drained.
+#pragma once
+#include <keel/syscall.h>
+#include <libk/list.h>
+#include <libk/refptr.h>
+#include <libk/result.h>
+
+#include "mm/slab.h"
+#include "object/handle_table.h"
+#include "object/object.h"
+#include "sched/wait_queue.h"
+
+struct Message {
+  libk::ListNode node;  // in the receiving endpoint's queue (which owns it)
+  uint32_t num_bytes = 0;
+  uint32_t num_handles = 0;
+  MovedHandle handles[KEEL_CHANNEL_MAX_HANDLES];
+  uint8_t* bytes = nullptr;  // kmalloc'd, or null when num_bytes is 0
+
+  static libk::Result<Message*> create(uint32_t num_bytes);
+  static void destroy(Message* m);  // drops the handles inside
+};
+
+// Shared by the two endpoints of a pair: the lock that guards their peer links.
+struct ChannelPair : libk::RefCounted<ChannelPair> {
+  Spinlock lock;
+  void on_last_unref();
+};
+
+class Channel final : public Object {
+ public:
+  static constexpr ObjectType kType = ObjectType::Channel;
+
+  static libk::Result<void> create_pair(RefPtr<Channel>* a, RefPtr<Channel>* b);
+
+  // Queue `msg` at the peer. On success the message belongs to the peer;
+  // on error it is still the caller's. ERR_PEER_CLOSED, ERR_SHOULD_WAIT (full).
+  // `commit` runs under the channel's locks once the write can no longer
+  // fail, so the caller can move handles into the message at that moment
+  // (and keep them if the write fails).
+  libk::Result<void> write(Message* msg, void (*commit)(void* ctx, Message* msg) = nullptr,
+                           void* ctx = nullptr);
+  // May `object` travel through this endpoint? Refused (ERR_INVALID_ARGS):
+  // the receiving endpoint itself, and any endpoint with queued messages.
+  // Both rules together make a cycle of endpoints that only own each other
+  // through their queues impossible, so closing handles always frees all.
+  bool may_carry(Object& object);
+  // Take the next message, waiting until `deadline` (ticks; 0 = do not wait,
+  // UINT64_MAX = forever). If it does not fit (bytes_cap/handles_cap), it
+  // stays queued and ERR_BUFFER_TOO_SMALL comes back with its sizes.
+  libk::Result<Message*> read(uint64_t deadline, size_t bytes_cap, size_t handles_cap,
+                              uint32_t* need_bytes, uint32_t* need_handles);
+  uint64_t peer_koid();
+  bool peer_closed();
+  size_t queued();
+
+ private:
+  friend class TypedCache<Channel>;
+  Channel();
+  ~Channel();
+  void destroy() override;
+
+  libk::RefPtr<ChannelPair> pair_;  // shared with the peer
+  Channel* peer_ = nullptr;         // pair_->lock; null once the peer is gone
+  uint64_t peer_koid_ = 0;
+  WaitQueue readers_;               // its lock also guards queue_ and peer_gone_
+  libk::IntrusiveList<Message, &Message::node> queue_;  // owned messages
+  bool peer_gone_ = false;
+};
+
+namespace channel {
+size_t messages_live();
+}

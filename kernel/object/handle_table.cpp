@@ -1,0 +1,201 @@
+#include "handle_table.h"
+
+#include <libk/handle_value.h>
+
+#include <new>
+
+#include "kstat.h"
+#include "lib/panic.h"
+#include "mm/kmalloc.h"
+#include "object/process.h"
+
+HandleTable::~HandleTable() {
+  close_all();
+  for (HandleSlot*& c : chunks_) {
+    if (!c) continue;
+    for (uint32_t i = 0; i < CHUNK; i++) c[i].~HandleSlot();
+    (void)kfree(c);
+    c = nullptr;
+  }
+}
+
+HandleSlot* HandleTable::slot(uint32_t index) {
+  if (index >= MAX) return nullptr;
+  HandleSlot* c = chunks_[index / CHUNK];
+  return c ? &c[index % CHUNK] : nullptr;
+}
+
+libk::Result<HandleSlot*> HandleTable::decode(keel_handle_t h, uint32_t* index) {
+  uint32_t gen;
+  if (!libk::handle_decode(h, index, &gen)) return libk::err(ERR_BAD_HANDLE);
+  HandleSlot* s = slot(*index);
+  if (!s || !s->used || s->generation != gen) return libk::err(ERR_BAD_HANDLE);
+  return s;
+}
+
+libk::Result<uint32_t> HandleTable::free_index() {
+  for (uint32_t i = hint_; i < MAX; i++) {
+    HandleSlot* c = chunks_[i / CHUNK];
+    if (!c) {
+      void* mem = TRY(kmalloc(CHUNK * sizeof(HandleSlot)));
+      c = static_cast<HandleSlot*>(mem);
+      for (uint32_t k = 0; k < CHUNK; k++) new (&c[k]) HandleSlot();
+      chunks_[i / CHUNK] = c;
+    }
+    if (!c[i % CHUNK].used) {
+      hint_ = i;
+      return i;
+    }
+  }
+  return libk::err(ERR_NO_MEMORY);  // the table is full
+}
+
+libk::Result<void> HandleTable::reserve(size_t n) {
+  SpinGuard g(lock_);
+  if (count_ + n > MAX) return libk::err(ERR_NO_MEMORY);
+  // Make sure the chunks exist for n more free slots.
+  size_t found = 0;
+  for (uint32_t i = hint_; i < MAX && found < n; i++) {
+    if (!chunks_[i / CHUNK]) {
+      void* mem = TRY(kmalloc(CHUNK * sizeof(HandleSlot)));
+      auto* c = static_cast<HandleSlot*>(mem);
+      for (uint32_t k = 0; k < CHUNK; k++) new (&c[k]) HandleSlot();
+      chunks_[i / CHUNK] = c;
+    }
+    if (!slot(i)->used) found++;
+  }
+  return found >= n ? libk::ok() : libk::err(ERR_NO_MEMORY);
+}
+
+keel_handle_t HandleTable::install(uint32_t index, RefPtr<Object> object, ObserverLink* link,
+                                   uint32_t rights) {
+  HandleSlot* s = slot(index);
+  s->object = static_cast<RefPtr<Object>&&>(object);
+  s->observer = link;
+  s->rights = rights;
+  s->used = true;
+  count_++;
+  kstat::add(kstat::Counter::handles_live, 1);
+  return libk::handle_encode(index, s->generation);
+}
+
+libk::Result<keel_handle_t> HandleTable::add(RefPtr<Object> object, uint32_t rights) {
+  SpinGuard g(lock_);
+  uint32_t index = TRY(free_index());
+  return install(index, static_cast<RefPtr<Object>&&>(object), nullptr, rights);
+}
+
+libk::Result<keel_handle_t> HandleTable::add_observer(ObserverLink* link, uint32_t rights) {
+  SpinGuard g(lock_);
+  uint32_t index = TRY(free_index());
+  return install(index, RefPtr<Object>(), link, rights);
+}
+
+libk::Result<RefPtr<Object>> HandleTable::lookup(keel_handle_t h, uint32_t rights,
+                                                 ObjectType type) {
+  RefPtr<Object> object;
+  uint32_t held;
+  {
+    SpinGuard g(lock_);
+    uint32_t index;
+    HandleSlot* s = TRY(decode(h, &index));
+    held = s->rights;
+    if (s->observer) {
+      RefPtr<Process> p = TRY(observer::resolve(s->observer));  // ERR_REVOKED
+      object = static_cast<RefPtr<Object>&&>(p);
+    } else {
+      object = s->object;
+    }
+  }
+  if (static_cast<uint8_t>(type) != 0 && object->type() != type) return libk::err(ERR_WRONG_TYPE);
+  if (!libk::rights_subset(rights, held)) return libk::err(ERR_ACCESS_DENIED);
+  return object;
+}
+
+libk::Result<uint32_t> HandleTable::rights_of(keel_handle_t h) {
+  SpinGuard g(lock_);
+  uint32_t index;
+  HandleSlot* s = TRY(decode(h, &index));
+  return s->rights;
+}
+
+void HandleTable::clear_slot(HandleSlot& s, MovedHandle* out_object, ObserverLink** out_link) {
+  out_object->object = static_cast<RefPtr<Object>&&>(s.object);
+  out_object->rights = s.rights;
+  *out_link = s.observer;
+  s.observer = nullptr;
+  s.rights = 0;
+  s.used = false;
+  s.generation = libk::handle_next_generation(s.generation);
+  count_--;
+  kstat::add(kstat::Counter::handles_live, -1);
+}
+
+libk::Result<void> HandleTable::close(keel_handle_t h) {
+  MovedHandle dropped;
+  ObserverLink* link = nullptr;
+  {
+    SpinGuard g(lock_);
+    uint32_t index;
+    HandleSlot* s = TRY(decode(h, &index));
+    clear_slot(*s, &dropped, &link);
+    if (index < hint_) hint_ = index;
+  }
+  // References are released outside the lock: dropping one may destroy an
+  // object whose teardown takes other locks.
+  if (link) observer::destroy(link);
+  return libk::ok();
+}
+
+libk::Result<keel_handle_t> HandleTable::duplicate(keel_handle_t h, uint32_t rights) {
+  SpinGuard g(lock_);
+  uint32_t index;
+  HandleSlot* s = TRY(decode(h, &index));
+  if (!(s->rights & KEEL_RIGHT_DUPLICATE)) return libk::err(ERR_ACCESS_DENIED);
+  if (rights == KEEL_RIGHTS_SAME) rights = s->rights;
+  if (!libk::rights_subset(rights, s->rights)) return libk::err(ERR_ACCESS_DENIED);
+  if (s->observer) return libk::err(ERR_ACCESS_DENIED);  // observers are never copied
+  RefPtr<Object> copy = s->object;
+  uint32_t free = TRY(free_index());
+  return install(free, static_cast<RefPtr<Object>&&>(copy), nullptr, rights);
+}
+
+libk::Result<void> HandleTable::check_movable(keel_handle_t h, uint32_t rights) {
+  SpinGuard g(lock_);
+  uint32_t index;
+  HandleSlot* s = TRY(decode(h, &index));
+  if (s->observer) return libk::err(ERR_ACCESS_DENIED);
+  if (!libk::rights_subset(rights, s->rights)) return libk::err(ERR_ACCESS_DENIED);
+  return libk::ok();
+}
+
+MovedHandle HandleTable::take(keel_handle_t h) {
+  MovedHandle out;
+  ObserverLink* link = nullptr;
+  SpinGuard g(lock_);
+  uint32_t index;
+  auto s = decode(h, &index);
+  if (s.is_error()) panic("handle_table: take(%#x) after a successful check", h);
+  clear_slot(*s.value(), &out, &link);
+  if (index < hint_) hint_ = index;
+  return out;
+}
+
+void HandleTable::close_all() {
+  for (uint32_t i = 0; i < MAX; i++) {
+    MovedHandle dropped;
+    ObserverLink* link = nullptr;
+    {
+      SpinGuard g(lock_);
+      if (!chunks_[i / CHUNK]) {
+        i += CHUNK - 1;
+        continue;
+      }
+      HandleSlot* s = slot(i);
+      if (!s->used) continue;
+      clear_slot(*s, &dropped, &link);
+    }
+    if (link) observer::destroy(link);
+  }
+  hint_ = 0;
+}

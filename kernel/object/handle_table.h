@@ -1,0 +1,78 @@
+// HandleTable: a process's capabilities. Each slot holds either an owning
+// reference to an object or an observer link, plus a rights mask and a
+// generation. lookup() is the one path from a handle value to an object: it
+// checks value, generation, revocation, type and rights, in that order, so no
+// syscall can forget a check.
+#pragma once
+#include <keel/syscall.h>
+#include <libk/result.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/spinlock.h"
+#include "object/object.h"
+#include "object/observer.h"
+
+struct HandleSlot {
+  RefPtr<Object> object;            // owning handle: the reference this slot owns
+  ObserverLink* observer = nullptr; // observer handle: the link this slot owns
+  uint32_t rights = 0;
+  uint32_t generation = 1;
+  bool used = false;
+};
+
+// What leaves a table when a handle is moved (through a channel or spawn).
+struct MovedHandle {
+  RefPtr<Object> object;
+  uint32_t rights = 0;
+};
+
+class HandleTable {
+ public:
+  static constexpr uint32_t CHUNK = 64;
+  static constexpr uint32_t MAX = KEEL_MAX_HANDLES_PER_PROCESS;
+
+  HandleTable() = default;
+  HandleTable(const HandleTable&) = delete;
+  HandleTable& operator=(const HandleTable&) = delete;
+  ~HandleTable();
+
+  libk::Result<keel_handle_t> add(RefPtr<Object> object, uint32_t rights);
+  libk::Result<keel_handle_t> add_observer(ObserverLink* link, uint32_t rights);
+  // Make sure `n` more handles can be added without failing (decode-then-invoke).
+  libk::Result<void> reserve(size_t n);
+
+  // The one checked lookup path. type 0 accepts any type.
+  libk::Result<RefPtr<Object>> lookup(keel_handle_t h, uint32_t rights, ObjectType type);
+  template <typename T>
+  libk::Result<RefPtr<T>> lookup_as(keel_handle_t h, uint32_t rights) {
+    RefPtr<Object> o = TRY(lookup(h, rights, T::kType));
+    return libk::adopt(static_cast<T*>(o.leak_ref()));
+  }
+  // Rights and kind of a handle (for object_info and duplicate).
+  libk::Result<uint32_t> rights_of(keel_handle_t h);
+
+  libk::Result<void> close(keel_handle_t h);
+  libk::Result<keel_handle_t> duplicate(keel_handle_t h, uint32_t rights);
+  // Check that h could be moved (exists, owning, has `rights`) without moving it.
+  libk::Result<void> check_movable(keel_handle_t h, uint32_t rights);
+  // Remove h for a move; call only after check_movable succeeded under the
+  // same caller (the table's owner is the only one who removes its handles).
+  MovedHandle take(keel_handle_t h);
+
+  // Drop every handle: the end of a process.
+  void close_all();
+  size_t count() const { return count_; }
+
+ private:
+  HandleSlot* slot(uint32_t index);
+  libk::Result<HandleSlot*> decode(keel_handle_t h, uint32_t* index);
+  libk::Result<uint32_t> free_index();
+  keel_handle_t install(uint32_t index, RefPtr<Object> object, ObserverLink* link, uint32_t rights);
+  void clear_slot(HandleSlot& s, MovedHandle* out_object, ObserverLink** out_link);
+
+  Spinlock lock_;
+  HandleSlot* chunks_[MAX / CHUNK] = {};  // allocated on demand, freed with the table
+  size_t count_ = 0;
+  uint32_t hint_ = 0;  // no free slot below this index
+};

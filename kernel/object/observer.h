@@ -1,0 +1,32 @@
+// Observer links: what an INSPECT-only handle to a process holds instead of
+// a reference. The link names its target while the target lives; when the
+// process exits, the kernel revokes every link (target becomes null) and the
+// holder's handle answers ERR_REVOKED. A link never keeps anything alive.
+#pragma once
+#include <libk/list.h>
+#include <libk/result.h>
+#include <stdint.h>
+
+#include "object/object.h"
+
+class Process;
+
+struct ObserverLink {
+  libk::ListNode node;  // in the target's observer list while not revoked
+  Process* target;      // null once revoked (observer_lock)
+  uint64_t koid;        // the target's id, kept after revocation
+};
+
+namespace observer {
+
+// A new link registered with `target` (which must be running).
+libk::Result<ObserverLink*> create(Process& target);
+// Unregister (if still linked) and free: the holder closed its handle.
+void destroy(ObserverLink* link);
+// A counted reference to the target, or ERR_REVOKED.
+libk::Result<RefPtr<Process>> resolve(ObserverLink* link);
+// Called by the target's teardown: revoke every link to it.
+void revoke_all(Process& target);
+size_t links_live();
+
+}  // namespace observer

@@ -1,0 +1,152 @@
+#include "process.h"
+
+#include "kstat.h"
+#include "lib/panic.h"
+#include "mm/kernel_vm.h"
+#include "object/observer.h"
+#include "sched/sched.h"
+
+namespace {
+TypedCache<Process> process_cache("process");
+}
+
+Process::Process(const char* name, uint64_t parent_pid)
+    : Object(ObjectType::Process), parent_pid_(parent_pid) {
+  size_t i = 0;
+  for (; name && name[i] && i < sizeof(name_) - 1; i++) name_[i] = name[i];
+  name_[i] = 0;
+  kstat::add(kstat::Counter::processes_live, 1);
+}
+
+Process::~Process() {
+  KASSERT(tasks_.empty() && !table_node.linked() && observers_.empty());
+  kstat::add(kstat::Counter::processes_live, -1);
+}
+
+void Process::destroy() { process_cache.destroy(this); }
+
+libk::Result<RefPtr<Process>> Process::create(const char* name, uint64_t parent_pid) {
+  Process* p = TRY(process_cache.create(name, parent_pid));
+  RefPtr<Process> ref = libk::adopt(p);
+  TRY(p->aspace_.init());  // on failure `ref` frees everything
+  return ref;
+}
+
+void Process::adopt_task(const RefPtr<Task>& task) {
+  SpinGuard g(lock_);
+  task->process = this;
+  task->satp = aspace_.satp();
+  task->exit_hook = &Process::task_exiting;
+  tasks_.push_back(RefPtr<Task>(task));  // the process's own reference
+  task_count_++;
+}
+
+void Process::start() {
+  process_table::add(RefPtr<Process>(this));
+  SpinGuard g(lock_);
+  for (Task& t : tasks_) sched::start(RefPtr<Task>(&t));
+}
+
+void Process::kill(int64_t code) {
+  SpinGuard g(lock_);
+  if (!exit_code_set_) {
+    exit_code_ = code;
+    exit_code_set_ = true;
+  }
+  if (state_ == State::Running) __atomic_store_n(&state_, State::Exiting, __ATOMIC_RELEASE);
+  for (Task& t : tasks_) sched::kill(t);
+}
+
+libk::Result<int64_t> Process::wait(uint64_t deadline) {
+  SpinGuard g(exit_waiters_.lock());
+  while (state() != State::Exited) TRY(exit_waiters_.block_locked(deadline));
+  return exit_code_;
+}
+
+void Process::task_exiting(Task& task) {
+  Process* p = task.process;
+  bool last;
+  {
+    RefPtr<Task> ours;  // the process's reference to this task, dropped below
+    {
+      SpinGuard g(p->lock_);
+      ours = p->tasks_.remove(task);
+      p->task_count_--;
+      last = p->task_count_ == 0;
+    }
+  }  // not the task's last reference: its current slot still owns one
+  if (last) p->teardown();  // may free *p
+}
+
+// Teardown order (design.md): tasks already stopped; handle table closed;
+// observers revoked; address space, tables and frames freed; waiters woken;
+// then the process table's reference goes, possibly the last one.
+void Process::teardown() {
+  handles_.close_all();
+  observer::revoke_all(*this);
+  Task* self = sched::current();
+  if (self->process == this) {
+    self->satp = kernel_vm::page_table().satp();
+    kernel_vm::page_table().activate();  // we are still running on the old table
+  }
+  aspace_.destroy();
+  {
+    SpinGuard g(exit_waiters_.lock());
+    __atomic_store_n(&state_, State::Exited, __ATOMIC_RELEASE);
+    exit_waiters_.wake_all_locked();
+  }
+  RefPtr<Process> registered = process_table::remove(*this);
+}
+
+void Process::fill_info(keel_object_info& info) {
+  SpinGuard g(lock_);
+  info.type = KEEL_OBJ_PROCESS;
+  info.koid = pid();
+  info.related_koid = parent_pid_;
+  info.state = state_ == State::Exited ? KEEL_STATE_EXITED : KEEL_STATE_RUNNING;
+  info.exit_code = state_ == State::Exited ? exit_code_ : 0;
+  info.tasks = task_count_;
+  info.pages = aspace_.pages();
+  info.handles = handles_.count();
+  for (size_t i = 0; i < sizeof(info.name); i++) info.name[i] = name_[i];
+}
+
+namespace process_table {
+namespace {
+Spinlock lock;
+libk::OwningList<Process, &Process::table_node> live;  // owns one reference each
+}  // namespace
+
+void add(const RefPtr<Process>& p) {
+  SpinGuard g(lock);
+  live.push_back(RefPtr<Process>(p));
+}
+
+RefPtr<Process> remove(Process& p) {
+  SpinGuard g(lock);
+  if (!p.table_node.linked()) return RefPtr<Process>();
+  return live.remove(p);
+}
+
+RefPtr<Process> find(uint64_t pid) {
+  SpinGuard g(lock);
+  for (Process& p : live)
+    if (p.pid() == pid) return RefPtr<Process>(&p);
+  return RefPtr<Process>();
+}
+
+size_t list(uint64_t* pids, size_t cap) {
+  SpinGuard g(lock);
+  size_t n = 0;
+  for (Process& p : live) {
+    if (n < cap) pids[n] = p.pid();
+    n++;
+  }
+  return n;
+}
+
+size_t count() {
+  SpinGuard g(lock);
+  return live.size();
+}
+}  // namespace process_table

@@ -1,0 +1,103 @@
+// Process: an address space, a handle table and the tasks that run in them.
+//
+// Ownership:
+//   - the process table owns one reference to every process that has not
+//     finished exiting, so a running process needs no one else;
+//   - a parent's process handle owns one (it reads the exit code);
+//   - a process owns its tasks (tasks_); a task points back with a plain
+//     pointer, valid because the process outlives its tasks;
+//   - observer handles (procfs) own no reference at all.
+// Exit or kill tears everything down synchronously, in the last task's exit
+// path: other tasks stopped, handle table closed, observers revoked, address
+// space freed, waiters woken. What is left is this object with its name, pid
+// and exit code: the exit record, freed with the last process handle (wait
+// consumes the parent's).
+#pragma once
+#include <keel/syscall.h>
+#include <libk/list.h>
+#include <libk/owning_list.h>
+#include <libk/result.h>
+
+#include "mm/address_space.h"
+#include "mm/slab.h"
+#include "object/handle_table.h"
+#include "object/object.h"
+#include "sched/task.h"
+#include "sched/wait_queue.h"
+
+constexpr int64_t KEEL_EXIT_KILLED = -9;
+constexpr int64_t KEEL_EXIT_FAULT = -11;
+
+class Process final : public Object {
+ public:
+  static constexpr ObjectType kType = ObjectType::Process;
+  enum class State : uint8_t { Running, Exiting, Exited };
+
+  // A new, empty, unregistered process (no tasks, nothing mapped).
+  static libk::Result<RefPtr<Process>> create(const char* name, uint64_t parent_pid);
+
+  uint64_t pid() const { return koid(); }
+  const char* name() const { return name_; }
+  uint64_t parent_pid() const { return parent_pid_; }
+  State state() const { return __atomic_load_n(&state_, __ATOMIC_ACQUIRE); }
+  int64_t exit_code() const { return exit_code_; }
+  AddressSpace& address_space() { return aspace_; }
+  HandleTable& handles() { return handles_; }
+  size_t task_count() const { return task_count_; }
+
+  // Add a task (not yet started) to this process.
+  void adopt_task(const RefPtr<Task>& task);
+  // Start running: registers in the process table and starts every task.
+  void start();
+  // Ask every task to stop; the last one out tears the process down.
+  // The first exit code wins.
+  void kill(int64_t code);
+  // Wait for the exit record; ERR_TIMED_OUT, ERR_INTERRUPTED.
+  libk::Result<int64_t> wait(uint64_t deadline_ticks);
+
+  // Exit path of a task of this process (called with no references held,
+  // at the top of the task's stack). The last task performs the teardown.
+  // After this returns the task must not touch the process again.
+  static void task_exiting(Task& task);
+
+  void fill_info(keel_object_info& info);
+  template <typename F>
+  void for_each_task(F&& fn) {
+    SpinGuard g(lock_);
+    for (Task& t : tasks_) fn(t);
+  }
+  libk::IntrusiveList<ObserverLink, &ObserverLink::node>& observers() { return observers_; }
+
+ private:
+  friend class TypedCache<Process>;
+  explicit Process(const char* name, uint64_t parent_pid);
+  ~Process();
+  void destroy() override;
+  void teardown();
+
+  char name_[KEEL_NAME_MAX];
+  uint64_t parent_pid_;
+  State state_ = State::Running;
+  int64_t exit_code_ = 0;
+  bool exit_code_set_ = false;
+  AddressSpace aspace_;
+  HandleTable handles_;
+  Spinlock lock_;  // tasks_, task_count_, state_
+  libk::OwningList<Task, &Task::process_node> tasks_;  // the process owns its tasks
+  size_t task_count_ = 0;
+  WaitQueue exit_waiters_;
+  libk::IntrusiveList<ObserverLink, &ObserverLink::node> observers_;  // observer_lock
+
+ public:
+  libk::ListNode table_node;     // in the process table while registered (it owns a reference)
+  bool observers_closed = false;  // no new observer links once revoked (observer_lock)
+};
+
+// All processes that have not finished exiting, by pid.
+namespace process_table {
+void add(const RefPtr<Process>& p);       // takes its own reference
+RefPtr<Process> remove(Process& p);       // gives it back
+RefPtr<Process> find(uint64_t pid);       // a counted reference, or null
+size_t list(uint64_t* pids, size_t cap);  // returns the total count
+size_t count();
+}  // namespace process_table

@@ -1,0 +1,185 @@
+// Channels: create, write, read, call. Handles in messages are moved: the
+// sender keeps them if anything fails, loses them only once the message is
+// queued.
+#include "mm/user_copy.h"
+#include "object/channel.h"
+#include "sched/sched.h"
+#include "syscall.h"
+
+namespace syscall {
+namespace {
+
+struct Outgoing {
+  HandleTable* table;
+  keel_handle_t values[KEEL_CHANNEL_MAX_HANDLES];
+  size_t count;
+};
+
+// Copy in and check a message's bytes and handles (nothing moves yet).
+libk::Result<Message*> prepare(Channel& via, HandleTable& table, uintptr_t bytes, size_t n,
+                               uintptr_t handles, size_t nh, Outgoing& out) {
+  if (n > KEEL_CHANNEL_MAX_BYTES || nh > KEEL_CHANNEL_MAX_HANDLES)
+    return libk::err(ERR_OUT_OF_RANGE);
+  if (nh && handles % alignof(keel_handle_t)) return libk::err(ERR_INVALID_ARGS);
+  if (!user::range_ok(bytes, n) || !user::range_ok(handles, nh * sizeof(keel_handle_t)))
+    return libk::err(ERR_INVALID_ARGS);
+  out.table = &table;
+  out.count = nh;
+  TRY(user::copy_in(out.values, handles, nh * sizeof(keel_handle_t)));
+  for (size_t i = 0; i < nh; i++) {
+    for (size_t k = 0; k < i; k++)
+      if (out.values[k] == out.values[i]) return libk::err(ERR_INVALID_ARGS);  // sent twice
+    TRY(table.check_movable(out.values[i], KEEL_RIGHT_TRANSFER));
+    RefPtr<Object> o = TRY(table.lookup(out.values[i], KEEL_RIGHT_TRANSFER, ObjectType(0)));
+    if (o.get() == &via || !via.may_carry(*o)) return libk::err(ERR_INVALID_ARGS);
+  }
+  Message* m = TRY(Message::create(static_cast<uint32_t>(n)));
+  auto copied = user::copy_in(m->bytes, bytes, n);
+  if (copied.is_error()) {
+    Message::destroy(m);
+    return libk::err(copied.error());
+  }
+  return m;
+}
+
+// Runs under the channel's locks: the write will succeed; move the handles.
+void move_handles(void* ctx, Message* m) {
+  auto* out = static_cast<Outgoing*>(ctx);
+  for (size_t i = 0; i < out->count; i++) m->handles[i] = out->table->take(out->values[i]);
+  m->num_handles = static_cast<uint32_t>(out->count);
+}
+
+libk::Result<void> send(Channel& ch, HandleTable& table, uintptr_t bytes, size_t n,
+                        uintptr_t handles, size_t nh) {
+  Outgoing out;
+  Message* m = TRY(prepare(ch, table, bytes, n, handles, nh, out));
+  auto r = ch.write(m, move_handles, &out);
+  if (r.is_error()) Message::destroy(m);  // holds no handles: they were never moved
+  return r;
+}
+
+struct ReadResult {
+  size_t bytes, handles;
+};
+
+// Receive into user buffers. The message is taken only if the buffers hold
+// it and the handle table can take its handles; otherwise it stays queued.
+libk::Result<ReadResult> receive(Channel& ch, HandleTable& table, uintptr_t bytes, size_t cap,
+                                 uintptr_t handles, size_t hcap, uint64_t deadline,
+                                 ReadResult* sizes) {
+  if (!user::range_ok(bytes, cap) || (hcap && handles % alignof(keel_handle_t)) ||
+      hcap > KEEL_CHANNEL_MAX_HANDLES * 1024 ||
+      !user::range_ok(handles, hcap * sizeof(keel_handle_t)))
+    return libk::err(ERR_INVALID_ARGS);
+  TRY(table.reserve(hcap < KEEL_CHANNEL_MAX_HANDLES ? hcap : KEEL_CHANNEL_MAX_HANDLES));
+  uint32_t need_bytes = 0, need_handles = 0;
+  auto got = ch.read(deadline, cap, hcap, &need_bytes, &need_handles);
+  sizes->bytes = need_bytes;
+  sizes->handles = need_handles;
+  if (got.is_error()) return libk::err(got.error());
+  Message* m = got.value();
+  // From here the message is ours. Install its handles (slots reserved above)
+  // and copy out; a fault in the user buffers now loses the message (the
+  // caller broke its own buffers after the checks), but never a reference:
+  // everything still in the message is freed with it.
+  keel_handle_t values[KEEL_CHANNEL_MAX_HANDLES];
+  for (uint32_t i = 0; i < m->num_handles; i++) {
+    auto h = table.add(static_cast<RefPtr<Object>&&>(m->handles[i].object), m->handles[i].rights);
+    values[i] = h.ok() ? h.value() : KEEL_HANDLE_INVALID;
+  }
+  auto r1 = user::copy_out(bytes, m->bytes, m->num_bytes);
+  auto r2 = user::copy_out(handles, values, m->num_handles * sizeof(keel_handle_t));
+  ReadResult res{m->num_bytes, m->num_handles};
+  Message::destroy(m);
+  if (r1.is_error() || r2.is_error()) return libk::err(ERR_INVALID_ARGS);
+  return res;
+}
+}  // namespace
+
+int64_t sys_channel_create(SYSCALL_ARGS) {
+  SYSCALL_UNUSED;
+  HandleTable& table = current_process().handles();
+  // Check both out pointers and room for two handles before creating anything.
+  auto p0 = user::write<keel_handle_t>(a0, KEEL_HANDLE_INVALID);
+  if (p0.is_error()) return p0.error();
+  auto p1 = user::write<keel_handle_t>(a1, KEEL_HANDLE_INVALID);
+  if (p1.is_error()) return p1.error();
+  auto room = table.reserve(2);
+  if (room.is_error()) return room.error();
+  RefPtr<Channel> a, b;
+  auto made = Channel::create_pair(&a, &b);
+  if (made.is_error()) return made.error();
+  constexpr uint32_t rights = KEEL_RIGHT_READ | KEEL_RIGHT_WRITE | KEEL_RIGHT_DUPLICATE |
+                              KEEL_RIGHT_TRANSFER | KEEL_RIGHT_INSPECT;
+  keel_handle_t h0 = table.add(static_cast<RefPtr<Object>&&>(a), rights).value();
+  keel_handle_t h1 = table.add(static_cast<RefPtr<Object>&&>(b), rights).value();
+  auto w0 = user::write<keel_handle_t>(a0, h0);
+  auto w1 = user::write<keel_handle_t>(a1, h1);
+  if (w0.is_error() || w1.is_error()) {
+    (void)table.close(h0);
+    (void)table.close(h1);
+    return ERR_INVALID_ARGS;
+  }
+  return KEEL_OK;
+}
+
+int64_t sys_channel_write(SYSCALL_ARGS) {
+  SYSCALL_UNUSED;
+  keel_handle_t h;
+  if (!handle_arg(a0, &h)) return ERR_BAD_HANDLE;
+  HandleTable& table = current_process().handles();
+  auto ch = table.lookup_as<Channel>(h, KEEL_RIGHT_WRITE);
+  if (ch.is_error()) return ch.error();
+  return status(send(*ch.value(), table, a1, a2, a3, a4));
+}
+
+int64_t sys_channel_read(SYSCALL_ARGS) {
+  SYSCALL_UNUSED;
+  keel_handle_t h;
+  if (!handle_arg(a0, &h)) return ERR_BAD_HANDLE;
+  HandleTable& table = current_process().handles();
+  auto args = user::read<keel_channel_read_args>(a1);
+  if (args.is_error()) return args.error();
+  keel_channel_read_args in = args.value();
+  auto ch = table.lookup_as<Channel>(h, KEEL_RIGHT_READ);
+  if (ch.is_error()) return ch.error();
+  ReadResult sizes{0, 0};
+  auto r = receive(*ch.value(), table, reinterpret_cast<uintptr_t>(in.bytes), in.bytes_cap,
+                   reinterpret_cast<uintptr_t>(in.handles), in.handles_cap,
+                   deadline_from_ms(in.timeout_ms), &sizes);
+  in.actual_bytes = sizes.bytes;
+  in.actual_handles = sizes.handles;
+  if (r.is_error() && r.error() != ERR_BUFFER_TOO_SMALL) return r.error();
+  auto w = user::write<keel_channel_read_args>(a1, in);
+  if (w.is_error()) return w.error();
+  return status(r);
+}
+
+int64_t sys_channel_call(SYSCALL_ARGS) {
+  SYSCALL_UNUSED;
+  keel_handle_t h;
+  if (!handle_arg(a0, &h)) return ERR_BAD_HANDLE;
+  HandleTable& table = current_process().handles();
+  auto args = user::read<keel_channel_call_args>(a1);
+  if (args.is_error()) return args.error();
+  keel_channel_call_args in = args.value();
+  auto ch = table.lookup_as<Channel>(h, KEEL_RIGHT_READ | KEEL_RIGHT_WRITE);
+  if (ch.is_error()) return ch.error();
+  uint64_t deadline = deadline_from_ms(in.timeout_ms);
+  if (deadline == 0) return ERR_INVALID_ARGS;  // a call always waits for its reply
+  auto sent = send(*ch.value(), table, reinterpret_cast<uintptr_t>(in.wr_bytes), in.wr_num_bytes,
+                   reinterpret_cast<uintptr_t>(in.wr_handles), in.wr_num_handles);
+  if (sent.is_error()) return sent.error();
+  ReadResult sizes{0, 0};
+  auto r = receive(*ch.value(), table, reinterpret_cast<uintptr_t>(in.rd_bytes), in.rd_bytes_cap,
+                   reinterpret_cast<uintptr_t>(in.rd_handles), in.rd_handles_cap, deadline,
+                   &sizes);
+  in.actual_bytes = sizes.bytes;
+  in.actual_handles = sizes.handles;
+  if (r.is_error() && r.error() != ERR_BUFFER_TOO_SMALL) return r.error();
+  auto w = user::write<keel_channel_call_args>(a1, in);
+  if (w.is_error()) return w.error();
+  return status(r);
+}
+
+}  // namespace syscall

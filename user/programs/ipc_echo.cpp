@@ -1,0 +1,56 @@
+// ipc-echo: a channel echo pair. Run with no handle it is the client: it
+// spawns itself as the server with one end of a channel, sends N messages
+// (argv[1], default 10), checks every echo, closes, waits for the server and
+// exits 0 only if everything matched. As the server (started with one
+// handle), it echoes every message until the peer closes.
+#include <libk/format.h>
+#include <libk/string.h>
+
+#include "keel.h"
+
+namespace {
+int serve(keel_handle_t ch) {
+  char buf[KEEL_CHANNEL_MAX_BYTES];
+  for (;;) {
+    size_t n = 0;
+    int64_t r = keel::read_message(ch, buf, sizeof(buf), &n);
+    if (r == ERR_PEER_CLOSED) return 0;
+    if (r < 0) return 2;
+    if (keel::channel_write(ch, buf, n) < 0) return 3;
+  }
+}
+
+int client(int rounds) {
+  keel_handle_t mine, theirs, server;
+  if (keel::channel_create(&mine, &theirs) < 0) return 10;
+  if (keel::spawn("ipc-echo", nullptr, 0, &theirs, 1, &server) < 0) return 11;
+  int bad = 0;
+  for (int i = 0; i < rounds; i++) {
+    char msg[32], reply[32];
+    size_t len = libk::format(msg, sizeof(msg), "echo #%d", i);
+    keel_channel_call_args c{};
+    c.wr_bytes = msg;
+    c.wr_num_bytes = len;
+    c.rd_bytes = reply;
+    c.rd_bytes_cap = sizeof(reply);
+    c.timeout_ms = 5000;
+    if (keel::channel_call(mine, &c) < 0 || c.actual_bytes != len || memcmp(msg, reply, len) != 0)
+      bad++;
+  }
+  keel::handle_close(mine);
+  int64_t code = -1;
+  if (keel::process_wait(server, &code, 5000) < 0) return 12;
+  keel::printf("ipc-echo: %d round trips, %d bad, server exit %ld\n", rounds, bad, code);
+  return bad == 0 && code == 0 ? 0 : 13;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (keel::startup_handle_count() == 1) return serve(keel::startup_handle(0));
+  int rounds = 10;
+  if (argc > 1) {
+    rounds = 0;
+    for (const char* s = argv[1]; *s >= '0' && *s <= '9'; s++) rounds = rounds * 10 + (*s - '0');
+  }
+  return client(rounds);
+}
