@@ -1,0 +1,2 @@
+#include "keel.h"
+int main(int, char**) { return 0; }
