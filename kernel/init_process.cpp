@@ -1,5 +1,6 @@
 #include "init_process.h"
 
+#include <libk/format.h>
 #include <libk/string.h>
 
 #include "bootargs.h"
@@ -42,7 +43,7 @@ int watch(void*) {
 bool start() {
   static char name[KEEL_NAME_MAX];
   static char args[KEEL_SPAWN_MAX_ARGS_BYTES];
-  if (!bootargs::get("init", name, sizeof(name))) return false;
+  if (!bootargs::get("init", name, sizeof(name))) libk::format(name, sizeof(name), "init");
   RefPtr<ProcessDirectory> dir = ProcessDirectory::instance();
   // The watcher exists before the baseline: it is still alive when it checks.
   auto watcher = Task::create("init-watch", watch, nullptr);

@@ -3,12 +3,11 @@
 
 namespace init_process {
 
-// Spawn the program named by bootarg init= (arguments from initargs=, comma
+// Spawn the program named by bootarg init= ("init" if absent; arguments from initargs=, comma
 // separated) with a handle to the process directory carrying every right.
 // A kernel task waits for it; when it exits the kernel checks every kstat
 // counter against the value it had before init was loaded, reports drift,
 // and powers off: status 0 only if init exited 0 and nothing leaked.
-// Returns false if there is no init= bootarg.
 bool start();
 
 }  // namespace init_process

@@ -1,2 +1,215 @@
+// procfs: serves /proc from user space, holding capabilities, never
+// references. Startup handles: 0 = the service endpoint clients write to,
+// 1 = the process directory (ENUMERATE | INSPECT only).
+//
+// For every process it has seen, procfs keeps one observer handle
+// (INSPECT-only). An observer never keeps its process alive: when the
+// process exits the kernel revokes it, object_info answers ERR_REVOKED, and
+// procfs closes the handle and forgets the entry. A request for a pid that
+// has just exited therefore gets ERR_NOT_FOUND, never a stale answer.
+#include <libk/format.h>
+#include <libk/string.h>
+
 #include "keel.h"
-int main(int, char**) { return 0; }
+#include "protocol.h"
+
+namespace {
+
+keel_handle_t service, directory;
+
+struct Entry {
+  uint64_t pid;
+  keel_handle_t observer;  // KEEL_HANDLE_INVALID: free slot
+};
+constexpr size_t MAX_ENTRIES = 256;
+Entry entries[MAX_ENTRIES];
+
+Entry* find(uint64_t pid) {
+  for (Entry& e : entries)
+    if (e.observer != KEEL_HANDLE_INVALID && e.pid == pid) return &e;
+  return nullptr;
+}
+
+void forget(Entry& e) {
+  keel::handle_close(e.observer);
+  e.observer = KEEL_HANDLE_INVALID;
+  e.pid = 0;
+}
+
+// Information about a live process through its observer; drops the entry
+// and returns ERR_NOT_FOUND once the kernel has revoked it.
+int64_t inspect(Entry& e, keel_object_info* info) {
+  int64_t r = keel::object_info(e.observer, info);
+  if (r == ERR_REVOKED || r == ERR_BAD_HANDLE) {
+    forget(e);
+    return ERR_NOT_FOUND;
+  }
+  return r;
+}
+
+// Bring the table in line with the kernel's list of processes.
+void refresh() {
+  static uint64_t pids[MAX_ENTRIES];
+  size_t n = 0;
+  keel::process_list(directory, pids, MAX_ENTRIES, &n);
+  if (n > MAX_ENTRIES) n = MAX_ENTRIES;
+  for (Entry& e : entries) {  // drop what was revoked
+    if (e.observer == KEEL_HANDLE_INVALID) continue;
+    keel_object_info info;
+    inspect(e, &info);
+  }
+  for (size_t i = 0; i < n; i++) {
+    if (find(pids[i])) continue;
+    for (Entry& e : entries) {
+      if (e.observer != KEEL_HANDLE_INVALID) continue;
+      if (keel::process_open(directory, pids[i], &e.observer) == KEEL_OK) e.pid = pids[i];
+      else e.observer = KEEL_HANDLE_INVALID;  // exited in between
+      break;
+    }
+  }
+}
+
+struct Out {
+  procfs::Reply& r;
+  void add(const char* fmt, ...) __attribute__((format(printf, 2, 3))) {
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = procfs::DATA_MAX - r.len;
+    size_t n = libk::vformat(r.data + r.len, room, fmt, ap);
+    va_end(ap);
+    r.len += n < room ? static_cast<uint32_t>(n) : static_cast<uint32_t>(room ? room - 1 : 0);
+  }
+};
+
+bool parse_pid(libk::StringView s, uint64_t* pid) {
+  if (s.empty() || s.size() > 19) return false;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+    v = v * 10 + static_cast<uint64_t>(c - '0');
+  }
+  *pid = v;
+  return true;
+}
+
+const char* state_name(uint32_t s) {
+  return s == KEEL_STATE_RUNNING ? "running" : s == KEEL_STATE_EXITED ? "exited" : "unknown";
+}
+
+int32_t read_kstat(Out& out) {
+  size_t len = 0;
+  int64_t r = keel::kstat_read(out.r.data, procfs::DATA_MAX, &len);
+  if (r < 0) return static_cast<int32_t>(r);
+  out.r.len = static_cast<uint32_t>(len);
+  return KEEL_OK;
+}
+
+int32_t read_meminfo(Out& out) {
+  keel::KstatSnapshot* s = static_cast<keel::KstatSnapshot*>(keel::malloc(sizeof(keel::KstatSnapshot)));
+  if (!s) return ERR_NO_MEMORY;
+  keel::kstat_snapshot(*s);
+  int64_t total = 0, free = 0;
+  keel::kstat_value(*s, "frames_total", &total);
+  keel::kstat_value(*s, "frames_free", &free);
+  keel::free(s);
+  out.add("MemTotal: %ld kB\nMemFree: %ld kB\nFramesTotal: %ld\nFramesFree: %ld\n", total * 4,
+          free * 4, total, free);
+  return KEEL_OK;
+}
+
+int32_t read_status(Out& out, uint64_t pid) {
+  refresh();
+  Entry* e = find(pid);
+  if (!e) return ERR_NOT_FOUND;
+  keel_object_info info;
+  int64_t r = inspect(*e, &info);
+  if (r < 0) return static_cast<int32_t>(r);
+  info.name[KEEL_NAME_MAX - 1] = 0;
+  out.add("Name: %s\nPid: %lu\nPPid: %lu\nState: %s\nTasks: %lu\nPages: %lu\nHandles: %lu\n",
+          info.name, info.koid, info.related_koid, state_name(info.state), info.tasks, info.pages,
+          info.handles);
+  return KEEL_OK;
+}
+
+int32_t list(Out& out, libk::StringView path) {
+  if (path == libk::StringView("/proc") || path == libk::StringView("/proc/")) {
+    refresh();
+    for (Entry& e : entries)
+      if (e.observer != KEEL_HANDLE_INVALID) out.add("%lu\n", e.pid);
+    out.add("meminfo\nkstat\n");
+    return KEEL_OK;
+  }
+  if (path.starts_with("/proc/")) {
+    libk::StringView rest = path.substr(6);
+    if (rest.size() && rest[rest.size() - 1] == '/') rest = rest.substr(0, rest.size() - 1);
+    uint64_t pid;
+    if (parse_pid(rest, &pid)) {
+      refresh();
+      if (!find(pid)) return ERR_NOT_FOUND;
+      out.add("status\n");
+      return KEEL_OK;
+    }
+    if (rest == libk::StringView("meminfo") || rest == libk::StringView("kstat"))
+      return ERR_INVALID_ARGS;  // a file, not a directory
+  }
+  return ERR_NOT_FOUND;
+}
+
+int32_t read(Out& out, libk::StringView path) {
+  if (path == libk::StringView("/proc/meminfo")) return read_meminfo(out);
+  if (path == libk::StringView("/proc/kstat")) return read_kstat(out);
+  if (path.starts_with("/proc/")) {
+    libk::StringView rest = path.substr(6);
+    size_t slash = rest.find('/');
+    uint64_t pid;
+    if (slash != libk::StringView::npos && rest.substr(slash) == libk::StringView("/status") &&
+        parse_pid(rest.substr(0, slash), &pid))
+      return read_status(out, pid);
+    if (parse_pid(rest, &pid)) return ERR_INVALID_ARGS;  // a directory
+  }
+  if (path == libk::StringView("/proc")) return ERR_INVALID_ARGS;
+  return ERR_NOT_FOUND;
+}
+
+void serve_one() {
+  static procfs::Request req;
+  static procfs::Reply reply;
+  size_t got = 0, nh = 0;
+  keel_handle_t reply_to = KEEL_HANDLE_INVALID;
+  int64_t r = keel::read_message(service, &req, sizeof(req), &got, &reply_to, 1, &nh);
+  if (r == ERR_PEER_CLOSED) keel::exit(0);  // nobody can reach us any more
+  if (r < 0 && r != ERR_BUFFER_TOO_SMALL) return;
+  if (r == ERR_BUFFER_TOO_SMALL) {  // drain the oversized request, it gets no answer
+    static char junk[KEEL_CHANNEL_MAX_BYTES];
+    keel_handle_t hs[KEEL_CHANNEL_MAX_HANDLES];
+    keel::read_message(service, junk, sizeof(junk), &got, hs, KEEL_CHANNEL_MAX_HANDLES, &nh, 0);
+    for (size_t i = 0; i < nh; i++) keel::handle_close(hs[i]);
+    return;
+  }
+  if (nh != 1) return;  // nowhere to answer
+  reply.len = 0;
+  Out out{reply};
+  if (got < 8 || req.path_len > got - 8 || req.path_len >= procfs::PATH_MAX) {
+    reply.status = ERR_INVALID_ARGS;
+  } else {
+    libk::StringView path(req.path, req.path_len);
+    reply.status = req.op == procfs::OP_LIST ? list(out, path)
+                   : req.op == procfs::OP_READ ? read(out, path)
+                                               : ERR_INVALID_ARGS;
+  }
+  if (reply.status != KEEL_OK) reply.len = 0;
+  keel::channel_write(reply_to, &reply, 8 + reply.len);
+  keel::handle_close(reply_to);
+}
+
+}  // namespace
+
+int main(int, char**) {
+  if (keel::startup_handle_count() < 2) {
+    keel::printf("procfs: needs a service endpoint and the process directory\n");
+    return 2;
+  }
+  service = keel::startup_handle(0);
+  directory = keel::startup_handle(1);
+  for (;;) serve_one();
+}
