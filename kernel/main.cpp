@@ -82,6 +82,7 @@ extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
   uart::enable_rx_interrupt();
   arch::w_sie(arch::r_sie() | arch::SIE_SEIE);
   timer::start_this_hart();                 // the tick
+  arch::w_scounteren(0x7);                  // user may read cycle, time, instret (benchmarks)
   arch::irq_enable();
 
   uint64_t mem = 0;

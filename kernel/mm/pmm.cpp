@@ -4,6 +4,7 @@
 #include <libk/buddy.h>
 #include <libk/string.h>
 
+#include "arch/riscv64/cpu.h"
 #include "arch/riscv64/memlayout.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
@@ -23,7 +24,29 @@ struct Zone {
 constexpr size_t MAX_ZONES = 8;
 Zone zones[MAX_ZONES];
 size_t zone_count;
-Spinlock lock;
+Spinlock lock;  // zones and the frame caches
+
+// A small per-hart cache of free single frames: order-0 allocations (slabs,
+// page tables, stacks) come and go constantly, and a round trip through the
+// buddy lists splits and merges up to MAX_ORDER times. Cached frames are
+// free: frames_free() counts them, and a frame freed while already cached
+// is a double free like any other.
+constexpr size_t CACHE_SIZE = 32;
+struct FrameCache {
+  uintptr_t frames[CACHE_SIZE];
+  size_t count;
+};
+FrameCache caches[arch::MAX_HARTS];
+size_t cached_total;
+
+FrameCache& this_cache() { return caches[arch::this_cpu()->hartid % arch::MAX_HARTS]; }
+
+bool is_cached(uintptr_t pa) {
+  for (FrameCache& c : caches)
+    for (size_t i = 0; i < c.count; i++)
+      if (c.frames[i] == pa) return true;
+  return false;
+}
 
 struct Range {
   uintptr_t start, end;
@@ -106,6 +129,13 @@ void init(const libk::PlatformInfo& plat, uintptr_t dtb_pa, size_t dtb_size) {
 
 libk::Result<uintptr_t> alloc(unsigned order) {
   SpinGuard g(lock);
+  if (order == 0) {
+    FrameCache& c = this_cache();
+    if (c.count) {
+      cached_total--;
+      return c.frames[--c.count];
+    }
+  }
   for (size_t i = 0; i < zone_count; i++) {
     auto r = zones[i].buddy.alloc(order);
     if (r.ok()) return zones[i].base + r.value() * PAGE_SIZE;
@@ -124,6 +154,18 @@ libk::Result<void> free(uintptr_t pa, unsigned order) {
   SpinGuard g(lock);
   Zone* z = zone_of(pa);
   if (!z || (pa & (PAGE_SIZE - 1))) return libk::err(ERR_INVALID_ARGS);
+  if (order == 0) {
+    unsigned actual;
+    if (!z->buddy.is_allocated_head((pa - z->base) / PAGE_SIZE, &actual) || actual != 0 ||
+        is_cached(pa))
+      return libk::err(ERR_INVALID_ARGS);
+    FrameCache& c = this_cache();
+    if (c.count < CACHE_SIZE) {
+      c.frames[c.count++] = pa;
+      cached_total++;
+      return libk::ok();
+    }
+  }
   return z->buddy.free((pa - z->base) / PAGE_SIZE, order);
 }
 
@@ -131,7 +173,7 @@ bool allocated_order(uintptr_t pa, unsigned* order) {
   SpinGuard g(lock);
   Zone* z = zone_of(pa);
   if (!z || (pa & (PAGE_SIZE - 1))) return false;
-  return z->buddy.is_allocated_head((pa - z->base) / PAGE_SIZE, order);
+  return z->buddy.is_allocated_head((pa - z->base) / PAGE_SIZE, order) && !is_cached(pa);
 }
 
 size_t frames_total() {
@@ -141,7 +183,7 @@ size_t frames_total() {
 }
 
 size_t frames_free() {
-  size_t n = 0;
+  size_t n = __atomic_load_n(&cached_total, __ATOMIC_RELAXED);
   for (size_t i = 0; i < zone_count; i++) n += zones[i].buddy.frames_free();
   return n;
 }
@@ -156,8 +198,10 @@ bool check_invariants() {
 void for_each_allocated(void (*fn)(void* ctx, uintptr_t pa, unsigned order), void* ctx) {
   for (size_t i = 0; i < zone_count; i++) {
     Zone& z = zones[i];
-    z.buddy.for_each_allocated(
-        [&](size_t index, unsigned order) { fn(ctx, z.base + index * PAGE_SIZE, order); });
+    z.buddy.for_each_allocated([&](size_t index, unsigned order) {
+      uintptr_t pa = z.base + index * PAGE_SIZE;
+      if (order != 0 || !is_cached(pa)) fn(ctx, pa, order);
+    });
   }
 }
 

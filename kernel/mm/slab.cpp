@@ -20,7 +20,8 @@ struct Slab {
   SlabCache* cache;
   Slab* prev;
   Slab* next;
-  void* free_list;                // singly linked through the free objects
+  void* free_list;                // singly linked through freed objects
+  uint32_t fresh;                 // slots [fresh, capacity) were never handed out
   uint64_t live[MAX_SLOTS / 64];  // bit i set: slot i is allocated
 
   char* object(size_t i) { return reinterpret_cast<char*>(this) + cache->header_ + i * cache->size_; }
@@ -60,11 +61,8 @@ Slab* SlabCache::new_slab() {
   memset(s, 0, sizeof(Slab));
   s->magic = SLAB_MAGIC;
   s->cache = this;
-  for (size_t i = capacity_; i-- > 0;) {
-    void** obj = reinterpret_cast<void**>(s->object(i));
-    *obj = s->free_list;
-    s->free_list = obj;
-  }
+  // No free list is built: fresh slots are handed out in order, so a new
+  // slab costs the same whatever its capacity.
   slabs_++;
   heap_stats::slab_frames_add(1ull << order_);
   return s;
@@ -78,8 +76,13 @@ libk::Result<void*> SlabCache::alloc() {
     list_push(partial_, s);
   }
   Slab* s = partial_;
-  void** obj = static_cast<void**>(s->free_list);
-  s->free_list = *obj;
+  void** obj;
+  if (s->free_list) {
+    obj = static_cast<void**>(s->free_list);
+    s->free_list = *obj;
+  } else {
+    obj = reinterpret_cast<void**>(s->object(s->fresh++));
+  }
   size_t slot = (reinterpret_cast<char*>(obj) - s->object(0)) / size_;
   s->live[slot / 64] |= 1ull << (slot % 64);
   s->in_use++;

@@ -9,14 +9,16 @@
 #include "keel.h"
 
 namespace {
+// Echoes bytes and handles: the handles travel back to the sender.
 int serve(keel_handle_t ch) {
-  char buf[KEEL_CHANNEL_MAX_BYTES];
+  static char buf[KEEL_CHANNEL_MAX_BYTES];
+  keel_handle_t hs[KEEL_CHANNEL_MAX_HANDLES];
   for (;;) {
-    size_t n = 0;
-    int64_t r = keel::read_message(ch, buf, sizeof(buf), &n);
+    size_t n = 0, nh = 0;
+    int64_t r = keel::read_message(ch, buf, sizeof(buf), &n, hs, KEEL_CHANNEL_MAX_HANDLES, &nh);
     if (r == ERR_PEER_CLOSED) return 0;
     if (r < 0) return 2;
-    if (keel::channel_write(ch, buf, n) < 0) return 3;
+    if (keel::channel_write(ch, buf, n, hs, nh) < 0) return 3;
   }
 }
 
