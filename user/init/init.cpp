@@ -8,15 +8,21 @@
 // It restarts the shell (and procfs) if they exit. Orphans need no reaping
 // by hand: a process nobody holds a handle to is freed by the kernel the
 // moment it exits, so init only has to drop the handles it holds itself.
-// argv[1], if given, is the program to run instead of the shell (tests).
+// argv[1], if given, is the program to run instead of the shell (tests and
+// benchmarks), with argv[2...] as its arguments; its exit ends the system.
 #include "keel.h"
 
 namespace {
 keel_handle_t directory, service_client, service_server;
 
-keel_handle_t start(const char* name, const keel_handle_t* handles, size_t n) {
+// Arguments for the program run in the shell's place (init's argv[2...]).
+const char* const* program_args;
+size_t program_nargs;
+
+keel_handle_t start(const char* name, const keel_handle_t* handles, size_t n,
+                    const char* const* args = nullptr, size_t nargs = 0) {
   keel_handle_t h = KEEL_HANDLE_INVALID;
-  int64_t r = keel::spawn(name, nullptr, 0, handles, n, &h);
+  int64_t r = keel::spawn(name, args, nargs, handles, n, &h);
   if (r < 0) {
     keel::printf("init: cannot start %s: %s\n", name, keel_status_name(static_cast<int32_t>(r)));
     return KEEL_HANDLE_INVALID;
@@ -47,7 +53,7 @@ keel_handle_t start_shell(const char* program) {
     return KEEL_HANDLE_INVALID;
   }
   keel_handle_t hs[] = {client, dir};
-  keel_handle_t p = start(program, hs, 2);
+  keel_handle_t p = start(program, hs, 2, program_args, program_nargs);
   if (p == KEEL_HANDLE_INVALID) {
     keel::handle_close(client);
     keel::handle_close(dir);
@@ -59,6 +65,8 @@ keel_handle_t start_shell(const char* program) {
 int main(int argc, char** argv) {
   directory = keel::startup_handle(0);
   const char* program = argc > 1 ? argv[1] : "shell";
+  program_args = argc > 2 ? argv + 2 : nullptr;
+  program_nargs = argc > 2 ? static_cast<size_t>(argc - 2) : 0;
   if (keel::channel_create(&service_client, &service_server) < 0) return 1;
   keel_handle_t procfs = start_procfs();
   keel_handle_t shell = start_shell(program);

@@ -1,6 +1,11 @@
 // Shared by the user test programs: bad pointers of every kind, and a
 // helper that runs one check against all of them.
 #pragma once
+#include <libk/format.h>
+#include <libk/string.h>
+
+#include <initializer_list>
+
 #include "keel.h"
 #include "tap.h"
 
@@ -36,6 +41,95 @@ inline const BadPointer* bad_pointers(size_t* n) {
   list[4].addr = reinterpret_cast<uintptr_t>(scratch()) + 1;
   *n = sizeof(list) / sizeof(list[0]);
   return list;
+}
+
+// expect_status with a formatted description.
+inline bool expect(int64_t got, int64_t want, const char* fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+inline bool expect(int64_t got, int64_t want, const char* fmt, ...) {
+  char what[160];
+  va_list ap;
+  va_start(ap, fmt);
+  libk::vformat(what, sizeof(what), fmt, ap);
+  va_end(ap);
+  return tap::expect_status(got, want, what);
+}
+
+// One check per bad pointer kind: call(addr) must return ERR_INVALID_ARGS.
+// `aligned`: the argument must be aligned (so a misaligned one is bad too).
+template <typename F>
+void each_bad_pointer(const char* what, bool aligned, F&& call) {
+  size_t n;
+  const BadPointer* bad = bad_pointers(&n);
+  for (size_t i = 0; i < n; i++) {
+    if (bad[i].only_for_aligned && !aligned) continue;
+    expect(call(bad[i].addr), ERR_INVALID_ARGS, "%s %s", what, bad[i].what);
+  }
+}
+// How many checks each_bad_pointer makes.
+inline int bad_pointer_checks(bool aligned) { return aligned ? 5 : 4; }
+
+template <typename T>
+T* ptr(uintptr_t a) {
+  return reinterpret_cast<T*>(a);
+}
+
+// The process directory handle init starts with (all rights).
+inline keel_handle_t dir() { return keel::startup_handle(0); }
+
+// Current value of one kstat counter (-1 if there is none).
+inline int64_t counter(const char* name) {
+  static keel::KstatSnapshot s;
+  keel::kstat_snapshot(s);
+  int64_t v = -1;
+  keel::kstat_value(s, name, &v);
+  return v;
+}
+
+// Spawn `name` with at most one argument and one handle; the process
+// handle, or KEEL_HANDLE_INVALID (with a diagnostic).
+inline keel_handle_t start(const char* name, const char* arg = nullptr,
+                           keel_handle_t handle = KEEL_HANDLE_INVALID) {
+  keel_handle_t p = KEEL_HANDLE_INVALID;
+  int64_t r = keel::spawn(name, &arg, arg ? 1 : 0, &handle, handle ? 1 : 0, &p);
+  if (r != KEEL_OK) tap::diag("spawn %s: %s", name, keel_status_name(static_cast<int32_t>(r)));
+  return p;
+}
+
+// Kill (if still running) and reap a child; its exit code.
+inline int64_t reap(keel_handle_t p, bool kill = true) {
+  if (kill) keel::process_kill(p);
+  int64_t code = 0;
+  int64_t r = keel::process_wait(p, &code, 10000);
+  if (r != KEEL_OK) tap::diag("reap: %s", keel_status_name(static_cast<int32_t>(r)));
+  return code;
+}
+
+inline keel_object_info info_of(keel_handle_t h) {
+  keel_object_info info{};
+  int64_t r = keel::object_info(h, &info);
+  if (r != KEEL_OK) tap::diag("object_info(%#x): %s", h, keel_status_name(static_cast<int32_t>(r)));
+  return info;
+}
+
+// The pid of the calling process: the parent of any child it spawns.
+inline uint64_t self_pid() {
+  static uint64_t pid;
+  if (!pid) {
+    keel_handle_t p = start("exitcode");
+    pid = info_of(p).related_koid;
+    reap(p, false);
+  }
+  return pid;
+}
+
+// An observer handle to a child that has exited (and been reaped): revoked.
+inline keel_handle_t revoked_observer() {
+  keel_handle_t p = start("sleeper", "100000");
+  keel_handle_t obs = KEEL_HANDLE_INVALID;
+  if (keel::process_open(dir(), info_of(p).koid, &obs) != KEEL_OK) tap::diag("process_open failed");
+  reap(p);
+  return obs;
 }
 
 }  // namespace utest
