@@ -3,6 +3,7 @@
 #include <libk/format.h>
 #include <libk/string.h>
 
+#include "audit.h"
 #include "bootargs.h"
 #include "dev/platform_exit.h"
 #include "kstat.h"
@@ -36,7 +37,8 @@ int watch(void*) {
   }
   kprintf("# init exited with status %ld; %zu kstat counters off their boot baseline\n", status,
           drift);
-  platform_exit(status == 0 && drift == 0 ? EXIT_SUCCESS_CODE : EXIT_TEST_FAILED);
+  size_t orphans = audit::run();
+  platform_exit(status == 0 && drift == 0 && orphans == 0 ? EXIT_SUCCESS_CODE : EXIT_TEST_FAILED);
 }
 }  // namespace
 

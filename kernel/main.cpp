@@ -18,6 +18,7 @@
 #include "mm/pmm.h"
 #include "init_process.h"
 #include "object/loader.h"
+#include "object/process_directory.h"
 #include "sched/sched.h"
 
 namespace arch {
@@ -75,6 +76,7 @@ extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
   kstack::init();                           // guard-paged kernel stack area
   sched::init_this_hart();                  // this boot flow becomes the idle task
   loader::init();                           // the user programs linked into the kernel
+  (void)ProcessDirectory::instance();       // the one process directory, for init
   timer::init(platform.timebase_hz);
   plic::init(platform.plic_base, platform.plic_ndev);
   arch::set_uart_irq(platform.uart_irq);

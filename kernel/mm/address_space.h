@@ -45,6 +45,11 @@ class AddressSpace {
   void destroy();
 
   size_t pages() const { return pages_; }
+  size_t table_frames() const { return pt_.table_frames(); }
+  template <typename F>
+  void for_each_region(F&& fn) {
+    for (VmRegion& r : regions_) fn(r);
+  }
   uint64_t satp() const { return pt_.satp(); }
   const arch::PageTable& page_table() const { return pt_; }
 

@@ -10,7 +10,10 @@ void bytes_add(size_t n);
 void bytes_sub(size_t n);
 void slab_frames_add(size_t n);
 void slab_frames_sub(size_t n);
+void large_frames_add(size_t n);  // kmalloc blocks bigger than a slab object
+void large_frames_sub(size_t n);
 size_t bytes_used();
+size_t large_frames();
 size_t slab_frames();
 
 }  // namespace heap_stats

@@ -31,6 +31,7 @@ libk::Result<void*> kmalloc(size_t size) {
   unsigned order = order_for(size);
   uintptr_t pa = TRY(pmm::alloc_zeroed(order));
   heap_stats::bytes_add(arch::PAGE_SIZE << order);
+  heap_stats::large_frames_add(size_t{1} << order);
   return arch::phys_to_virt(pa);
 }
 
@@ -48,6 +49,7 @@ libk::Result<void> kfree(void* p) {
     if (SlabCache::cache_of(p)) return libk::err(ERR_INVALID_ARGS);
     TRY(pmm::free(pa, order));
     heap_stats::bytes_sub(arch::PAGE_SIZE << order);
+    heap_stats::large_frames_sub(size_t{1} << order);
     return libk::ok();
   }
   SlabCache* c = SlabCache::cache_of(p);

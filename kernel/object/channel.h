@@ -62,6 +62,13 @@ class Channel final : public Object {
   uint64_t peer_koid();
   bool peer_closed();
   size_t queued();
+  ChannelPair* pair_for_audit() { return pair_.get(); }
+  // Visit the queued messages (the audit's walk), under the queue's lock.
+  template <typename F>
+  void for_each_queued(F&& fn) {
+    SpinGuard r(readers_.lock());
+    for (Message& m : queue_) fn(m);
+  }
 
  private:
   friend class TypedCache<Channel>;

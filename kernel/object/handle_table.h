@@ -60,6 +60,16 @@ class HandleTable {
   // same caller (the table's owner is the only one who removes its handles).
   MovedHandle take(keel_handle_t h);
 
+  // Visit every used slot: fn(object or null, observer link or null).
+  template <typename F>
+  void for_each(F&& fn) {
+    SpinGuard g(lock_);
+    for (HandleSlot* c : chunks_) {
+      if (!c) continue;
+      for (uint32_t i = 0; i < CHUNK; i++)
+        if (c[i].used) fn(c[i].object.get(), c[i].observer);
+    }
+  }
   // Drop every handle: the end of a process.
   void close_all();
   size_t count() const { return count_; }

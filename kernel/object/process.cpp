@@ -149,4 +149,9 @@ size_t count() {
   SpinGuard g(lock);
   return live.size();
 }
+
+void for_each(void (*fn)(void*, Process&), void* ctx) {
+  SpinGuard g(lock);
+  for (Process& p : live) fn(ctx, p);
+}
 }  // namespace process_table

@@ -100,4 +100,5 @@ RefPtr<Process> remove(Process& p);       // gives it back
 RefPtr<Process> find(uint64_t pid);       // a counted reference, or null
 size_t list(uint64_t* pids, size_t cap);  // returns the total count
 size_t count();
+void for_each(void (*fn)(void* ctx, Process& p), void* ctx);  // under the table lock
 }  // namespace process_table

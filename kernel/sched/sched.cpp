@@ -247,6 +247,20 @@ void on_tick() {
   hs.lock.unlock();
 }
 
+void for_each_scheduled_task(void (*fn)(void*, Task&), void* ctx) {
+  uint64_t irq = arch::irq_save();
+  for (HartSched& hs : harts) {
+    if (!hs.idle) continue;
+    hs.lock.lock();
+    fn(ctx, *hs.idle);
+    if (hs.current && hs.current != hs.idle) fn(ctx, *hs.current);
+    if (hs.dead) fn(ctx, *hs.dead);
+    for (Task& t : hs.ready) fn(ctx, t);
+    hs.lock.unlock();
+  }
+  arch::irq_restore(irq);
+}
+
 bool need_resched() { return this_hart().need_resched; }
 
 void preempt_if_needed() {

@@ -65,6 +65,10 @@ void block_current(uint64_t deadline);
 void make_ready(RefPtr<Task>&& task);
 void cancel_deadline(Task& task);
 
+// Every task the schedulers own directly (idle, current, dead slot, run
+// queues), for the audit. Interrupts off while it runs.
+void for_each_scheduled_task(void (*fn)(void* ctx, Task& t), void* ctx);
+
 // Counters for tests.
 uint64_t context_switches();
 
