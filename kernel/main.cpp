@@ -16,6 +16,7 @@
 #include "mm/kernel_vm.h"
 #include "mm/kstack.h"
 #include "mm/pmm.h"
+#include "mm/slab.h"
 #include "init_process.h"
 #include "object/loader.h"
 #include "object/process_directory.h"
@@ -72,6 +73,7 @@ extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
   if (platform.test_base) platform_exit_init(platform.test_base);
   bootargs::init(platform.bootargs);
   pmm::init(platform, dtb_pa, dtb_size);    // buddy allocator over free RAM
+  pmm::set_reclaim_hook(&SlabCache::reclaim_all);  // empty slabs back on demand
   kernel_vm::init(platform);                // real page permissions, boot table dropped
   kstack::init();                           // guard-paged kernel stack area
   sched::init_this_hart();                  // this boot flow becomes the idle task

@@ -16,6 +16,7 @@ class RawSpinlock {
       }
     }
   }
+  bool try_lock() { return !__atomic_exchange_n(&locked_, 1u, __ATOMIC_ACQUIRE); }
   void unlock() { __atomic_store_n(&locked_, 0u, __ATOMIC_RELEASE); }
   bool held() const { return __atomic_load_n(&locked_, __ATOMIC_RELAXED); }
 
@@ -29,6 +30,15 @@ class Spinlock {
     uint64_t saved = arch::irq_save();
     raw_.lock();
     saved_irq_ = saved;
+  }
+  bool try_lock() {
+    uint64_t saved = arch::irq_save();
+    if (!raw_.try_lock()) {
+      arch::irq_restore(saved);
+      return false;
+    }
+    saved_irq_ = saved;
+    return true;
   }
   void unlock() {
     uint64_t saved = saved_irq_;

@@ -38,6 +38,8 @@ struct FrameCache {
 };
 FrameCache caches[arch::MAX_HARTS];
 size_t cached_total;
+size_t reclaimable;
+size_t (*reclaim_hook)();
 
 FrameCache& this_cache() { return caches[arch::this_cpu()->hartid % arch::MAX_HARTS]; }
 
@@ -127,8 +129,8 @@ void init(const libk::PlatformInfo& plat, uintptr_t dtb_pa, size_t dtb_size) {
   if (frames_free() == 0) panic("pmm: no usable RAM");
 }
 
-libk::Result<uintptr_t> alloc(unsigned order) {
-  SpinGuard g(lock);
+namespace {
+libk::Result<uintptr_t> alloc_locked(unsigned order) {
   if (order == 0) {
     FrameCache& c = this_cache();
     if (c.count) {
@@ -143,6 +145,23 @@ libk::Result<uintptr_t> alloc(unsigned order) {
   }
   return libk::err(ERR_NO_MEMORY);
 }
+}  // namespace
+
+libk::Result<uintptr_t> alloc(unsigned order) {
+  {
+    SpinGuard g(lock);
+    auto r = alloc_locked(order);
+    if (r.ok() || r.error() != ERR_NO_MEMORY || !reclaim_hook) return r;
+  }
+  // Out of frames: ask the slab caches for their kept empty slabs, once.
+  if (!reclaim_hook()) return libk::err(ERR_NO_MEMORY);
+  SpinGuard g(lock);
+  return alloc_locked(order);
+}
+
+void reclaimable_add(size_t n) { __atomic_fetch_add(&reclaimable, n, __ATOMIC_RELAXED); }
+void reclaimable_sub(size_t n) { __atomic_fetch_sub(&reclaimable, n, __ATOMIC_RELAXED); }
+void set_reclaim_hook(size_t (*hook)()) { reclaim_hook = hook; }
 
 libk::Result<uintptr_t> alloc_zeroed(unsigned order) {
   uintptr_t pa = TRY(alloc(order));
@@ -169,6 +188,12 @@ libk::Result<void> free(uintptr_t pa, unsigned order) {
   return z->buddy.free((pa - z->base) / PAGE_SIZE, order);
 }
 
+bool is_ram(uintptr_t pa) {
+  for (size_t i = 0; i < zone_count; i++)
+    if (pa >= arch::page_round_up(zones[i].base) && pa < zones[i].end) return true;
+  return false;
+}
+
 bool allocated_order(uintptr_t pa, unsigned* order) {
   SpinGuard g(lock);
   Zone* z = zone_of(pa);
@@ -183,7 +208,8 @@ size_t frames_total() {
 }
 
 size_t frames_free() {
-  size_t n = __atomic_load_n(&cached_total, __ATOMIC_RELAXED);
+  size_t n = __atomic_load_n(&cached_total, __ATOMIC_RELAXED) +
+             __atomic_load_n(&reclaimable, __ATOMIC_RELAXED);
   for (size_t i = 0; i < zone_count; i++) n += zones[i].buddy.frames_free();
   return n;
 }

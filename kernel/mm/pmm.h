@@ -25,11 +25,21 @@ libk::Result<uintptr_t> alloc_zeroed(unsigned order);
 // Free a block from alloc(order). A bad address, double free or wrong order
 // returns ERR_INVALID_ARGS and changes nothing.
 libk::Result<void> free(uintptr_t pa, unsigned order);
+// Is pa inside a RAM zone (and so mapped in the direct map)? No lock needed:
+// zones never change after init.
+bool is_ram(uintptr_t pa);
 // Order of the allocated block starting at pa, if there is one.
 bool allocated_order(uintptr_t pa, unsigned* order);
 
 size_t frames_total();
+// Free frames: in the buddy lists, in the per-hart caches, and reclaimable
+// (empty slabs kept by their caches, given back the moment alloc needs them).
 size_t frames_free();
+void reclaimable_add(size_t frames);
+void reclaimable_sub(size_t frames);
+// Called (without locks held) when an allocation would fail; returns the
+// frames it gave back. The slab layer registers SlabCache::reclaim_all.
+void set_reclaim_hook(size_t (*hook)());
 bool check_invariants();
 
 // Call fn(pa, order) for every allocated block of every zone (leak checks).

@@ -42,7 +42,8 @@ void list_push(Slab*& head, Slab* s) {
 }
 }  // namespace
 
-SlabCache::SlabCache(const char* name, size_t object_size, size_t align) : name_(name) {
+SlabCache::SlabCache(const char* name, size_t object_size, size_t align, bool zero)
+    : name_(name), zero_(zero) {
   if (align < 16) align = 16;
   size_ = (object_size + align - 1) & ~(align - 1);
   header_ = (sizeof(Slab) + align - 1) & ~(align - 1);
@@ -71,8 +72,16 @@ Slab* SlabCache::new_slab() {
 libk::Result<void*> SlabCache::alloc() {
   SpinGuard g(lock_);
   if (!partial_) {
-    Slab* s = new_slab();
-    if (!s) return libk::err(ERR_NO_MEMORY);
+    Slab* s = empty_;
+    if (s) {  // the kept empty slab: no frame allocator round trip
+      empty_ = nullptr;
+      pmm::reclaimable_sub(size_t{1} << order_);
+      slabs_++;
+      heap_stats::slab_frames_add(size_t{1} << order_);
+    } else {
+      s = new_slab();
+      if (!s) return libk::err(ERR_NO_MEMORY);
+    }
     list_push(partial_, s);
   }
   Slab* s = partial_;
@@ -92,7 +101,7 @@ libk::Result<void*> SlabCache::alloc() {
   }
   live_++;
   heap_stats::bytes_add(size_);
-  memset(obj, 0, size_);
+  if (zero_) memset(obj, 0, size_);
   return static_cast<void*>(obj);
 }
 
@@ -101,15 +110,13 @@ SlabCache* SlabCache::cache_of(const void* p) {
   if (a < arch::DIRECT_MAP_BASE || a >= arch::DIRECT_MAP_BASE + arch::DIRECT_MAP_SIZE)
     return nullptr;
   uintptr_t pa = a - arch::DIRECT_MAP_BASE;
-  // Try each possible slab size: the header sits at the block's start.
+  // Try each possible slab size: the header sits at the block's start, and
+  // says (magic, cache, order) whether the block really is a slab of that size.
   for (unsigned order = 0; order <= pmm::MAX_ORDER; order++) {
     uintptr_t block = pa & ~((arch::PAGE_SIZE << order) - 1);
-    unsigned alloc_order;
-    if (pmm::allocated_order(block, &alloc_order) && alloc_order == order) {
-      Slab* s = arch::phys_to_virt<Slab>(block);
-      if (s->magic == SLAB_MAGIC && s->cache && s->cache->order_ == order) return s->cache;
-      return nullptr;
-    }
+    if (!pmm::is_ram(block)) return nullptr;
+    Slab* s = arch::phys_to_virt<Slab>(block);
+    if (s->magic == SLAB_MAGIC && s->cache && s->cache->order_ == order) return s->cache;
   }
   return nullptr;
 }
@@ -130,11 +137,10 @@ libk::Result<void> SlabCache::free(void* p) {
   uintptr_t a = reinterpret_cast<uintptr_t>(p);
   if (a < arch::DIRECT_MAP_BASE || a >= arch::DIRECT_MAP_BASE + arch::DIRECT_MAP_SIZE)
     return libk::err(ERR_INVALID_ARGS);
-  // The block must really be one of our slabs before its header is trusted.
+  // The block must be RAM (so its header is mapped) and its header must
+  // name this cache before anything else in it is trusted.
   uintptr_t block_pa = (a - arch::DIRECT_MAP_BASE) & ~((arch::PAGE_SIZE << order_) - 1);
-  unsigned alloc_order;
-  if (!pmm::allocated_order(block_pa, &alloc_order) || alloc_order != order_)
-    return libk::err(ERR_INVALID_ARGS);
+  if (!pmm::is_ram(block_pa)) return libk::err(ERR_INVALID_ARGS);
   SpinGuard g(lock_);
   Slab* s = arch::phys_to_virt<Slab>(block_pa);
   if (s->magic != SLAB_MAGIC || s->cache != this) return libk::err(ERR_INVALID_ARGS);
@@ -157,12 +163,40 @@ libk::Result<void> SlabCache::free(void* p) {
   }
   if (s->in_use == 0) {
     list_remove(partial_, s);
-    s->magic = 0;
     slabs_--;
     heap_stats::slab_frames_sub(1ull << order_);
-    if (pmm::free(block_pa, order_).is_error()) panic("slab %s: cannot free its block", name_);
+    if (!empty_) {
+      // Keep one empty slab, so a cache that goes empty and back (one
+      // message sent and read) costs no frame allocator round trip. Its
+      // frames count as free: reclaim() gives them back on demand.
+      s->free_list = nullptr;
+      s->fresh = 0;
+      empty_ = s;
+      pmm::reclaimable_add(size_t{1} << order_);
+    } else {
+      s->magic = 0;
+      if (pmm::free(block_pa, order_).is_error()) panic("slab %s: cannot free its block", name_);
+    }
   }
   return libk::ok();
+}
+
+size_t SlabCache::release_empty() {
+  if (!lock_.try_lock()) return 0;  // busy (maybe our own caller): skip it
+  Slab* s = empty_;
+  empty_ = nullptr;
+  lock_.unlock();
+  if (!s) return 0;
+  s->magic = 0;
+  pmm::reclaimable_sub(size_t{1} << order_);
+  if (pmm::free(arch::virt_to_phys(s), order_).is_error()) panic("slab %s: bad empty slab", name_);
+  return size_t{1} << order_;
+}
+
+size_t SlabCache::reclaim_all() {
+  size_t n = 0;
+  for (SlabCache* c = first_; c; c = c->next_) n += c->release_empty();
+  return n;
 }
 
 void SlabCache::for_each_live(void (*fn)(void*, SlabCache&, void*), void* ctx) {

@@ -22,7 +22,8 @@ struct Slab;
 
 class SlabCache {
  public:
-  SlabCache(const char* name, size_t object_size, size_t align = 16);
+  // zero: hand out zeroed memory (typed caches construct instead).
+  SlabCache(const char* name, size_t object_size, size_t align = 16, bool zero = true);
   SlabCache(const SlabCache&) = delete;
   SlabCache& operator=(const SlabCache&) = delete;
 
@@ -34,21 +35,26 @@ class SlabCache {
   const char* name() const { return name_; }
   size_t object_size() const { return size_; }
   size_t live() const { return live_; }
-  size_t slab_count() const { return slabs_; }
+  size_t slab_count() const { return slabs_; }  // slabs holding objects
   size_t slab_frames() const { return slabs_ << order_; }
 
   // Visit every live object (leak checks).
   void for_each_live(void (*fn)(void* ctx, SlabCache& cache, void* obj), void* ctx);
 
   static SlabCache* first() { return first_; }
+  // Give every cache's kept empty slab back to the frame allocator (it asks
+  // when it runs out). Returns the frames released.
+  static size_t reclaim_all();
   SlabCache* next() const { return next_; }
   static SlabCache* cache_of(const void* p);  // the cache a live object belongs to
 
  private:
   friend struct Slab;
   Slab* new_slab();
+  size_t release_empty();
 
   const char* name_;
+  bool zero_;
   size_t size_;        // object stride, aligned
   unsigned order_;     // slab block order
   size_t capacity_;    // objects per slab
@@ -57,6 +63,7 @@ class SlabCache {
   size_t slabs_ = 0;
   Slab* partial_ = nullptr;  // slabs with at least one free slot (doubly linked)
   Slab* full_ = nullptr;     // slabs with none
+  Slab* empty_ = nullptr;    // at most one empty slab kept for reuse (its frames count as free)
   Spinlock lock_;
   SlabCache* next_;          // registry of all caches
   static SlabCache* first_;
@@ -66,7 +73,7 @@ class SlabCache {
 template <typename T>
 class TypedCache : public SlabCache {
  public:
-  explicit TypedCache(const char* name) : SlabCache(name, sizeof(T), alignof(T)) {}
+  explicit TypedCache(const char* name) : SlabCache(name, sizeof(T), alignof(T), false) {}
   template <typename... Args>
   libk::Result<T*> create(Args&&... args) {
     void* p = TRY(alloc());

@@ -3,29 +3,13 @@
 #include <libk/string.h>
 
 #include "arch/riscv64/csr.h"
-#include "arch/riscv64/fault.h"
+#include "arch/riscv64/user_memcpy.h"
 #include "arch/riscv64/memlayout.h"
 
 namespace user {
 namespace {
-struct Copy {
-  void* dst;
-  const void* src;
-  size_t len;
-};
-
-void do_copy(void* arg) {
-  auto* c = static_cast<Copy*>(arg);
-  memcpy(c->dst, c->src, c->len);
-}
-
 libk::Result<void> guarded_copy(void* dst, const void* src, size_t len) {
-  Copy c{dst, src, len};
-  FaultCatch fc;
-  asm volatile("csrs sstatus, %0" ::"r"(arch::SSTATUS_SUM) : "memory");
-  bool faulted = run_catching_faults(fc, do_copy, &c);
-  asm volatile("csrc sstatus, %0" ::"r"(arch::SSTATUS_SUM) : "memory");
-  if (faulted) return libk::err(ERR_INVALID_ARGS);
+  if (user_memcpy(dst, src, len) != 0) return libk::err(ERR_INVALID_ARGS);
   return libk::ok();
 }
 }  // namespace

@@ -33,6 +33,12 @@ libk::Result<HandleSlot*> HandleTable::decode(keel_handle_t h, uint32_t* index) 
   return s;
 }
 
+libk::Result<HandleSlot*> HandleTable::decode_live(keel_handle_t h, uint32_t* index) {
+  HandleSlot* s = TRY(decode(h, index));
+  if (s->observer && observer::revoked(s->observer)) return libk::err(ERR_REVOKED);
+  return s;
+}
+
 libk::Result<uint32_t> HandleTable::free_index() {
   for (uint32_t i = hint_; i < MAX; i++) {
     HandleSlot* c = chunks_[i / CHUNK];
@@ -51,20 +57,25 @@ libk::Result<uint32_t> HandleTable::free_index() {
 }
 
 libk::Result<void> HandleTable::reserve(size_t n) {
+  return reserve_up_to(n) >= n ? libk::ok() : libk::err(ERR_NO_MEMORY);
+}
+
+size_t HandleTable::reserve_up_to(size_t n) {
   SpinGuard g(lock_);
-  if (count_ + n > MAX) return libk::err(ERR_NO_MEMORY);
-  // Make sure the chunks exist for n more free slots.
+  if (n > MAX - count_) n = MAX - count_;
+  // Make sure the chunks exist for the free slots counted.
   size_t found = 0;
   for (uint32_t i = hint_; i < MAX && found < n; i++) {
     if (!chunks_[i / CHUNK]) {
-      void* mem = TRY(kmalloc(CHUNK * sizeof(HandleSlot)));
-      auto* c = static_cast<HandleSlot*>(mem);
+      auto mem = kmalloc(CHUNK * sizeof(HandleSlot));
+      if (mem.is_error()) break;
+      auto* c = static_cast<HandleSlot*>(mem.value());
       for (uint32_t k = 0; k < CHUNK; k++) new (&c[k]) HandleSlot();
       chunks_[i / CHUNK] = c;
     }
     if (!slot(i)->used) found++;
   }
-  return found >= n ? libk::ok() : libk::err(ERR_NO_MEMORY);
+  return found;
 }
 
 keel_handle_t HandleTable::install(uint32_t index, RefPtr<Object> object, ObserverLink* link,
@@ -150,7 +161,7 @@ libk::Result<void> HandleTable::close(keel_handle_t h) {
 libk::Result<keel_handle_t> HandleTable::duplicate(keel_handle_t h, uint32_t rights) {
   SpinGuard g(lock_);
   uint32_t index;
-  HandleSlot* s = TRY(decode(h, &index));
+  HandleSlot* s = TRY(decode_live(h, &index));
   if (!(s->rights & KEEL_RIGHT_DUPLICATE)) return libk::err(ERR_ACCESS_DENIED);
   if (rights == KEEL_RIGHTS_SAME) rights = s->rights;
   if (!libk::rights_subset(rights, s->rights)) return libk::err(ERR_ACCESS_DENIED);
@@ -163,7 +174,7 @@ libk::Result<keel_handle_t> HandleTable::duplicate(keel_handle_t h, uint32_t rig
 libk::Result<void> HandleTable::check_movable(keel_handle_t h, uint32_t rights) {
   SpinGuard g(lock_);
   uint32_t index;
-  HandleSlot* s = TRY(decode(h, &index));
+  HandleSlot* s = TRY(decode_live(h, &index));
   if (s->observer) return libk::err(ERR_ACCESS_DENIED);
   if (!libk::rights_subset(rights, s->rights)) return libk::err(ERR_ACCESS_DENIED);
   return libk::ok();

@@ -41,6 +41,8 @@ class HandleTable {
   libk::Result<keel_handle_t> add_observer(ObserverLink* link, uint32_t rights);
   // Make sure `n` more handles can be added without failing (decode-then-invoke).
   libk::Result<void> reserve(size_t n);
+  // As many of `n` more handles as can be made sure of (maybe fewer, maybe 0).
+  size_t reserve_up_to(size_t n);
 
   // The one checked lookup path. type 0 accepts any type.
   libk::Result<RefPtr<Object>> lookup(keel_handle_t h, uint32_t rights, ObjectType type);
@@ -77,6 +79,9 @@ class HandleTable {
  private:
   HandleSlot* slot(uint32_t index);
   libk::Result<HandleSlot*> decode(keel_handle_t h, uint32_t* index);
+  // decode(), then ERR_REVOKED for an observer whose target is gone: the
+  // order lookup() checks in, for the paths that do not resolve the object.
+  libk::Result<HandleSlot*> decode_live(keel_handle_t h, uint32_t* index);
   libk::Result<uint32_t> free_index();
   keel_handle_t install(uint32_t index, RefPtr<Object> object, ObserverLink* link, uint32_t rights);
   void clear_slot(HandleSlot& s, MovedHandle* out_object, ObserverLink** out_link);

@@ -40,6 +40,11 @@ libk::Result<RefPtr<Process>> resolve(ObserverLink* link) {
   return RefPtr<Process>(link->target);
 }
 
+bool revoked(const ObserverLink* link) {
+  SpinGuard g(observer_lock);
+  return link->target == nullptr;
+}
+
 void revoke_all(Process& target) {
   SpinGuard g(observer_lock);
   target.observers_closed = true;

@@ -25,6 +25,8 @@ libk::Result<ObserverLink*> create(Process& target);
 void destroy(ObserverLink* link);
 // A counted reference to the target, or ERR_REVOKED.
 libk::Result<RefPtr<Process>> resolve(ObserverLink* link);
+// Has the target gone? (No reference taken.)
+bool revoked(const ObserverLink* link);
 // Called by the target's teardown: revoke every link to it.
 void revoke_all(Process& target);
 size_t links_live();

@@ -22,6 +22,17 @@ inline uint8_t* scratch() {
   return page;
 }
 
+// A mapped, read-only (zero-filled) page: the kernel may read it, never write it.
+inline uint8_t* read_only() {
+  static uint8_t* page;
+  if (!page) {
+    uintptr_t a = 0;
+    keel::vm_alloc(4096, KEEL_VM_READ, &a);
+    page = reinterpret_cast<uint8_t*>(a);
+  }
+  return page;
+}
+
 struct BadPointer {
   const char* what;
   uintptr_t addr;
@@ -76,6 +87,15 @@ T* ptr(uintptr_t a) {
 
 // The process directory handle init starts with (all rights).
 inline keel_handle_t dir() { return keel::startup_handle(0); }
+
+// A handle table grows in chunks on demand and keeps them until the process
+// ends: make room for `n` handles once, before taking a baseline.
+inline void grow_handle_table(size_t n) {
+  static keel_handle_t hs[KEEL_MAX_HANDLES_PER_PROCESS];
+  size_t made = 0;
+  while (made < n && keel::handle_duplicate(dir(), KEEL_RIGHTS_SAME, &hs[made]) == KEEL_OK) made++;
+  for (size_t i = 0; i < made; i++) keel::handle_close(hs[i]);
+}
 
 // Current value of one kstat counter (-1 if there is none).
 inline int64_t counter(const char* name) {

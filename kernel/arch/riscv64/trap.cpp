@@ -10,6 +10,7 @@
 #include "dev/platform_exit.h"
 #include "dev/uart.h"
 #include "fault.h"
+#include "user_memcpy.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "sched/sched.h"
@@ -109,6 +110,10 @@ extern "C" void trap_dispatch(arch::TrapFrame* tf) {
   cpu->irq_depth++;
   if (tf->scause & SCAUSE_INTERRUPT) {
     handle_interrupt(tf->scause);
+  } else if (tf->sepc >= reinterpret_cast<uint64_t>(&user_memcpy) &&
+             tf->sepc < reinterpret_cast<uint64_t>(&user_memcpy_end) &&
+             is_recoverable_fault(tf->scause)) {
+    tf->sepc = reinterpret_cast<uint64_t>(&user_memcpy_fault);  // returns -1 to its caller
   } else if (cpu->fault_catch && is_recoverable_fault(tf->scause)) {
     FaultCatch* c = cpu->fault_catch;
     c->scause = tf->scause;

@@ -57,6 +57,8 @@ trap_entry:
     sd      t0, 32*8(sp)
     csrr    t0, sstatus
     sd      t0, 33*8(sp)
+    li      t1, 1 << 18                # SUM off while the handler (and whatever it
+    csrc    sstatus, t1                # switches to) runs; the frame keeps it for sret
     csrr    t0, scause
     sd      t0, 34*8(sp)
     csrr    t0, stval
