@@ -18,6 +18,7 @@ constexpr uintptr_t ZONE_ALIGN = PAGE_SIZE << MAX_ORDER;  // 4 MiB
 struct Zone {
   uintptr_t base;  // physical address of frame 0 (ZONE_ALIGN aligned)
   uintptr_t end;   // end of the RAM range this zone covers
+  uintptr_t lo;    // lowest frame ever donated: below it is firmware or kernel
   libk::BuddyAllocator buddy;
 };
 
@@ -122,6 +123,7 @@ void init(const libk::PlatformInfo& plat, uintptr_t dtb_pa, size_t dtb_size) {
       if (fr.start >= fr.end || fr.start < z.base || fr.end > z.end) continue;
       auto r = z.buddy.add_free_range((fr.start - z.base) / PAGE_SIZE,
                                       (fr.end - fr.start) / PAGE_SIZE);
+      if (!z.lo || fr.start < z.lo) z.lo = fr.start;
       if (r.is_error()) panic("pmm: cannot donate %#lx..%#lx", fr.start, fr.end);
     }
     zone_count++;
@@ -189,8 +191,10 @@ libk::Result<void> free(uintptr_t pa, unsigned order) {
 }
 
 bool is_ram(uintptr_t pa) {
+  // Only RAM the allocator manages: the firmware's range is in the memory
+  // node too, but PMP denies the kernel any access to it.
   for (size_t i = 0; i < zone_count; i++)
-    if (pa >= arch::page_round_up(zones[i].base) && pa < zones[i].end) return true;
+    if (pa >= zones[i].lo && pa < zones[i].end) return true;
   return false;
 }
 

@@ -25,8 +25,8 @@ libk::Result<uintptr_t> alloc_zeroed(unsigned order);
 // Free a block from alloc(order). A bad address, double free or wrong order
 // returns ERR_INVALID_ARGS and changes nothing.
 libk::Result<void> free(uintptr_t pa, unsigned order);
-// Is pa inside a RAM zone (and so mapped in the direct map)? No lock needed:
-// zones never change after init.
+// Is pa RAM the allocator manages (and so mapped and accessible)? No lock
+// needed: zones never change after init.
 bool is_ram(uintptr_t pa);
 // Order of the allocated block starting at pa, if there is one.
 bool allocated_order(uintptr_t pa, unsigned* order);
