@@ -36,18 +36,25 @@ void unmap_and_free(uintptr_t first_page, size_t count) {
 
 namespace kstack {
 void init() {
-  // Map and unmap one page so the area's second-level table exists before
-  // any address space copies the kernel half's root entries: the whole area
-  // (MAX_STACKS slots, 160 MiB) sits under that one root entry, so stacks
-  // mapped later appear in every address space.
+  // Build the area's tables once, for every slot, by mapping and unmapping
+  // one page per leaf table: the second-level table must exist before any
+  // address space copies the kernel half's root entries (the whole area,
+  // MAX_STACKS slots, 160 MiB, sits under that one root entry, so stacks
+  // mapped later appear in every address space); and with every leaf table
+  // there from the start, mapping a stack never allocates a table frame, so
+  // frames_free returns exactly to its baseline however many tasks came and
+  // went (80 frames, for good).
   static_assert(MAX_STACKS * SLOT_SIZE <= (1ull << 30));
+  constexpr size_t LEAF_SPAN = 512 * arch::PAGE_SIZE;
   auto& pt = kernel_vm::page_table();
   auto pa = pmm::alloc(0);
   if (pa.is_error()) panic("kstack: no memory for the stack area tables");
-  if (pt.map(arch::KSTACK_AREA_BASE, pa.value(), arch::PAGE_SIZE,
-             arch::PERM_R | arch::PERM_W | arch::PERM_G).is_error())
-    panic("kstack: cannot build the stack area tables");
-  pt.unmap(arch::KSTACK_AREA_BASE, arch::PAGE_SIZE);
+  for (uintptr_t va = arch::KSTACK_AREA_BASE; va < arch::KSTACK_AREA_BASE + MAX_STACKS * SLOT_SIZE;
+       va += LEAF_SPAN) {
+    if (pt.map(va, pa.value(), arch::PAGE_SIZE, arch::PERM_R | arch::PERM_W | arch::PERM_G).is_error())
+      panic("kstack: cannot build the stack area tables");
+    pt.unmap(va, arch::PAGE_SIZE);
+  }
   (void)pmm::free(pa.value(), 0);
 }
 size_t frames_in_use() { return __atomic_load_n(&frames, __ATOMIC_RELAXED); }

@@ -20,6 +20,17 @@ bool range_ok(uintptr_t addr, size_t len) {
   return len <= arch::USER_END - addr;
 }
 
+bool writable(uintptr_t addr, size_t len) {
+  if (len == 0) return true;
+  if (!range_ok(addr, len)) return false;
+  // One probe in each page the range touches (the word holding its first
+  // byte in the first page, the first word of every later one).
+  for (uintptr_t p = addr & ~uintptr_t{3}; p < addr + len;
+       p = arch::page_round_down(p) + arch::PAGE_SIZE)
+    if (user_probe_write(reinterpret_cast<void*>(p)) != 0) return false;
+  return true;
+}
+
 libk::Result<void> copy_in(void* dst, uintptr_t src, size_t len) {
   if (len == 0) return libk::ok();
   if (!range_ok(src, len)) return libk::err(ERR_INVALID_ARGS);

@@ -14,6 +14,12 @@ namespace user {
 // Is [addr, addr+len) entirely inside user space? (len 0 is fine anywhere.)
 bool range_ok(uintptr_t addr, size_t len);
 
+// May the kernel write [addr, addr+len): inside user space and mapped
+// writable? Checked before a syscall acts, so that a bad output buffer
+// changes nothing (the copy itself still catches faults). Cheap: one atomic
+// no-op per page, nothing written.
+bool writable(uintptr_t addr, size_t len);
+
 libk::Result<void> copy_in(void* dst, uintptr_t src, size_t len);
 libk::Result<void> copy_out(uintptr_t dst, const void* src, size_t len);
 // Copy a NUL-free name of at most cap-1 bytes (len given by the caller) and

@@ -9,15 +9,7 @@
 #include "mm/kmalloc.h"
 #include "object/process.h"
 
-HandleTable::~HandleTable() {
-  close_all();
-  for (HandleSlot*& c : chunks_) {
-    if (!c) continue;
-    for (uint32_t i = 0; i < CHUNK; i++) c[i].~HandleSlot();
-    (void)kfree(c);
-    c = nullptr;
-  }
-}
+HandleTable::~HandleTable() { close_all(); }
 
 HandleSlot* HandleTable::slot(uint32_t index) {
   if (index >= MAX) return nullptr;
@@ -208,5 +200,19 @@ void HandleTable::close_all() {
     }
     if (link) observer::destroy(link);
   }
-  hint_ = 0;
+  // Then the slots themselves: an exited process's record keeps no table.
+  HandleSlot* chunks[MAX / CHUNK];
+  {
+    SpinGuard g(lock_);
+    for (uint32_t k = 0; k < MAX / CHUNK; k++) {
+      chunks[k] = chunks_[k];
+      chunks_[k] = nullptr;
+    }
+    hint_ = 0;
+  }
+  for (HandleSlot* c : chunks) {
+    if (!c) continue;
+    for (uint32_t i = 0; i < CHUNK; i++) c[i].~HandleSlot();
+    (void)kfree(c);
+  }
 }

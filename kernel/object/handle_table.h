@@ -72,7 +72,7 @@ class HandleTable {
         if (c[i].used) fn(c[i].object.get(), c[i].observer);
     }
   }
-  // Drop every handle: the end of a process.
+  // Drop every handle and free the slots: the end of a process.
   void close_all();
   size_t count() const { return count_; }
 
@@ -87,7 +87,7 @@ class HandleTable {
   void clear_slot(HandleSlot& s, MovedHandle* out_object, ObserverLink** out_link);
 
   Spinlock lock_;
-  HandleSlot* chunks_[MAX / CHUNK] = {};  // allocated on demand, freed with the table
+  HandleSlot* chunks_[MAX / CHUNK] = {};  // allocated on demand, freed by close_all()
   size_t count_ = 0;
   uint32_t hint_ = 0;  // no free slot below this index
 };

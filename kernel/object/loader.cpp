@@ -34,11 +34,12 @@ void init() {
 
 const libk::BootImage* image() { return boot_image; }
 
-libk::Result<RefPtr<Process>> load(const char* name, uint64_t parent_pid) {
+libk::Result<RefPtr<Process>> load(const char* name, uint64_t parent_pid, size_t num_handles) {
   if (!boot_image) return libk::err(ERR_NOT_FOUND);
   libk::BootFile file = TRY(boot_image->find(name));
   libk::ElfImage elf = TRY(libk::parse_elf(file.data, file.size, arch::USER_BASE, STACK_TOP - STACK_SIZE));
   RefPtr<Process> p = TRY(Process::create(name, parent_pid));
+  TRY(p->handles().reserve(num_handles));
   AddressSpace& as = p->address_space();
   for (size_t i = 0; i < elf.segment_count; i++) {
     const libk::ElfSegment& s = elf.segments[i];

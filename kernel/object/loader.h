@@ -17,7 +17,9 @@ namespace loader {
 void init();  // find the boot image linked into the kernel
 const libk::BootImage* image();
 
-libk::Result<RefPtr<Process>> load(const char* name, uint64_t parent_pid);
+// Room for `num_handles` startup handles is made in the new process's table
+// too, so that nothing can fail once the caller starts moving them in.
+libk::Result<RefPtr<Process>> load(const char* name, uint64_t parent_pid, size_t num_handles = 0);
 // args: argc NUL-terminated strings, args_len bytes in all.
 libk::Result<void> set_start(Process& p, const char* args, size_t args_len, uint32_t argc,
                              const keel_handle_t* handles, size_t num_handles);

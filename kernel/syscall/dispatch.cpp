@@ -42,7 +42,9 @@ Process& current_process() { return *sched::current()->process; }
 
 uint64_t deadline_from_ms(uint64_t ms) {
   if (ms == 0) return 0;
-  if (ms == KEEL_TIMEOUT_INFINITE) return UINT64_MAX;
+  // A timeout too long to count in ticks (KEEL_TIMEOUT_INFINITE among them)
+  // has no end; it must not wrap around into a short one.
+  if (ms > (UINT64_MAX - 999) / timer::TICK_HZ) return UINT64_MAX;
   // Round up, plus one tick for the part of the current tick already gone:
   // a timeout never ends early.
   uint64_t ticks = (ms * timer::TICK_HZ + 999) / 1000;

@@ -66,7 +66,9 @@ int64_t sys_debug_read(SYSCALL_ARGS) {
   uintptr_t buf = a0, actual = a2;
   size_t cap = a1 < 256 ? a1 : 256;
   if (!user::range_ok(buf, a1) || a1 == 0) return ERR_INVALID_ARGS;
-  if (actual % alignof(size_t) || !user::range_ok(actual, sizeof(size_t))) return ERR_INVALID_ARGS;
+  // Both out pointers writable before any input is taken: a bad one loses none.
+  if (actual % alignof(size_t) || !user::writable(actual, sizeof(size_t)) || !user::writable(buf, cap))
+    return ERR_INVALID_ARGS;
   char tmp[256];
   auto n = console::read(tmp, cap, deadline_from_ms(a3));
   if (n.is_error()) return n.error();

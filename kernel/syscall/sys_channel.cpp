@@ -62,26 +62,43 @@ struct ReadResult {
   size_t bytes, handles;
 };
 
-// Receive into user buffers. The message is taken only if the buffers hold
-// it and the handle table can take its handles; otherwise it stays queued.
+constexpr size_t min(size_t a, size_t b) { return a < b ? a : b; }
+
+// Check a reader's buffers before anything happens (before a message is
+// taken, before a call sends): inside user space, aligned, and writable as
+// far as any message can fill them. A bad buffer then changes nothing.
+libk::Result<void> check_read_buffers(uintptr_t bytes, size_t cap, uintptr_t handles, size_t hcap) {
+  if ((hcap && handles % alignof(keel_handle_t)) || hcap > KEEL_CHANNEL_MAX_HANDLES * 1024 ||
+      !user::range_ok(bytes, cap) || !user::range_ok(handles, hcap * sizeof(keel_handle_t)))
+    return libk::err(ERR_INVALID_ARGS);
+  if (!user::writable(bytes, min(cap, KEEL_CHANNEL_MAX_BYTES)) ||
+      !user::writable(handles, min(hcap, KEEL_CHANNEL_MAX_HANDLES) * sizeof(keel_handle_t)))
+    return libk::err(ERR_INVALID_ARGS);
+  return libk::ok();
+}
+
+// Receive into user buffers already checked by check_read_buffers(). The
+// message is taken only if the buffers hold it and the handle table can take
+// its handles; otherwise it stays queued (ERR_BUFFER_TOO_SMALL with its
+// sizes, or ERR_NO_MEMORY).
 libk::Result<ReadResult> receive(Channel& ch, HandleTable& table, uintptr_t bytes, size_t cap,
                                  uintptr_t handles, size_t hcap, uint64_t deadline,
                                  ReadResult* sizes) {
-  if (!user::range_ok(bytes, cap) || (hcap && handles % alignof(keel_handle_t)) ||
-      hcap > KEEL_CHANNEL_MAX_HANDLES * 1024 ||
-      !user::range_ok(handles, hcap * sizeof(keel_handle_t)))
-    return libk::err(ERR_INVALID_ARGS);
-  TRY(table.reserve(hcap < KEEL_CHANNEL_MAX_HANDLES ? hcap : KEEL_CHANNEL_MAX_HANDLES));
+  size_t room = table.reserve_up_to(min(hcap, KEEL_CHANNEL_MAX_HANDLES));
   uint32_t need_bytes = 0, need_handles = 0;
-  auto got = ch.read(deadline, cap, hcap, &need_bytes, &need_handles);
+  auto got = ch.read(deadline, cap, room, &need_bytes, &need_handles);
   sizes->bytes = need_bytes;
   sizes->handles = need_handles;
-  if (got.is_error()) return libk::err(got.error());
+  if (got.is_error()) {
+    if (got.error() == ERR_BUFFER_TOO_SMALL && need_bytes <= cap && need_handles <= hcap)
+      return libk::err(ERR_NO_MEMORY);  // it fits the buffers, not the handle table
+    return libk::err(got.error());
+  }
   Message* m = got.value();
   // From here the message is ours. Install its handles (slots reserved above)
-  // and copy out; a fault in the user buffers now loses the message (the
-  // caller broke its own buffers after the checks), but never a reference:
-  // everything still in the message is freed with it.
+  // and copy out; the buffers were checked, so a fault now means another task
+  // of the caller unmapped them meanwhile: the message is lost, but never a
+  // reference: everything still in the message is freed with it.
   keel_handle_t values[KEEL_CHANNEL_MAX_HANDLES];
   for (uint32_t i = 0; i < m->num_handles; i++) {
     auto h = table.add(static_cast<RefPtr<Object>&&>(m->handles[i].object), m->handles[i].rights);
@@ -100,6 +117,7 @@ int64_t sys_channel_create(SYSCALL_ARGS) {
   SYSCALL_UNUSED;
   HandleTable& table = current_process().handles();
   // Check both out pointers and room for two handles before creating anything.
+  if (a0 == a1) return ERR_INVALID_ARGS;  // one value would be lost
   auto p0 = user::write<keel_handle_t>(a0, KEEL_HANDLE_INVALID);
   if (p0.is_error()) return p0.error();
   auto p1 = user::write<keel_handle_t>(a1, KEEL_HANDLE_INVALID);
@@ -141,8 +159,12 @@ int64_t sys_channel_read(SYSCALL_ARGS) {
   auto args = user::read<keel_channel_read_args>(a1);
   if (args.is_error()) return args.error();
   keel_channel_read_args in = args.value();
+  if (!user::writable(a1, sizeof(in))) return ERR_INVALID_ARGS;  // the sizes go back there
   auto ch = table.lookup_as<Channel>(h, KEEL_RIGHT_READ);
   if (ch.is_error()) return ch.error();
+  auto checked = check_read_buffers(reinterpret_cast<uintptr_t>(in.bytes), in.bytes_cap,
+                                    reinterpret_cast<uintptr_t>(in.handles), in.handles_cap);
+  if (checked.is_error()) return checked.error();
   ReadResult sizes{0, 0};
   auto r = receive(*ch.value(), table, reinterpret_cast<uintptr_t>(in.bytes), in.bytes_cap,
                    reinterpret_cast<uintptr_t>(in.handles), in.handles_cap,
@@ -163,10 +185,15 @@ int64_t sys_channel_call(SYSCALL_ARGS) {
   auto args = user::read<keel_channel_call_args>(a1);
   if (args.is_error()) return args.error();
   keel_channel_call_args in = args.value();
+  if (!user::writable(a1, sizeof(in))) return ERR_INVALID_ARGS;  // the sizes go back there
   auto ch = table.lookup_as<Channel>(h, KEEL_RIGHT_READ | KEEL_RIGHT_WRITE);
   if (ch.is_error()) return ch.error();
   uint64_t deadline = deadline_from_ms(in.timeout_ms);
   if (deadline == 0) return ERR_INVALID_ARGS;  // a call always waits for its reply
+  // The reply buffers are checked before the request goes out.
+  auto checked = check_read_buffers(reinterpret_cast<uintptr_t>(in.rd_bytes), in.rd_bytes_cap,
+                                    reinterpret_cast<uintptr_t>(in.rd_handles), in.rd_handles_cap);
+  if (checked.is_error()) return checked.error();
   auto sent = send(*ch.value(), table, reinterpret_cast<uintptr_t>(in.wr_bytes), in.wr_num_bytes,
                    reinterpret_cast<uintptr_t>(in.wr_handles), in.wr_num_handles);
   if (sent.is_error()) return sent.error();

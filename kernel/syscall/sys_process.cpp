@@ -1,4 +1,5 @@
 // Processes: spawn, kill, wait; the process directory's list and open.
+#include "mm/kmalloc.h"
 #include "mm/user_copy.h"
 #include "object/loader.h"
 #include "object/observer.h"
@@ -56,12 +57,11 @@ int64_t sys_process_spawn(SYSCALL_ARGS) {
   auto room = table.reserve(1);
   if (room.is_error()) return room.error();
 
-  // Build the child; any failure frees it whole (it is not visible yet).
-  auto loaded = loader::load(name, self.pid());
+  // Build the child, with room for its handles; any failure frees it whole
+  // (it is not visible yet, and has no task started).
+  auto loaded = loader::load(name, self.pid(), in.num_handles);
   if (loaded.is_error()) return loaded.error();
   RefPtr<Process> child = loaded.release_value();
-  auto child_room = child->handles().reserve(in.num_handles);
-  if (child_room.is_error()) return child_room.error();
 
   // Invoke: nothing below can fail except the final copy-out.
   keel_handle_t child_values[KEEL_SPAWN_MAX_HANDLES];
@@ -120,11 +120,19 @@ int64_t sys_process_list(SYSCALL_ARGS) {
   if (cap > 4096 || out % alignof(uint64_t) || !user::range_ok(out, cap * sizeof(uint64_t)))
     return ERR_INVALID_ARGS;
   if (actual % alignof(size_t) || !user::range_ok(actual, sizeof(size_t))) return ERR_INVALID_ARGS;
-  uint64_t pids[256];
-  size_t total = process_table::list(pids, cap < 256 ? cap : 256);
+  // Gather under the table's lock, then copy out: through the stack, or the
+  // heap when the caller has room for more than fits there.
+  uint64_t small[256];
+  uint64_t* pids = small;
+  if (cap > 256) {
+    auto mem = kmalloc(cap * sizeof(uint64_t));
+    if (mem.is_error()) return ERR_NO_MEMORY;
+    pids = static_cast<uint64_t*>(mem.value());
+  }
+  size_t total = process_table::list(pids, cap);
   size_t n = total < cap ? total : cap;
-  if (n > 256) n = 256;
   auto w = user::copy_out(out, pids, n * sizeof(uint64_t));
+  if (pids != small) (void)kfree(pids);
   if (w.is_error()) return w.error();
   auto wa = user::write<size_t>(actual, total);
   if (wa.is_error()) return wa.error();

@@ -132,6 +132,17 @@ inline keel_object_info info_of(keel_handle_t h) {
   return info;
 }
 
+// Poll until the process behind `h` has exited (without reaping it).
+inline bool await_exit(keel_handle_t h) {
+  for (int i = 0; i < 1000; i++) {
+    keel_object_info info{};
+    if (keel::object_info(h, &info) != KEEL_OK) return false;
+    if (info.state == KEEL_STATE_EXITED) return true;
+    keel::sleep_ms(5);
+  }
+  return false;
+}
+
 // The pid of the calling process: the parent of any child it spawns.
 inline uint64_t self_pid() {
   static uint64_t pid;

@@ -95,6 +95,15 @@ void write_and_read(const keel::KstatSnapshot& base) {
   expect(receive(p.a, sizeof(got.bytes), 0, 30), ERR_TIMED_OUT, "read an empty queue for 30 ms");
   tap::ok(keel::clock_ms() - t0 >= 30, "the read waited at least 30 ms");
 
+  // A timeout too long to count in ticks is long, not short: the read lasts
+  // until a child holding the other end exits.
+  Pair far = make_pair();
+  keel_handle_t holder = utest::start("sleeper", "100", far.b);
+  expect(receive(far.a, sizeof(got.bytes), 0, UINT64_MAX - 1), ERR_PEER_CLOSED,
+         "read with a timeout of 2^64-2 ms lasts until the peer goes");
+  utest::reap(holder, false);
+  keel::handle_close(far.a);
+
   for (const char* m : {"one", "two", "three"}) keel::channel_write(p.a, m, strlen(m));
   bool in_order = true;
   for (const char* m : {"one", "two", "three"}) in_order &= receive(p.b) == KEEL_OK && got.is(m);
@@ -170,6 +179,8 @@ void write_bad_pointers(const keel::KstatSnapshot& base) {
   expect(keel::channel_write(p.a, "x", 1, edge, 2), ERR_INVALID_ARGS,
          "channel_write handles running off the end of a mapping");
   tap::ok(alive(x.a), "the handle in it stays with the sender");
+  expect(keel::channel_write(p.a, utest::scratch() + 4096 - 4, 8), ERR_INVALID_ARGS,
+         "channel_write bytes running off the end of a mapping");
   expect(receive(p.b), ERR_SHOULD_WAIT, "nothing was queued");
   close_all({p.a, p.b, x.a, x.b});
   tap::at_baseline(base, "channel_write with bad pointers");
@@ -197,8 +208,11 @@ void read_bad_pointers(const keel::KstatSnapshot& base) {
     a.handles = utest::ptr<keel_handle_t>(q);
     return keel::channel_read(p.b, &a);
   });
-  uint8_t* ro = utest::read_only();
   keel_channel_read_args a = good;
+  a.bytes = utest::scratch() + 4096 - 4;
+  expect(keel::channel_read(p.b, &a), ERR_INVALID_ARGS, "channel_read bytes running off the end of a mapping");
+  uint8_t* ro = utest::read_only();
+  a = good;
   a.bytes = ro;
   expect(keel::channel_read(p.b, &a), ERR_INVALID_ARGS, "channel_read bytes into read-only memory");
   a = good;
@@ -294,16 +308,20 @@ void self_and_peer(const keel::KstatSnapshot& base) {
 // Both ends closed while messages carry handles, channels inside channels:
 // everything is freed.
 void close_with_nested(const keel::KstatSnapshot& base) {
-  // One level: messages carrying endpoints whose peers hold messages.
+  // One level: messages carrying endpoints that, once on their way, are sent
+  // messages carrying endpoints in turn.
   Pair p = make_pair();
   bool sent = true;
   for (int i = 0; i < 3; i++) {
-    Pair x = make_pair();
-    sent &= keel::channel_write(x.b, "in x.a", 6) == KEEL_OK;
-    keel_handle_t hs[2] = {x.a, x.b};
-    sent &= keel::channel_write(i % 2 ? p.a : p.b, "carry", 5, hs, 2) == KEEL_OK;
+    Pair x = make_pair(), y = make_pair();
+    sent &= keel::channel_write(i % 2 ? p.a : p.b, "carry", 5, &x.a, 1) == KEEL_OK;
+    sent &= keel::channel_write(x.b, "inner", 5, &y.a, 1) == KEEL_OK;  // queued at x.a, in flight
+    close_all({x.b, y.b});
   }
-  tap::ok(sent, "queued messages carrying channels that hold messages");
+  tap::ok(sent, "queued messages carrying channels that hold messages with handles");
+  keel_handle_t child = utest::start("exitcode", "1");
+  sent = utest::await_exit(child) && keel::channel_write(p.a, "proc", 4, &child, 1) == KEEL_OK;
+  tap::ok(sent, "and a message carrying the handle of an exited child (its exit record)");
   close_all({p.a, p.b});
   tap::at_baseline(base, "both ends closed with handles in flight");
 
@@ -312,11 +330,12 @@ void close_with_nested(const keel::KstatSnapshot& base) {
   static Pair chain[DEPTH];
   for (Pair& c : chain) c = make_pair();
   sent = true;
-  for (int i = 0; i + 1 < DEPTH; i++) sent &= keel::channel_write(chain[i].a, "n", 1, &chain[i + 1].b, 1) == KEEL_OK;
+  for (int i = 0; i + 1 < DEPTH; i++)
+    sent &= keel::channel_write(chain[i].a, "n", 1, &chain[i + 1].b, 1) == KEEL_OK;
   Pair leaf = make_pair();
-  keel::channel_write(leaf.a, "leaf", 4);
-  keel_handle_t hs[2] = {leaf.a, leaf.b};
-  sent &= keel::channel_write(chain[DEPTH - 1].a, "end", 3, hs, 2) == KEEL_OK;
+  sent &= keel::channel_write(chain[DEPTH - 1].a, "end", 3, &leaf.b, 1) == KEEL_OK;
+  sent &= keel::channel_write(leaf.a, "leaf", 4) == KEEL_OK;
+  keel::handle_close(leaf.a);
   tap::ok(sent, "a chain of %d channels, each inside the one before", DEPTH);
   keel::handle_close(chain[0].b);  // the head goes first: the chain unwinds from it
   for (Pair& c : chain) keel::handle_close(c.a);
@@ -356,7 +375,15 @@ void call(const keel::KstatSnapshot& base) {
   keel::handle_close(q.b);
   c = call_args("hello?", reply, sizeof(reply));
   expect(keel::channel_call(q.a, &c), ERR_PEER_CLOSED, "channel_call to a closed peer");
-  close_all({q.a, x.b});
+
+  // The peer's holder exits while we wait for the reply: our request dies
+  // with its endpoint, and the call ends.
+  Pair r = make_pair();
+  keel_handle_t holder = utest::start("sleeper", "100", r.b);
+  c = call_args("still there?", reply, sizeof(reply), KEEL_TIMEOUT_INFINITE);
+  expect(keel::channel_call(r.a, &c), ERR_PEER_CLOSED, "channel_call whose peer goes away meanwhile");
+  utest::reap(holder, false);
+  close_all({q.a, r.a, x.b});
   tap::at_baseline(base, "channel_call");
 }
 
@@ -424,7 +451,7 @@ void kill_blocked_caller(const keel::KstatSnapshot& base) {
 }  // namespace
 
 int main(int, char**) {
-  tap::plan(1);
+  tap::plan(164);
   utest::scratch();  // warm up: the scratch and read-only pages
   utest::read_only();
   utest::grow_handle_table(512);

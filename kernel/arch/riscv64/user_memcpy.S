@@ -37,6 +37,19 @@ user_memcpy:
 3:  csrc    sstatus, t0
     li      a0, 0
     ret
+
+# extern "C" long user_probe_write(void* p);
+#       0 when the (4-byte aligned) word at p may be written, -1 when not.
+#       An atomic OR with zero: the word is left as it was, even if another
+#       hart writes it meanwhile.
+.globl user_probe_write
+user_probe_write:
+    li      t0, SSTATUS_SUM
+    csrs    sstatus, t0
+    amoor.w zero, zero, (a0)
+    csrc    sstatus, t0
+    li      a0, 0
+    ret
 .globl user_memcpy_fault
 user_memcpy_fault:
     li      t0, SSTATUS_SUM
