@@ -57,7 +57,7 @@ void reach_object(Object* o);
 
 void reach_message(Message& m) {
   if (!reached.insert(&m)) return;
-  for (uint32_t i = 0; i < m.num_handles; i++) reach_object(m.handles[i].object.get());
+  for (uint32_t i = 0; i < m.num_handles; i++) reach_object(m.handles[i]);
 }
 
 // Objects reachable from objects: a channel owns its queued messages and,

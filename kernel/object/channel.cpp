@@ -42,7 +42,9 @@ void bury(libk::IntrusiveList<Message, &Message::node>& q) {
 
 libk::Result<Message*> Message::create(uint32_t num_bytes) {
   Message* m = TRY(message_cache.create());
-  if (num_bytes) {
+  if (num_bytes <= INLINE_BYTES) {
+    m->bytes = m->inline_bytes;
+  } else {
     auto bytes = kmalloc(num_bytes);
     if (bytes.is_error()) {
       message_cache.destroy(m);
@@ -56,9 +58,11 @@ libk::Result<Message*> Message::create(uint32_t num_bytes) {
 }
 
 void Message::destroy(Message* m) {
-  if (m->bytes) (void)kfree(m->bytes);
+  if (m->bytes != m->inline_bytes) (void)kfree(m->bytes);
+  for (uint32_t i = 0; i < m->num_handles; i++)
+    if (m->handles[i]) m->handles[i]->unref();  // may free a channel: see bury()
   kstat::add(kstat::Counter::messages_live, -1);
-  message_cache.destroy(m);  // ~MovedHandle drops each reference inside
+  message_cache.destroy(m);
 }
 
 void ChannelPair::on_last_unref() { pair_cache.destroy(this); }

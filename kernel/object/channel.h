@@ -20,14 +20,33 @@
 #include "sched/wait_queue.h"
 
 struct Message {
+  static constexpr uint32_t INLINE_BYTES = 128;  // short messages need no second allocation
+
+  // User-provided, so creation does not zero the arrays (only the first
+  // num_handles handle entries and num_bytes bytes are ever read).
+  Message() {}
+
   libk::ListNode node;  // in the receiving endpoint's queue (which owns it)
   uint32_t num_bytes = 0;
   uint32_t num_handles = 0;
-  MovedHandle handles[KEEL_CHANNEL_MAX_HANDLES];
-  uint8_t* bytes = nullptr;  // kmalloc'd, or null when num_bytes is 0
+  // The first num_handles entries each own one reference (moved in from the
+  // sender's table, moved out into the receiver's, dropped by destroy()).
+  Object* handles[KEEL_CHANNEL_MAX_HANDLES];
+  uint32_t rights[KEEL_CHANNEL_MAX_HANDLES];
+  uint8_t* bytes = nullptr;  // inline_bytes, or kmalloc'd when longer
+  uint8_t inline_bytes[INLINE_BYTES];
 
   static libk::Result<Message*> create(uint32_t num_bytes);
-  static void destroy(Message* m);  // drops the handles inside
+  static void destroy(Message* m);  // drops the handles still inside
+  void add_handle(MovedHandle h) {
+    rights[num_handles] = h.rights;
+    handles[num_handles++] = h.object.leak_ref();
+  }
+  MovedHandle take_handle(uint32_t i) {  // moves the reference out
+    MovedHandle h{libk::adopt(handles[i]), rights[i]};
+    handles[i] = nullptr;
+    return h;
+  }
 };
 
 // Shared by the two endpoints of a pair: the lock that guards their peer links.

@@ -45,8 +45,7 @@ libk::Result<Message*> prepare(Channel& via, HandleTable& table, uintptr_t bytes
 // Runs under the channel's locks: the write will succeed; move the handles.
 void move_handles(void* ctx, Message* m) {
   auto* out = static_cast<Outgoing*>(ctx);
-  for (size_t i = 0; i < out->count; i++) m->handles[i] = out->table->take(out->values[i]);
-  m->num_handles = static_cast<uint32_t>(out->count);
+  for (size_t i = 0; i < out->count; i++) m->add_handle(out->table->take(out->values[i]));
 }
 
 libk::Result<void> send(Channel& ch, HandleTable& table, uintptr_t bytes, size_t n,
@@ -101,7 +100,8 @@ libk::Result<ReadResult> receive(Channel& ch, HandleTable& table, uintptr_t byte
   // reference: everything still in the message is freed with it.
   keel_handle_t values[KEEL_CHANNEL_MAX_HANDLES];
   for (uint32_t i = 0; i < m->num_handles; i++) {
-    auto h = table.add(static_cast<RefPtr<Object>&&>(m->handles[i].object), m->handles[i].rights);
+    MovedHandle moved = m->take_handle(i);
+    auto h = table.add(static_cast<RefPtr<Object>&&>(moved.object), moved.rights);
     values[i] = h.ok() ? h.value() : KEEL_HANDLE_INVALID;
   }
   auto r1 = user::copy_out(bytes, m->bytes, m->num_bytes);

@@ -9,16 +9,32 @@
 #include "keel.h"
 
 namespace {
-// Echoes bytes and handles: the handles travel back to the sender.
+// Echoes bytes and handles: the handles travel back to the sender. After
+// the first request, each reply and the wait for the next request are one
+// channel_call (reply, then receive): one syscall per request.
 int serve(keel_handle_t ch) {
-  static char buf[KEEL_CHANNEL_MAX_BYTES];
-  keel_handle_t hs[KEEL_CHANNEL_MAX_HANDLES];
+  static char in[KEEL_CHANNEL_MAX_BYTES], out[KEEL_CHANNEL_MAX_BYTES];
+  keel_handle_t hin[KEEL_CHANNEL_MAX_HANDLES], hout[KEEL_CHANNEL_MAX_HANDLES];
+  size_t n = 0, nh = 0;
+  int64_t r = keel::read_message(ch, in, sizeof(in), &n, hin, KEEL_CHANNEL_MAX_HANDLES, &nh);
   for (;;) {
-    size_t n = 0, nh = 0;
-    int64_t r = keel::read_message(ch, buf, sizeof(buf), &n, hs, KEEL_CHANNEL_MAX_HANDLES, &nh);
     if (r == ERR_PEER_CLOSED) return 0;
     if (r < 0) return 2;
-    if (keel::channel_write(ch, buf, n, hs, nh) < 0) return 3;
+    memcpy(out, in, n);
+    for (size_t i = 0; i < nh; i++) hout[i] = hin[i];
+    keel_channel_call_args c{};
+    c.wr_bytes = out;
+    c.wr_num_bytes = n;
+    c.wr_handles = hout;
+    c.wr_num_handles = nh;
+    c.rd_bytes = in;
+    c.rd_bytes_cap = sizeof(in);
+    c.rd_handles = hin;
+    c.rd_handles_cap = KEEL_CHANNEL_MAX_HANDLES;
+    c.timeout_ms = KEEL_TIMEOUT_INFINITE;
+    r = keel::channel_call(ch, &c);
+    n = c.actual_bytes;
+    nh = c.actual_handles;
   }
 }
 
