@@ -10,6 +10,8 @@
 #include <libk/elf.h>
 
 #include <doctest/doctest.h>
+
+#include "test_data.h"
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,52 +30,16 @@
 using libk::BootFile;
 using libk::BootImage;
 
+using le::get64;
+using le::put32;
+using le::put64;
+
 namespace {
 
-using Bytes = std::vector<uint8_t>;
 using Files = std::vector<std::pair<std::string, Bytes>>;
 
 constexpr size_t kHdr = 16, kEnt = 48, kAlign = 4096;
 
-Bytes read_file(const std::string& path) {
-  Bytes out;
-  FILE* f = std::fopen(path.c_str(), "rb");
-  REQUIRE_MESSAGE(f != nullptr, "cannot open " << path);
-  uint8_t buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.insert(out.end(), buf, buf + n);
-  std::fclose(f);
-  return out;
-}
-
-void write_file(const std::string& path, const Bytes& b) {
-  FILE* f = std::fopen(path.c_str(), "wb");
-  REQUIRE_MESSAGE(f != nullptr, "cannot create " << path);
-  if (!b.empty()) REQUIRE(std::fwrite(b.data(), 1, b.size(), f) == b.size());
-  std::fclose(f);
-}
-
-// A heap copy of exactly `len` bytes, so reading one byte more is an ASan error.
-struct Exact {
-  std::unique_ptr<uint8_t[]> p;
-  size_t len;
-  Exact(const uint8_t* src, size_t n) : p(new uint8_t[n == 0 ? 1 : n]), len(n) {
-    if (n != 0) std::memcpy(p.get(), src, n);
-  }
-  explicit Exact(const Bytes& b) : Exact(b.data(), b.size()) {}
-};
-
-void put32(Bytes& b, size_t off, uint32_t v) {
-  for (size_t i = 0; i < 4; ++i) b[off + i] = uint8_t(v >> (8 * i));
-}
-void put64(Bytes& b, size_t off, uint64_t v) {
-  for (size_t i = 0; i < 8; ++i) b[off + i] = uint8_t(v >> (8 * i));
-}
-uint64_t get64(const Bytes& b, size_t off) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < 8; ++i) v |= uint64_t(b[off + i]) << (8 * i);
-  return v;
-}
 
 size_t align_up(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 

@@ -4,10 +4,12 @@
 // hand-built and corrupted blobs must fail cleanly. Every corrupted blob is
 // copied into a heap buffer of exactly its size so ASan sees any overread.
 // Data files are opened relative to the working directory (test/host), or
-// from $KEEL_DTB_DATA_DIR when set.
+// from $KEEL_TEST_DATA_DIR when set.
 #include <libk/dtb.h>
 
 #include <doctest/doctest.h>
+
+#include "test_data.h"
 
 #include <cstdint>
 #include <cstdio>
@@ -26,31 +28,8 @@ using libk::MemRange;
 using libk::PlatformInfo;
 
 namespace {
+Bytes load(const char* name) { return load_data(name); }
 
-using Bytes = std::vector<uint8_t>;
-
-Bytes load(const char* name) {
-  const char* dir = std::getenv("KEEL_DTB_DATA_DIR");
-  std::string path = std::string(dir != nullptr ? dir : "data") + "/" + name;
-  Bytes out;
-  FILE* f = std::fopen(path.c_str(), "rb");
-  REQUIRE_MESSAGE(f != nullptr, "cannot open " << path);
-  uint8_t buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.insert(out.end(), buf, buf + n);
-  std::fclose(f);
-  return out;
-}
-
-// A heap copy of exactly `len` bytes, so reading one byte more is an ASan error.
-struct Exact {
-  std::unique_ptr<uint8_t[]> p;
-  size_t len;
-  Exact(const uint8_t* src, size_t n) : p(new uint8_t[n]), len(n) {
-    if (n != 0) std::memcpy(p.get(), src, n);
-  }
-  explicit Exact(const Bytes& b) : Exact(b.data(), b.size()) {}
-};
 
 uint32_t get32(const Bytes& b, size_t off) {
   return (uint32_t(b[off]) << 24) | (uint32_t(b[off + 1]) << 16) | (uint32_t(b[off + 2]) << 8) |

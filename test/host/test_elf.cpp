@@ -11,6 +11,8 @@
 
 #include <doctest/doctest.h>
 
+#include "test_data.h"
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -24,9 +26,13 @@ using libk::ElfImage;
 using libk::ElfSegment;
 using libk::parse_elf;
 
-namespace {
+using le::put16;
+using le::put32;
+using le::put64;
 
-using Bytes = std::vector<uint8_t>;
+namespace {
+Bytes load(const char* name) { return load_data(name); }
+
 
 constexpr uint64_t kUserBase = 0x10000;
 constexpr uint64_t kUserEnd = 0x4000000000;  // Sv39 lower half
@@ -38,37 +44,6 @@ constexpr uint32_t PT_NULL = 0, PT_LOAD = 1, PT_DYNAMIC = 2, PT_INTERP = 3, PT_N
                    PT_GNU_RELRO = 0x6474e552, PT_RISCV_ATTRIBUTES = 0x70000003;
 constexpr uint32_t PF_X = 1, PF_W = 2, PF_R = 4;
 
-Bytes load(const char* name) {
-  std::string path = std::string("data/") + name;
-  Bytes out;
-  FILE* f = std::fopen(path.c_str(), "rb");
-  REQUIRE_MESSAGE(f != nullptr, "cannot open " << path);
-  uint8_t buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) out.insert(out.end(), buf, buf + n);
-  std::fclose(f);
-  return out;
-}
-
-// A heap copy of exactly `len` bytes, so reading one byte more is an ASan error.
-struct Exact {
-  std::unique_ptr<uint8_t[]> p;
-  size_t len;
-  Exact(const uint8_t* src, size_t n) : p(new uint8_t[n == 0 ? 1 : n]), len(n) {
-    if (n != 0) std::memcpy(p.get(), src, n);
-  }
-  explicit Exact(const Bytes& b) : Exact(b.data(), b.size()) {}
-};
-
-void put16(Bytes& b, size_t off, uint16_t v) {
-  for (size_t i = 0; i < 2; ++i) b[off + i] = uint8_t(v >> (8 * i));
-}
-void put32(Bytes& b, size_t off, uint32_t v) {
-  for (size_t i = 0; i < 4; ++i) b[off + i] = uint8_t(v >> (8 * i));
-}
-void put64(Bytes& b, size_t off, uint64_t v) {
-  for (size_t i = 0; i < 8; ++i) b[off + i] = uint8_t(v >> (8 * i));
-}
 
 struct Phdr {
   uint32_t type = PT_LOAD;

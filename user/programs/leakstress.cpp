@@ -141,19 +141,6 @@ int worker(uint64_t seed, uint64_t rounds) {
   return 0;
 }
 
-// Blocked in channel_call on its startup channel until killed.
-int caller() {
-  keel_handle_t ch = keel::startup_handle(0);
-  char reply[8];
-  keel_channel_call_args c{};
-  c.wr_bytes = "call";
-  c.wr_num_bytes = 4;
-  c.rd_bytes = reply;
-  c.rd_bytes_cap = sizeof(reply);
-  c.timeout_ms = KEEL_TIMEOUT_INFINITE;
-  keel::channel_call(ch, &c);
-  return 0;
-}
 
 // ---------------- the driver ----------------
 
@@ -192,8 +179,7 @@ void spawn_victim(Rng& rng, Slot& s, uint64_t round) {
     }
     case 2: {
       if (keel::channel_create(&mine, &theirs) < 0) return;
-      const char* args[] = {"caller"};
-      r = keel::spawn("leakstress", args, 1, &theirs, 1, &p);
+      r = keel::spawn("caller", nullptr, 0, &theirs, 1, &p);  // blocked in channel_call
       break;
     }
     default: {
@@ -324,7 +310,6 @@ int driver(uint64_t rounds, uint64_t seed) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc > 1 && libk::str_eq(argv[1], "caller")) return caller();
   if (argc > 3 && libk::str_eq(argv[1], "worker")) return worker(parse(argv[2]), parse(argv[3]));
   procfs_service = keel::startup_handle(0);
   uint64_t rounds = argc > 1 ? parse(argv[1]) : 1000;

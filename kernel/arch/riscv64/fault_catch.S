@@ -8,23 +8,12 @@
 # saved below and returns 1 from fault_catch_run. FaultCatch layout (fault.h):
 #   0: ra, 8: sp, 16..104: s0..s11, 112: scause, 120: stval, 128: previous catch
 
+#include "regs.inc"
+
 .section .text
 .globl fault_catch_run
 fault_catch_run:
-    sd      ra, 0(a0)
-    sd      sp, 8(a0)
-    sd      s0, 16(a0)
-    sd      s1, 24(a0)
-    sd      s2, 32(a0)
-    sd      s3, 40(a0)
-    sd      s4, 48(a0)
-    sd      s5, 56(a0)
-    sd      s6, 64(a0)
-    sd      s7, 72(a0)
-    sd      s8, 80(a0)
-    sd      s9, 88(a0)
-    sd      s10, 96(a0)
-    sd      s11, 104(a0)
+    STORE_CALLEE a0
     addi    sp, sp, -16
     sd      ra, 8(sp)
     sd      s0, 0(sp)
@@ -40,19 +29,6 @@ fault_catch_run:
 
 .globl fault_catch_landing
 fault_catch_landing:
-    ld      ra, 0(a0)
-    ld      sp, 8(a0)
-    ld      s0, 16(a0)
-    ld      s1, 24(a0)
-    ld      s2, 32(a0)
-    ld      s3, 40(a0)
-    ld      s4, 48(a0)
-    ld      s5, 56(a0)
-    ld      s6, 64(a0)
-    ld      s7, 72(a0)
-    ld      s8, 80(a0)
-    ld      s9, 88(a0)
-    ld      s10, 96(a0)
-    ld      s11, 104(a0)
+    LOAD_CALLEE a0
     li      a0, 1
     ret
