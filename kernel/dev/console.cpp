@@ -25,7 +25,7 @@ libk::Result<size_t> read(char* buf, size_t cap, uint64_t deadline) {
     }
     if (n) return n;
     if (deadline == 0) return libk::err(ERR_SHOULD_WAIT);
-    TRY(readers.block_locked(deadline == UINT64_MAX ? 0 : deadline));
+    TRY(readers.block_locked(deadline));
   }
 }
 

@@ -181,6 +181,10 @@ libk::Result<void> SlabCache::free(void* p) {
   return libk::ok();
 }
 
+void SlabCache::panic_bad_free(const void* p) {
+  panic("slab %s: destroy of %p, which is not a live object of this cache", name_, p);
+}
+
 size_t SlabCache::release_empty() {
   if (!lock_.try_lock()) return 0;  // busy (maybe our own caller): skip it
   Slab* s = empty_;

@@ -47,6 +47,7 @@ class SlabCache {
   static size_t reclaim_all();
   SlabCache* next() const { return next_; }
   static SlabCache* cache_of(const void* p);  // the cache a live object belongs to
+  [[noreturn]] void panic_bad_free(const void* p);
 
  private:
   friend struct Slab;
@@ -81,6 +82,6 @@ class TypedCache : public SlabCache {
   }
   void destroy(T* obj) {
     obj->~T();
-    (void)free(obj);
+    if (free(obj).is_error()) panic_bad_free(obj);
   }
 };

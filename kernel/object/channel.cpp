@@ -10,34 +10,32 @@ TypedCache<Channel> channel_cache("channel");
 TypedCache<Message> message_cache("message");
 TypedCache<ChannelPair> pair_cache("channel_pair");
 
-// Messages of dead endpoints wait here to be freed. Freeing one can kill
-// another endpoint (a handle inside it), whose messages come here too: the
-// outermost caller drains the list in a loop, so a chain of channels nested
-// in messages costs no stack.
-Spinlock graveyard_lock;
-libk::IntrusiveList<Message, &Message::node> graveyard;
-bool draining;  // graveyard_lock
+using MessageList = libk::IntrusiveList<Message, &Message::node>;
 
-void bury(libk::IntrusiveList<Message, &Message::node>& q) {
-  {
-    SpinGuard g(graveyard_lock);
-    while (Message* m = q.pop_front()) graveyard.push_back(*m);
-    if (draining) return;  // an outer call is already draining
-    draining = true;
+// Messages of a dead endpoint are freed here. Freeing one can kill another
+// endpoint (a handle inside it) whose messages come here too, on the same
+// call stack: the outermost call keeps the list on its stack (the task's
+// graveyard), nested calls only append to it, and the outermost one drains
+// it in a loop. A chain of channels nested in messages costs no stack, and
+// everything is freed before the outermost caller returns: synchronously,
+// by the task that dropped the last handle.
+void bury(MessageList& q) {
+  Task* self = sched::current();
+  if (self->channel_graveyard) {
+    auto* outer = static_cast<MessageList*>(self->channel_graveyard);
+    while (Message* m = q.pop_front()) outer->push_back(*m);
+    return;
   }
-  for (;;) {
-    Message* m;
-    {
-      SpinGuard g(graveyard_lock);
-      m = graveyard.pop_front();
-      if (!m) {
-        draining = false;
-        return;
-      }
-    }
-    Message::destroy(m);
-  }
+  MessageList graveyard;
+  while (Message* m = q.pop_front()) graveyard.push_back(*m);
+  self->channel_graveyard = &graveyard;
+  while (Message* m = graveyard.pop_front()) Message::destroy(m);
+  self->channel_graveyard = nullptr;
 }
+
+// Taken around every write that carries a channel, so the check that makes
+// cycles impossible (may_carry) and the write itself are one step.
+Spinlock carry_lock;
 }  // namespace
 
 libk::Result<Message*> Message::create(uint32_t num_bytes) {
@@ -124,10 +122,29 @@ bool Channel::may_carry(Object& object) {
   return other.queued() == 0;
 }
 
-libk::Result<void> Channel::write(Message* msg, void (*commit)(void*, Message*), void* ctx) {
+libk::Result<void> Channel::write(Message* msg, void (*commit)(void*, Message*), void* ctx,
+                                  Object* const* carried, size_t num_carried) {
+  bool carries_channel = false;
+  for (size_t i = 0; i < num_carried; i++)
+    carries_channel |= carried[i]->type() == ObjectType::Channel;
+  if (carries_channel) carry_lock.lock();
+  auto result = write_locked(msg, commit, ctx, carried, num_carried);
+  if (carries_channel) carry_lock.unlock();
+  return result;
+}
+
+libk::Result<void> Channel::write_locked(Message* msg, void (*commit)(void*, Message*), void* ctx,
+                                         Object* const* carried, size_t num_carried) {
   SpinGuard g(pair_->lock);
   Channel* peer = peer_;
   if (!peer) return libk::err(ERR_PEER_CLOSED);
+  // Under the carry lock no other write that carries a channel runs, so
+  // these checks still hold when the message is queued.
+  for (size_t i = 0; i < num_carried; i++) {
+    if (carried[i]->type() != ObjectType::Channel) continue;
+    auto* c = static_cast<Channel*>(carried[i]);
+    if (c == this || c == peer || c->queued() != 0) return libk::err(ERR_INVALID_ARGS);
+  }
   SpinGuard r(peer->readers_.lock());
   if (peer->queue_.size() >= KEEL_CHANNEL_MAX_QUEUED) return libk::err(ERR_SHOULD_WAIT);
   if (commit) commit(ctx, msg);
@@ -143,14 +160,17 @@ libk::Result<Message*> Channel::read(uint64_t deadline, size_t bytes_cap, size_t
     if (Message* m = queue_.front()) {
       *need_bytes = m->num_bytes;
       *need_handles = m->num_handles;
-      if (m->num_bytes > bytes_cap || m->num_handles > handles_cap)
+      if (m->num_bytes > bytes_cap || m->num_handles > handles_cap) {
+        // This reader leaves the message queued: another waiter may take it.
+        readers_.wake_one_locked();
         return libk::err(ERR_BUFFER_TOO_SMALL);
+      }
       queue_.remove(*m);
       return m;
     }
     if (peer_gone_) return libk::err(ERR_PEER_CLOSED);
     if (deadline == 0) return libk::err(ERR_SHOULD_WAIT);
-    TRY(readers_.block_locked(deadline == UINT64_MAX ? 0 : deadline));
+    TRY(readers_.block_locked(deadline));
   }
 }
 

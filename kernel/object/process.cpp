@@ -1,5 +1,6 @@
 #include "process.h"
 
+#include "arch/riscv64/csr.h"
 #include "kstat.h"
 #include "lib/panic.h"
 #include "mm/kernel_vm.h"
@@ -75,21 +76,26 @@ void Process::task_exiting(Task& task) {
       last = p->task_count_ == 0;
     }
   }  // not the task's last reference: its current slot still owns one
-  if (last) p->teardown();  // may free *p
+  if (last) p->teardown();  // may free *p; returns with interrupts off
+  task.process = nullptr;  // the process may be gone: nothing names it any more
 }
 
 // Teardown order (design.md): tasks already stopped; handle table closed;
 // observers revoked; address space, tables and frames freed; waiters woken;
 // then the process table's reference goes, possibly the last one.
+// The heavy part runs with interrupts on. From the wake-up on they stay off
+// until this task's final switch, after which the next task frees its stack
+// and drops its last reference before anything else runs: so a parent whose
+// wait returns finds every counter already back.
 void Process::teardown() {
   handles_.close_all();
   observer::revoke_all(*this);
   Task* self = sched::current();
-  if (self->process == this) {
-    self->satp = kernel_vm::page_table().satp();
-    kernel_vm::page_table().activate();  // we are still running on the old table
-  }
+  KASSERT(self->process == this);  // the last task of the process runs this
+  self->satp = kernel_vm::page_table().satp();
+  kernel_vm::page_table().activate();  // we are still running on the old table
   aspace_.destroy();
+  arch::irq_disable();
   {
     SpinGuard g(exit_waiters_.lock());
     __atomic_store_n(&state_, State::Exited, __ATOMIC_RELEASE);

@@ -154,7 +154,7 @@ void yield() {
   arch::irq_restore(irq);
 }
 
-void block_current(uint64_t deadline) {
+void block_current(uint64_t deadline, Spinlock& queue_lock) {
   HartSched& hs = this_hart();
   hs.lock.lock();
   Task* cur = hs.current;
@@ -162,6 +162,7 @@ void block_current(uint64_t deadline) {
     cur->deadline = deadline;
     insert_deadline(hs, *cur);
   }
+  queue_lock.raw_unlock();  // interrupts stay off until we run again
   reschedule(hs);
 }
 
@@ -172,16 +173,19 @@ void cancel_deadline(Task& t) {
   hs.lock.unlock();
 }
 
-libk::Result<void> sleep(uint64_t n) {
+libk::Result<void> sleep(uint64_t n) { return sleep_until(ticks() + (n ? n : 1)); }
+
+libk::Result<void> sleep_until(uint64_t deadline) {
   WaitQueue& wq = sleepers[arch::this_cpu()->hartid];
   SpinGuard g(wq.lock());
-  auto r = wq.block_locked(ticks() + (n ? n : 1));
+  auto r = wq.block_locked(deadline);
   if (r.error() == ERR_TIMED_OUT) return libk::ok();  // the normal end of a sleep
   return r;
 }
 
 void kill(Task& t) {
   t.request_kill();
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);  // pairs with block_locked's re-check
   // A blocked task is taken out of its wait queue and made ready at once.
   for (;;) {
     WaitQueue* wq = __atomic_load_n(&t.waiting_on, __ATOMIC_ACQUIRE);
@@ -212,8 +216,15 @@ void exit_current(int code) {
   hs.lock.lock();
   cur->set_state(Task::State::Dead);
   // The exit path holds raw pointers only: the one reference left to drop
-  // is the current slot's, which moves to the dead slot here.
-  KASSERT(cur->ref_count() >= 1 && !cur->sched_node.linked() && !cur->timer_node.linked());
+  // is the current slot's, which moves to the dead slot here. A process's
+  // task has no other owner once its process let go of it (exit hook), so
+  // its count must be exactly 1: a reference still held by the exiting
+  // frames would show here. Kernel tasks may also be held by joiners.
+  KASSERT(!cur->sched_node.linked() && !cur->timer_node.linked());
+  if (cur->exit_hook && cur->ref_count() != 1)
+    panic("task %lu exits holding %u references to itself (expected 1)", cur->tid(),
+          cur->ref_count());
+  KASSERT(cur->ref_count() >= 1);
   hs.dead = cur;
   reschedule(hs);
   panic("sched: dead task %lu was switched back in", cur->tid());
@@ -235,6 +246,7 @@ void on_tick() {
     if (t->deadline > hs.ticks) break;
     hs.deadlines.remove(*t);
     WaitQueue* wq = t->waiting_on;
+    if (!wq) continue;  // being woken elsewhere right now: its waker cancels the deadline
     RefPtr<Task> pin(t);  // keeps t addressable while no lock is held
     hs.lock.unlock();
     wq->lock().raw_relock(0);

@@ -36,6 +36,8 @@ void start(RefPtr<Task>&& task);
 void yield();
 // Sleep for n ticks. ERR_INTERRUPTED if the task is killed meanwhile.
 libk::Result<void> sleep(uint64_t n);
+// Sleep until the tick count reaches `deadline` (UINT64_MAX: until killed).
+libk::Result<void> sleep_until(uint64_t deadline);
 // Ask a task to die (see above). Safe in any state, idempotent.
 void kill(Task& task);
 bool current_killed();
@@ -59,8 +61,9 @@ bool need_resched();  // this hart's current task should give way
 
 // --- for WaitQueue (wait_queue.cpp) ---
 // Block the current task, whose reference the caller has already moved into
-// a wait queue; deadline 0 for none. Interrupts are off.
-void block_current(uint64_t deadline);
+// the wait queue whose lock it holds; deadline 0 for none. That lock is
+// released once the hart lock is held. Interrupts are off.
+void block_current(uint64_t deadline, Spinlock& queue_lock);
 // Make a task ready with the reference moved out of a wait queue.
 void make_ready(RefPtr<Task>&& task);
 void cancel_deadline(Task& task);

@@ -69,6 +69,7 @@ class Task final : public Object {
   libk::ListNode process_node;        // in the process's task list (it owns a reference)
   uintptr_t user_pc = 0, user_sp = 0; // where a user task starts
   uint64_t user_args[4] = {};
+  void* channel_graveyard = nullptr;  // channel.cpp: messages being freed by this task
   int exit_code_ = 0;
 
  private:

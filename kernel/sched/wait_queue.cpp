@@ -8,21 +8,32 @@ WaitQueue::~WaitQueue() { KASSERT(waiters_.empty()); }
 libk::Result<void> WaitQueue::block_locked(uint64_t deadline) {
   Task* cur = sched::current();
   KASSERT(cur != sched::idle_task());
+  if (deadline == UINT64_MAX) deadline = 0;  // "no deadline", however it is spelled
   if (cur->kill_requested()) return libk::err(ERR_INTERRUPTED);
   if (deadline && deadline <= sched::ticks()) return libk::err(ERR_TIMED_OUT);
   cur->set_state(Task::State::Blocked);
   cur->wake_status = KEEL_OK;
-  __atomic_store_n(&cur->waiting_on, this, __ATOMIC_RELEASE);
+  __atomic_store_n(&cur->waiting_on, this, __ATOMIC_SEQ_CST);
+  // kill() sets the flag, then looks at waiting_on; we published waiting_on,
+  // now look at the flag again: one of the two sides sees the other.
+  if (cur->kill_requested()) {
+    __atomic_store_n(&cur->waiting_on, nullptr, __ATOMIC_RELEASE);
+    cur->set_state(Task::State::Ready);
+    cur->set_state(Task::State::Running);
+    return libk::err(ERR_INTERRUPTED);
+  }
   waiters_.push_back(libk::adopt(cur));  // current slot's reference -> this queue
   uint64_t saved = lock_.saved_irq_state();
-  lock_.raw_unlock();  // interrupts stay off until we run again
-  sched::block_current(deadline);
+  // The scheduler takes its hart lock (and files the deadline) before it
+  // lets go of this queue's lock, so no waker sees us half blocked.
+  sched::block_current(deadline, lock_);
   lock_.raw_relock(saved);
   if (cur->wake_status != KEEL_OK) return libk::err(cur->wake_status);
   return libk::ok();
 }
 
 void WaitQueue::wake_task_locked(Task& t, keel_status why) {
+  KASSERT(t.waiting_on == this);  // waiting_on names the one queue that owns t
   RefPtr<Task> ref = waiters_.remove(t);  // this queue's reference moves out
   __atomic_store_n(&t.waiting_on, nullptr, __ATOMIC_RELEASE);
   t.wake_status = why;

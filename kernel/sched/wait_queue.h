@@ -22,7 +22,7 @@ class WaitQueue {
   Spinlock& lock() { return lock_; }
 
   // Block the current task (caller holds lock()). deadline is in scheduler
-  // ticks, 0 for none. Returns ok when woken, ERR_TIMED_OUT, or
+  // ticks; 0 or UINT64_MAX for none. Returns ok when woken, ERR_TIMED_OUT, or
   // ERR_INTERRUPTED if the task is being killed (also returned at once, without
   // blocking, for a task already marked for killing).
   libk::Result<void> block_locked(uint64_t deadline = 0);

@@ -37,7 +37,7 @@ int64_t sys_sleep_ms(SYSCALL_ARGS) {
   if (a0 == KEEL_TIMEOUT_INFINITE) return ERR_INVALID_ARGS;
   uint64_t deadline = deadline_from_ms(a0);
   if (deadline == 0) return KEEL_OK;
-  return status(sched::sleep(deadline - sched::ticks()));
+  return status(sched::sleep_until(deadline));
 }
 
 int64_t sys_clock_ms(SYSCALL_ARGS) {

@@ -12,6 +12,7 @@ namespace {
 struct Outgoing {
   HandleTable* table;
   keel_handle_t values[KEEL_CHANNEL_MAX_HANDLES];
+  Object* objects[KEEL_CHANNEL_MAX_HANDLES];  // what values name (the table keeps them alive)
   size_t count;
 };
 
@@ -32,6 +33,7 @@ libk::Result<Message*> prepare(Channel& via, HandleTable& table, uintptr_t bytes
     TRY(table.check_movable(out.values[i], KEEL_RIGHT_TRANSFER));
     RefPtr<Object> o = TRY(table.lookup(out.values[i], KEEL_RIGHT_TRANSFER, ObjectType(0)));
     if (o.get() == &via || !via.may_carry(*o)) return libk::err(ERR_INVALID_ARGS);
+    out.objects[i] = o.get();
   }
   Message* m = TRY(Message::create(static_cast<uint32_t>(n)));
   auto copied = user::copy_in(m->bytes, bytes, n);
@@ -52,7 +54,7 @@ libk::Result<void> send(Channel& ch, HandleTable& table, uintptr_t bytes, size_t
                         uintptr_t handles, size_t nh) {
   Outgoing out;
   Message* m = TRY(prepare(ch, table, bytes, n, handles, nh, out));
-  auto r = ch.write(m, move_handles, &out);
+  auto r = ch.write(m, move_handles, &out, out.objects, out.count);
   if (r.is_error()) Message::destroy(m);  // holds no handles: they were never moved
   return r;
 }

@@ -101,7 +101,7 @@ int64_t sys_process_wait(SYSCALL_ARGS) {
   if (probe.is_error()) return probe.error();
   uint64_t deadline = deadline_from_ms(a2);
   if (deadline == 0 && p.value()->state() != Process::State::Exited) return ERR_SHOULD_WAIT;
-  auto code = p.value()->wait(deadline == UINT64_MAX ? 0 : deadline);
+  auto code = p.value()->wait(deadline);
   if (code.is_error()) return code.error();
   auto w = user::write<int64_t>(a1, code.value());
   if (w.is_error()) return w.error();

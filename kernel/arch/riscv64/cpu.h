@@ -14,7 +14,6 @@ struct Cpu {
   uint64_t tick_interval;   // timebase ticks between timer interrupts
   uint64_t next_deadline;   // time value of the pending timer interrupt
   uint64_t late_ticks;      // ticks whose handler saw time < deadline (must stay 0)
-  uint32_t irq_depth;       // nesting of trap handlers, for diagnostics
 };
 
 constexpr unsigned MAX_HARTS = 8;

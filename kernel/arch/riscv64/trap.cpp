@@ -107,7 +107,6 @@ const char* scause_name(uint64_t c) {
 extern "C" void trap_dispatch(arch::TrapFrame* tf) {
   using namespace arch;
   Cpu* cpu = this_cpu();
-  cpu->irq_depth++;
   if (tf->scause & SCAUSE_INTERRUPT) {
     handle_interrupt(tf->scause);
   } else if (tf->sepc >= reinterpret_cast<uint64_t>(&user_memcpy) &&
@@ -123,7 +122,6 @@ extern "C" void trap_dispatch(arch::TrapFrame* tf) {
   } else {
     fatal_kernel_trap(tf);
   }
-  cpu->irq_depth--;
   // Preemption point: the interrupted context is saved in *tf on this task's
   // stack, so switching away here is like a yield from the interrupted code.
   if (tf->scause & SCAUSE_INTERRUPT) sched::preempt_if_needed();

@@ -44,9 +44,10 @@ class OwningList {
     return t ? adopt(t) : RefPtr<T>();
   }
 
-  // Take `item` (which must be in this list) out, with the list's reference.
+  // Take `item` out, with the list's reference. It must be in this list:
+  // owners know which list holds an element (a task's waiting_on, its state)
+  // and check that in O(1); contains() is there for tests and assertions.
   RefPtr<T> remove(T& item) {
-    LIBK_ASSERT(list_.contains(item));
     list_.remove(item);
     return adopt(&item);
   }
