@@ -76,7 +76,7 @@ void reach_process(void*, Process& p) {
   reached.insert(&p);
   p.for_each_task([](Task& t) { reached.insert(&t); });
   p.address_space().for_each_region([](VmRegion& r) { reached.insert(&r); });
-  user_frames += p.address_space().pages() + p.address_space().table_frames();
+  user_frames += p.address_space().owned_pages() + p.address_space().table_frames();
   p.handles().for_each([](Object* o, ObserverLink* link) {
     if (link) reached.insert(link);
     reach_object(o);

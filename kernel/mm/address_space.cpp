@@ -63,6 +63,7 @@ void AddressSpace::unmap_region(VmRegion& r, size_t mapped_bytes) {
     if (!pt_.translate(va, &pa)) continue;
     pt_.unmap(va, PAGE_SIZE);
     pages_--;
+    if (r.owns_frames) owned_pages_--;
     if (r.owns_frames && pmm::free(pa, 0).is_error())
       panic("address space: frame %#lx of region %#lx freed twice", pa, r.base);
   }
@@ -100,6 +101,7 @@ libk::Result<void> AddressSpace::map_copy(uintptr_t va, size_t size, uint32_t pe
       return libk::err(mapped.error());
     }
     pages_++;
+    owned_pages_++;
   }
   return libk::ok();
 }

@@ -44,7 +44,8 @@ class AddressSpace {
   // Unmap everything, free owned frames and every table: the end of a process.
   void destroy();
 
-  size_t pages() const { return pages_; }
+  size_t pages() const { return pages_; }              // mapped user pages
+  size_t owned_pages() const { return owned_pages_; }  // of which frames it owns
   size_t table_frames() const { return pt_.table_frames(); }
   template <typename F>
   void for_each_region(F&& fn) {
@@ -61,4 +62,5 @@ class AddressSpace {
   arch::PageTable pt_;
   libk::IntrusiveList<VmRegion, &VmRegion::node> regions_;
   size_t pages_ = 0;
+  size_t owned_pages_ = 0;
 };

@@ -46,8 +46,16 @@ libk::Result<RefPtr<Process>> load(const char* name, uint64_t parent_pid, size_t
     uintptr_t start = arch::page_round_down(s.vaddr);
     uintptr_t end = arch::page_round_up(s.vaddr + s.memsz);
     size_t lead = s.vaddr - start;  // same page offset in the file (checked by parse_elf)
-    TRY(as.map_copy(start, end - start, arch_perms(s.perms), file.data + s.offset - lead,
-                    lead + s.filesz));
+    const uint8_t* src = file.data + s.offset - lead;
+    // A read-only segment with no zero-filled tail is mapped straight from
+    // the boot image (page aligned inside the kernel image): no copy, no
+    // frames. Everything else gets fresh frames.
+    bool borrow = !(s.perms & libk::ELF_W) && s.filesz == s.memsz &&
+                  (reinterpret_cast<uintptr_t>(src) & (arch::PAGE_SIZE - 1)) == 0;
+    if (borrow)
+      TRY(as.map_borrowed(start, arch::virt_to_phys(src), end - start, arch_perms(s.perms)));
+    else
+      TRY(as.map_copy(start, end - start, arch_perms(s.perms), src, lead + s.filesz));
   }
   TRY(as.allocate(STACK_SIZE, arch::PERM_R | arch::PERM_W, STACK_TOP - STACK_SIZE));
   RefPtr<Task> task = TRY(Task::create(name, user_task_entry, nullptr, /*user=*/true));

@@ -39,7 +39,8 @@ int64_t sys_object_info(SYSCALL_ARGS) {
   auto object = table.lookup(h, KEEL_RIGHT_INSPECT, static_cast<ObjectType>(0));
   if (object.is_error()) return object.error();
   keel_object_info info{};
-  info.rights = table.rights_of(h).ok() ? table.rights_of(h).value() : 0;
+  auto rights = table.rights_of(h);
+  info.rights = rights.ok() ? rights.value() : 0;
   Object* o = object.value().get();
   info.type = static_cast<uint32_t>(o->type());
   info.koid = o->koid();
