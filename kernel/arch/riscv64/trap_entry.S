@@ -2,7 +2,8 @@
 # from the kernel and from user space.
 #   extern "C" void trap_entry();                     installed in stvec
 #   extern "C" void trap_dispatch(arch::TrapFrame*);  kernel trap, frame on the stack
-#   extern "C" void user_trap(arch::TrapFrame*);      user trap, frame at the stack top
+#   extern "C" void user_trap(arch::TrapFrame*);      user interrupt/fault, full frame at the stack top
+#   extern "C" void syscall_trap(arch::TrapFrame*);   user ecall, caller-saved registers only
 #   extern "C" [[noreturn]] void user_return(arch::TrapFrame*);  back to user mode
 # sscratch is 0 while the hart runs kernel code, and holds the running task's
 # kernel stack top while it runs user code: the first instruction tells the
@@ -50,10 +51,15 @@ trap_entry:
     sret
 
 # A trap from U-mode. The top 16 bytes of the task's kernel stack hold the
-# kernel's tp (this hart's Cpu*, written by user_return); the frame sits
+# kernel's tp (this hart's Cpu*, written on the way out); the frame sits
 # right below them.
 from_user:
     addi    sp, sp, -(FRAME + 16)
+    sd      t0, 5*8(sp)
+    csrr    t0, scause
+    addi    t0, t0, -8                 # 8: environment call from U-mode
+    beqz    t0, ecall_from_user
+    ld      t0, 5*8(sp)
     STORE_GPRS sp
     csrrw   t0, sscratch, zero         # the user sp; sscratch = 0: now in the kernel
     sd      t0, 2*8(sp)
@@ -83,5 +89,43 @@ user_return:
     ld      t0, 33*8(sp)
     csrw    sstatus, t0
     LOAD_GPRS sp
+    ld      x2, 2*8(sp)
+    sret
+
+# A syscall. The C code it calls keeps ra's callers' callee-saved registers
+# (s0..s11) intact by the calling convention, so they are neither saved nor
+# restored here: only what C may clobber, plus sp, gp, tp, sepc and sstatus.
+# syscall_trap returns (with interrupts off) unless the task exits.
+ecall_from_user:
+    sd      x1, 1*8(sp)
+    sd      x3, 3*8(sp)
+    sd      x4, 4*8(sp)
+    .irp n, 6,7,10,11,12,13,14,15,16,17,28,29,30,31
+    sd      x\n, \n*8(sp)
+    .endr
+    csrrw   t0, sscratch, zero         # the user sp; sscratch = 0: now in the kernel
+    sd      t0, 2*8(sp)
+    csrr    t0, sepc
+    sd      t0, 32*8(sp)
+    csrr    t0, sstatus
+    sd      t0, 33*8(sp)
+    li      t0, 8
+    sd      t0, 34*8(sp)               # scause
+    ld      tp, FRAME(sp)
+    mv      a0, sp
+    call    syscall_trap
+    ld      t0, 32*8(sp)
+    csrw    sepc, t0
+    ld      t0, 33*8(sp)
+    csrw    sstatus, t0
+    sd      tp, FRAME(sp)
+    addi    t0, sp, FRAME + 16
+    csrw    sscratch, t0
+    ld      x1, 1*8(sp)
+    ld      x3, 3*8(sp)
+    ld      x4, 4*8(sp)
+    .irp n, 5,6,7,10,11,12,13,14,15,16,17,28,29,30,31
+    ld      x\n, \n*8(sp)
+    .endr
     ld      x2, 2*8(sp)
     sret

@@ -16,7 +16,9 @@
 extern "C" [[noreturn]] void user_return(arch::TrapFrame* tf);
 
 namespace {
-[[noreturn]] void return_to_user(arch::TrapFrame* tf) {
+// Everything that must happen between the kernel and user mode: a killed
+// task leaves here, a preempted one yields. Returns with interrupts off.
+void prepare_return(arch::TrapFrame* tf) {
   for (;;) {
     arch::irq_disable();
     Task* self = sched::current();
@@ -29,6 +31,10 @@ namespace {
     sched::yield();
   }
   tf->sstatus = (tf->sstatus & ~(arch::SSTATUS_SPP | arch::SSTATUS_SIE)) | arch::SSTATUS_SPIE;
+}
+
+[[noreturn]] void return_to_user(arch::TrapFrame* tf) {
+  prepare_return(tf);
   user_return(tf);
 }
 
@@ -41,13 +47,21 @@ void report_user_fault(arch::TrapFrame* tf) {
 }
 }  // namespace
 
+// A syscall (trap_entry.S's ecall path). Only the registers a C function
+// may clobber are in *tf; the callee-saved ones are still the user's, kept
+// by every function on the way, so this returns to the assembly instead of
+// restoring a full frame.
+extern "C" void syscall_trap(arch::TrapFrame* tf) {
+  tf->sepc += 4;
+  arch::irq_enable();
+  tf->a(0) = static_cast<uint64_t>(syscall::dispatch(*tf));
+  prepare_return(tf);
+}
+
+// Interrupts and faults from user mode: a full frame.
 extern "C" void user_trap(arch::TrapFrame* tf) {
   if (tf->scause & arch::SCAUSE_INTERRUPT) {
     arch::handle_interrupt(tf->scause);
-  } else if (tf->scause == arch::EXC_ECALL_U) {
-    tf->sepc += 4;
-    arch::irq_enable();
-    tf->a(0) = static_cast<uint64_t>(syscall::dispatch(*tf));
   } else {
     arch::irq_enable();
     report_user_fault(tf);
