@@ -10,26 +10,14 @@
 #include "sched/wait_queue.h"
 
 namespace sched {
+HartSched harts[arch::MAX_HARTS];
+
 namespace {
 
-struct HartSched {
-  RawSpinlock lock;  // everything below; handed across context switches
-  libk::OwningList<Task, &Task::sched_node> ready;  // owns each Ready task's reference
-  libk::IntrusiveList<Task, &Task::timer_node> deadlines;  // sorted; does not own
-  Task* current = nullptr;  // owns the Running task's reference (except idle's)
-  Task* idle = nullptr;     // owns the idle task's reference, for ever
-  Task* dead = nullptr;     // owns the reference of the task that just died
-  uint64_t ticks = 0;
-  uint64_t slice = TIME_SLICE_TICKS;
-  bool need_resched = false;
-  uint64_t switches = 0;
-};
 
-HartSched harts[arch::MAX_HARTS];
 WaitQueue exit_wq;     // joiners wait here for Task::reaped
 WaitQueue sleepers[arch::MAX_HARTS];  // sleeping tasks, woken only by their deadline
 
-HartSched& this_hart() { return harts[arch::this_cpu()->hartid]; }
 
 void insert_deadline(HartSched& hs, Task& t) {
   for (Task& other : hs.deadlines) {
@@ -107,7 +95,6 @@ void init_this_hart() {
   hs.current = hs.idle;
 }
 
-Task* current() { return this_hart().current; }
 Task* idle_task() { return this_hart().idle; }
 uint64_t ticks() { return __atomic_load_n(&this_hart().ticks, __ATOMIC_RELAXED); }
 uint64_t context_switches() { return this_hart().switches; }
@@ -273,7 +260,6 @@ void for_each_scheduled_task(void (*fn)(void*, Task&), void* ctx) {
   arch::irq_restore(irq);
 }
 
-bool need_resched() { return this_hart().need_resched; }
 
 void preempt_if_needed() {
   HartSched& hs = this_hart();

@@ -15,18 +15,17 @@
 #include <libk/result.h>
 #include <stdint.h>
 
+#include "sched/hart_sched.h"
 #include "sched/task.h"
 
 namespace sched {
-
-constexpr uint64_t TIME_SLICE_TICKS = 2;
 
 // The boot flow of this hart becomes its idle task.
 void init_this_hart();
 // The idle task's loop: run whatever is ready, otherwise wait for interrupts.
 [[noreturn]] void run_idle();
 
-Task* current();
+inline Task* current() { return this_hart().current; }
 Task* idle_task();      // this hart's
 uint64_t ticks();       // scheduler ticks on this hart since boot
 
@@ -48,7 +47,8 @@ libk::Result<int> join(Task& task, uint64_t deadline = 0);
 // Called from the timer interrupt, and at the end of every interrupt.
 void on_tick();
 void preempt_if_needed();
-bool need_resched();  // this hart's current task should give way
+// This hart's current task should give way.
+inline bool need_resched() { return this_hart().need_resched; }
 
 // The end of the current task. Only for frames that hold no counted
 // reference (task_main after entry returned, the return-to-user path): the

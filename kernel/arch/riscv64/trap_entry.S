@@ -92,9 +92,10 @@ user_return:
     ld      x2, 2*8(sp)
     sret
 
-# A syscall. The C code it calls keeps ra's callers' callee-saved registers
-# (s0..s11) intact by the calling convention, so they are neither saved nor
-# restored here: only what C may clobber, plus sp, gp, tp, sepc and sstatus.
+# A syscall. The C code it calls keeps the callee-saved registers (s0..s11)
+# intact by the calling convention, so they are neither saved nor restored
+# here: only what C may clobber, plus sp, gp, tp, sepc and sstatus (the
+# frame's scause and stval are not filled in).
 # syscall_trap returns (with interrupts off) unless the task exits.
 ecall_from_user:
     sd      x1, 1*8(sp)
@@ -106,11 +107,10 @@ ecall_from_user:
     csrrw   t0, sscratch, zero         # the user sp; sscratch = 0: now in the kernel
     sd      t0, 2*8(sp)
     csrr    t0, sepc
+    addi    t0, t0, 4                  # return past the ecall
     sd      t0, 32*8(sp)
     csrr    t0, sstatus
     sd      t0, 33*8(sp)
-    li      t0, 8
-    sd      t0, 34*8(sp)               # scause
     ld      tp, FRAME(sp)
     mv      a0, sp
     call    syscall_trap

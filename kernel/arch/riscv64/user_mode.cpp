@@ -18,19 +18,20 @@ extern "C" [[noreturn]] void user_return(arch::TrapFrame* tf);
 namespace {
 // Everything that must happen between the kernel and user mode: a killed
 // task leaves here, a preempted one yields. Returns with interrupts off.
-void prepare_return(arch::TrapFrame* tf) {
+// The frame's sstatus already says "back to U-mode with interrupts on": it
+// was saved by a trap from user mode, or built by user_task_entry.
+void prepare_return(arch::TrapFrame*) {
   for (;;) {
     arch::irq_disable();
-    Task* self = sched::current();
-    if (self->kill_requested()) {
+    sched::HartSched& hs = sched::this_hart();
+    if (hs.current->kill_requested()) {
       arch::irq_enable();
       sched::exit_current(0);  // its exit hook tears the process down if last
     }
-    if (!sched::need_resched()) break;
+    if (!hs.need_resched) break;
     arch::irq_enable();
     sched::yield();
   }
-  tf->sstatus = (tf->sstatus & ~(arch::SSTATUS_SPP | arch::SSTATUS_SIE)) | arch::SSTATUS_SPIE;
 }
 
 [[noreturn]] void return_to_user(arch::TrapFrame* tf) {
@@ -52,8 +53,7 @@ void report_user_fault(arch::TrapFrame* tf) {
 // by every function on the way, so this returns to the assembly instead of
 // restoring a full frame.
 extern "C" void syscall_trap(arch::TrapFrame* tf) {
-  tf->sepc += 4;
-  arch::irq_enable();
+  arch::irq_enable();  // sepc already points past the ecall
   tf->a(0) = static_cast<uint64_t>(syscall::dispatch(*tf));
   prepare_return(tf);
 }
@@ -77,7 +77,8 @@ int user_task_entry(void*) {
   tf->sepc = t->user_pc;
   tf->sp() = t->user_sp;
   for (int i = 0; i < 4; i++) tf->a(i) = t->user_args[i];
-  tf->sstatus = arch::r_sstatus() & ~(arch::SSTATUS_SPP | arch::SSTATUS_SIE | arch::SSTATUS_FS);
+  tf->sstatus = (arch::r_sstatus() & ~(arch::SSTATUS_SPP | arch::SSTATUS_SIE | arch::SSTATUS_FS)) |
+                arch::SSTATUS_SPIE;  // U-mode, interrupts on once there
   return_to_user(tf);
 }
 }  // namespace loader

@@ -1,0 +1,32 @@
+// Per-hart scheduler state (sched.cpp owns it; it is here so that the
+// accessors on the syscall and trap return paths inline).
+#pragma once
+#include <libk/list.h>
+#include <libk/owning_list.h>
+
+#include "arch/riscv64/cpu.h"
+#include "lib/spinlock.h"
+#include "sched/task.h"
+
+namespace sched {
+
+constexpr uint64_t TIME_SLICE_TICKS = 2;
+
+struct HartSched {
+  RawSpinlock lock;  // everything below; handed across context switches
+  libk::OwningList<Task, &Task::sched_node> ready;  // owns each Ready task's reference
+  libk::IntrusiveList<Task, &Task::timer_node> deadlines;  // sorted; does not own
+  Task* current = nullptr;  // owns the Running task's reference (except idle's)
+  Task* idle = nullptr;     // owns the idle task's reference, for ever
+  Task* dead = nullptr;     // owns the reference of the task that just died
+  uint64_t ticks = 0;
+  uint64_t slice = TIME_SLICE_TICKS;
+  bool need_resched = false;
+  uint64_t switches = 0;
+};
+
+extern HartSched harts[arch::MAX_HARTS];
+
+inline HartSched& this_hart() { return harts[arch::this_cpu()->hartid]; }
+
+}  // namespace sched
