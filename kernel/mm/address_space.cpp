@@ -2,6 +2,7 @@
 
 #include <libk/string.h>
 
+#include "arch/riscv64/csr.h"
 #include "arch/riscv64/memlayout.h"
 #include "lib/panic.h"
 #include "mm/kernel_vm.h"
@@ -57,11 +58,11 @@ libk::Result<VmRegion*> AddressSpace::insert_region(uintptr_t base, size_t size,
   return region;
 }
 
-void AddressSpace::unmap_region(VmRegion& r, size_t mapped_bytes) {
+void AddressSpace::unmap_region(VmRegion& r, size_t mapped_bytes, bool keep_entries) {
   for (uintptr_t va = r.base; va < r.base + mapped_bytes; va += PAGE_SIZE) {
     uintptr_t pa;
     if (!pt_.translate(va, &pa)) continue;
-    pt_.unmap(va, PAGE_SIZE);
+    if (!keep_entries) pt_.unmap(va, PAGE_SIZE);
     pages_--;
     if (r.owns_frames) owned_pages_--;
     if (r.owns_frames && pmm::free(pa, 0).is_error())
@@ -150,10 +151,14 @@ libk::Result<void> AddressSpace::write(uintptr_t va, const void* src, size_t len
 
 void AddressSpace::destroy() {
   if (!initialized()) return;
+  // The whole table goes below and no hart runs on it any more (teardown
+  // switched away first): free the frames without clearing each entry and
+  // flushing the TLB page by page.
   while (VmRegion* r = regions_.pop_front()) {
-    unmap_region(*r, r->size);
+    unmap_region(*r, r->size, /*keep_entries=*/true);
     region_cache.destroy(r);
   }
   pt_.destroy();
+  arch::sfence_vma();
   KASSERT(pages_ == 0);
 }

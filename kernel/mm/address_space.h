@@ -56,7 +56,9 @@ class AddressSpace {
 
  private:
   libk::Result<VmRegion*> insert_region(uintptr_t base, size_t size, uint32_t perms, bool owns);
-  void unmap_region(VmRegion& r, size_t mapped_bytes);
+  // Free the region's pages (and its frames if it owns them); with
+  // keep_entries the page table is left as it is (it is about to go).
+  void unmap_region(VmRegion& r, size_t mapped_bytes, bool keep_entries = false);
   uintptr_t find_free(size_t size) const;
 
   arch::PageTable pt_;
