@@ -26,6 +26,14 @@ libk::Result<void> copy_out(uintptr_t dst, const void* src, size_t len);
 // terminate it; ERR_INVALID_ARGS if it has a NUL inside or is too long.
 libk::Result<void> copy_in_string(char* dst, size_t cap, uintptr_t src, size_t len);
 
+// Read a struct straight into `out` (no intermediate copies: argument
+// blocks are on every IPC call).
+template <typename T>
+libk::Result<void> read_into(T& out, uintptr_t src) {
+  if (src % alignof(T)) return libk::err(ERR_INVALID_ARGS);
+  return copy_in(&out, src, sizeof(T));
+}
+
 template <typename T>
 libk::Result<T> read(uintptr_t src) {
   if (src % alignof(T)) return libk::err(ERR_INVALID_ARGS);

@@ -158,9 +158,9 @@ int64_t sys_channel_read(SYSCALL_ARGS) {
   keel_handle_t h;
   if (!handle_arg(a0, &h)) return ERR_BAD_HANDLE;
   HandleTable& table = current_process().handles();
-  auto args = user::read<keel_channel_read_args>(a1);
+  keel_channel_read_args in;
+  auto args = user::read_into(in, a1);
   if (args.is_error()) return args.error();
-  keel_channel_read_args in = args.value();
   if (!user::writable(a1, sizeof(in))) return ERR_INVALID_ARGS;  // the sizes go back there
   auto ch = table.lookup_as<Channel>(h, KEEL_RIGHT_READ);
   if (ch.is_error()) return ch.error();
@@ -184,9 +184,9 @@ int64_t sys_channel_call(SYSCALL_ARGS) {
   keel_handle_t h;
   if (!handle_arg(a0, &h)) return ERR_BAD_HANDLE;
   HandleTable& table = current_process().handles();
-  auto args = user::read<keel_channel_call_args>(a1);
+  keel_channel_call_args in;
+  auto args = user::read_into(in, a1);
   if (args.is_error()) return args.error();
-  keel_channel_call_args in = args.value();
   if (!user::writable(a1, sizeof(in))) return ERR_INVALID_ARGS;  // the sizes go back there
   auto ch = table.lookup_as<Channel>(h, KEEL_RIGHT_READ | KEEL_RIGHT_WRITE);
   if (ch.is_error()) return ch.error();
