@@ -111,23 +111,14 @@ int main(int, char**) {
            keel::process_wait(p, &c, KEEL_TIMEOUT_INFINITE);
          }));
 
-  char path[48];
-  libk::format(path, sizeof(path), "/proc/%d/status", 1);
-  {
-    // Our own status: a pid that certainly exists.
-    keel_object_info info;
-    keel_handle_t self_dir = KEEL_HANDLE_INVALID;
-    (void)self_dir;
-    (void)info;
-  }
+  // One `cat /proc/<pid>/status` round trip, for the first pid procfs
+  // lists (init's: it certainly lives for the whole run).
   static char out[procfs::DATA_MAX];
   size_t len;
-  uint64_t pids[8];
-  (void)pids;
   procfs::request(procfs_service, procfs::OP_LIST, "/proc", out, sizeof(out), &len);
-  // The first pid listed is init's.
   uint64_t pid = 0;
   for (size_t i = 0; i < len && out[i] >= '0' && out[i] <= '9'; i++) pid = pid * 10 + (out[i] - '0');
+  char path[48];
   libk::format(path, sizeof(path), "/proc/%lu/status", pid);
   report("procfs_status_read", measure(1000, [&] {
            procfs::request(procfs_service, procfs::OP_READ, path, out, sizeof(out), &len);

@@ -1,9 +1,11 @@
-// Recoverable kernel faults (see fault_catch.S).
+// Recoverable kernel faults (see fault_catch.S). User copy has its own,
+// lighter mechanism (user_memcpy.S); this one is for code that runs a whole
+// function under a catch, such as the fault tests.
 //
 // run_catching_faults(fn, arg) runs fn; a page fault or access fault inside it
 // returns to the caller with the cause instead of panicking. Only code written
 // for it may run under a catch (it must hold no locks and own no state that a
-// fault halfway would leave inconsistent): the fault tests, and user copy.
+// fault halfway would leave inconsistent).
 #pragma once
 #include <stdint.h>
 

@@ -1,5 +1,6 @@
 # Recoverable kernel faults: run a function and turn a fault inside it into a
-# return value instead of a panic (used by fault tests, later by user copy).
+# return value instead of a panic (used by the fault tests; user copy has
+# its own, lighter fixup in user_memcpy.S).
 #   extern "C" long fault_catch_run(FaultCatch* c, void (*fn)(void*), void* arg);
 #       returns 0 if fn returned, 1 if it faulted (c->scause/c->stval say how)
 #   extern "C" void fault_catch_landing();   // trap_dispatch resumes here, a0 = c
