@@ -42,7 +42,7 @@ int watch(void*) {
 }
 }  // namespace
 
-bool start() {
+void start() {
   static char name[KEEL_NAME_MAX];
   static char args[KEEL_SPAWN_MAX_ARGS_BYTES];
   if (!bootargs::get("init", name, sizeof(name))) libk::format(name, sizeof(name), "init");
@@ -81,7 +81,6 @@ bool start() {
   if (loader::set_start(*init, args, len, argc, &hv, 1).is_error()) panic("init: bad stack");
   init->start();
   sched::start(watcher.release_value());
-  return true;
 }
 
 }  // namespace init_process

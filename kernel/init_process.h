@@ -8,6 +8,6 @@ namespace init_process {
 // A kernel task waits for it; when it exits the kernel checks every kstat
 // counter against the value it had before init was loaded, reports drift,
 // and powers off: status 0 only if init exited 0 and nothing leaked.
-bool start();
+void start();
 
 }  // namespace init_process

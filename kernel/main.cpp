@@ -98,8 +98,8 @@ extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
   static char glob[64];
   if (bootargs::get("test", glob, sizeof(glob))) {
     start_kernel_task("ktest", run_kernel_tests, glob);
-  } else if (!init_process::start()) {
-    kprintf("no init= bootarg: nothing to run (bootargs: '%s')\n", bootargs::raw());
+  } else {
+    init_process::start();                  // init, or the program bootarg init= names
   }
   sched::run_idle();
 }
