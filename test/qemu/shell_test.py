@@ -43,7 +43,7 @@ def pids_in_proc():
     return set(int(x) for x in re.findall(r"^(\d+)$", run("ls /proc"), re.M))
 
 
-print("1..32", flush=True)
+print("1..33", flush=True)
 try:
     qemu.expect_exact(PROMPT, timeout=60)
     check("Keel shell" in qemu.before, "boots to the shell prompt")
@@ -111,6 +111,11 @@ try:
     qemu.expect_exact(PROMPT, timeout=30)
     check("never\n" not in qemu.before.replace("\r", "").split("^C")[-1], "Ctrl-C cancels a line")
 
+    qemu.send("\x04")  # Ctrl-D on an empty line: end of input, the shell exits
+    qemu.expect_exact(PROMPT, timeout=30)
+    check("init: shell exited (0), restarting it" in qemu.before and "Keel shell" in qemu.before,
+          "Ctrl-D ends the shell; init restarts it")
+
     out = run("leakcheck 200", timeout=600)
     check("leakcheck: 200 rounds, 0 counters above baseline" in out, "leakcheck 200")
 
@@ -123,4 +128,4 @@ except (pexpect.TIMEOUT, pexpect.EOF) as e:
     print("# last output: %r" % (qemu.before[-500:] if qemu.before else ""))
     qemu.terminate(force=True)
 failed = sum(1 for ok, _ in results if not ok)
-sys.exit(1 if failed or len(results) != 32 else 0)
+sys.exit(1 if failed or len(results) != 33 else 0)
