@@ -429,13 +429,7 @@ TEST_CASE("pseudo-random table corruption") {
   for (int i = 0; i < 6; ++i) files.push_back({"file" + std::to_string(i), pattern(size_t(i) * 3000, 9)});
   const Bytes good = pack(files);
   const size_t table_end = kHdr + files.size() * kEnt;
-  uint64_t x = 0x2545f4914f6cdd1dull;
-  auto rnd = [&x]() {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return x;
-  };
+  XorShift rnd{0x2545f4914f6cdd1dull};
   size_t parsed = 0;
   for (int iter = 0; iter < 20000; ++iter) {
     Bytes b = good;

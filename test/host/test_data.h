@@ -50,6 +50,17 @@ struct Exact {
   explicit Exact(const Bytes& b) : Exact(b.data(), b.size()) {}
 };
 
+// A small deterministic generator for corruption tests (xorshift64).
+struct XorShift {
+  uint64_t x;
+  uint64_t operator()() {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return x;
+  }
+};
+
 // Little-endian fields (ELF, boot image).
 namespace le {
 inline void put16(Bytes& b, size_t off, uint16_t v) {

@@ -458,13 +458,7 @@ TEST_CASE("every byte flipped: parse or fail cleanly, and lookups stay in bounds
 
 TEST_CASE("pseudo-random multi-byte corruption") {
   Bytes b = load("virt-opensbi.dtb");
-  uint64_t x = 0x9e3779b97f4a7c15ull;
-  auto rnd = [&x]() {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return x;
-  };
+  XorShift rnd{0x9e3779b97f4a7c15ull};
   for (int iter = 0; iter < 3000; ++iter) {
     Exact e(b);
     int n = 1 + int(rnd() % 8);

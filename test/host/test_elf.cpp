@@ -694,13 +694,7 @@ TEST_CASE("pseudo-random program header corruption") {
   // values near 2^64, copies of other fields).
   const Bytes good = load("tiny.elf");
   const size_t table_end = 64 + 4 * 56;
-  uint64_t x = 0x9e3779b97f4a7c15ull;
-  auto rnd = [&x]() {
-    x ^= x << 13;
-    x ^= x >> 7;
-    x ^= x << 17;
-    return x;
-  };
+  XorShift rnd{0x9e3779b97f4a7c15ull};
   size_t parsed = 0;
   for (int iter = 0; iter < 20000; ++iter) {
     Bytes b = good;

@@ -296,8 +296,7 @@ int driver(uint64_t rounds, uint64_t seed) {
     int64_t before = 0;
     keel::kstat_value(base, now.names[i], &before);
     int64_t delta = now.values[i] - before;
-    bool is_free = libk::StringView(now.names[i]).ends_with("_free");
-    if (is_free ? delta < 0 : delta > 0) {
+    if (keel::kstat_leaked(now.names[i], before, now.values[i])) {
       above++;
       keel::printf("leakcheck: %s drifted %+ld (%ld -> %ld)\n", now.names[i], delta, before,
                    now.values[i]);

@@ -117,6 +117,9 @@ struct KstatSnapshot {
 };
 int64_t kstat_snapshot(KstatSnapshot& out);
 bool kstat_value(const KstatSnapshot& s, const char* name, int64_t* v);
+// Did counter `name` move the way a leak moves it? For a *_free counter a
+// leak is a fall, for every other counter a rise.
+bool kstat_leaked(const char* name, int64_t before, int64_t after);
 
 }  // namespace keel
 

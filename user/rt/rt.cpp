@@ -119,6 +119,10 @@ int64_t kstat_snapshot(KstatSnapshot& s) {
   return 0;
 }
 
+bool kstat_leaked(const char* name, int64_t before, int64_t after) {
+  return libk::StringView(name).ends_with("_free") ? after < before : after > before;
+}
+
 bool kstat_value(const KstatSnapshot& s, const char* name, int64_t* v) {
   for (size_t i = 0; i < s.count; i++) {
     if (libk::str_eq(s.names[i], name)) {

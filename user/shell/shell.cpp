@@ -260,9 +260,7 @@ void cmd_leakcheck(char** argv, size_t argc) {
     int64_t before = 0;
     keel::kstat_value(leak_before, leak_after.names[i], &before);
     int64_t delta = leak_after.values[i] - before;
-    // For a *_free counter a leak shows as a fall; for every other, a rise.
-    bool is_free = libk::StringView(leak_after.names[i]).ends_with("_free");
-    bool leaked = is_free ? delta < 0 : delta > 0;
+    bool leaked = keel::kstat_leaked(leak_after.names[i], before, leak_after.values[i]);
     if (leaked) above++;
     keel::printf("  %-26s %10ld  %+ld%s\n", leak_after.names[i], leak_after.values[i], delta,
                  leaked ? "  <-- above baseline" : "");
