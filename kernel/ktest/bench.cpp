@@ -1,9 +1,9 @@
-// The kernel-side benchmarks. Kernel-side costs in instructions (exact under QEMU -icount shift=0, as
-// scripts/bench runs them) and nanoseconds. They check behaviour like any
-// test and print "bench <name> instructions=<n> ns=<n>".
+// The kernel-side benchmarks: costs in instructions (exact under QEMU
+// -icount shift=0, as scripts/bench runs them) and nanoseconds. They check
+// behaviour like any test and print "bench <name> instructions=<n> ns=<n>".
 #include "arch/riscv64/csr.h"
-#include "ktest/ktest.h"
 #include "arch/riscv64/timer.h"
+#include "ktest/ktest.h"
 #include "mm/pmm.h"
 #include "sched/sched.h"
 
