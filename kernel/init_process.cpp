@@ -23,18 +23,12 @@ int watch(void*) {
   int64_t status = code.ok() ? code.value() : -1;
   init.reset();  // the exit record goes too
   kstat::snapshot(after);
-  size_t drift = 0;
-  for (size_t i = 0; i < after.count; i++) {
-    int64_t before = 0;
-    for (size_t j = 0; j < baseline.count; j++)
-      if (libk::str_eq(baseline.entries[j].name, after.entries[i].name))
-        before = baseline.entries[j].value;
-    if (after.entries[i].value != before) {
-      drift++;
-      kprintf("# kernel leak check: %s %ld -> %ld (%+ld)\n", after.entries[i].name, before,
-              after.entries[i].value, after.entries[i].value - before);
-    }
-  }
+  size_t drift = kstat::for_each_drift(
+      baseline, after,
+      [](void*, const char* name, int64_t before, int64_t now) {
+        kprintf("# kernel leak check: %s %ld -> %ld (%+ld)\n", name, before, now, now - before);
+      },
+      nullptr);
   kprintf("# init exited with status %ld; %zu kstat counters off their boot baseline\n", status,
           drift);
   size_t orphans = audit::run();

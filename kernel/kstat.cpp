@@ -42,6 +42,20 @@ void snapshot(Snapshot& s) {
     put(s, "objects_", c->name(), static_cast<int64_t>(c->live()));
 }
 
+size_t for_each_drift(const Snapshot& base, const Snapshot& now,
+                      void (*fn)(void*, const char*, int64_t, int64_t), void* ctx) {
+  size_t drifted = 0;
+  for (size_t i = 0; i < now.count; i++) {
+    int64_t before = 0;
+    for (size_t j = 0; j < base.count; j++)
+      if (libk::str_eq(base.entries[j].name, now.entries[i].name)) before = base.entries[j].value;
+    if (now.entries[i].value == before) continue;
+    drifted++;
+    fn(ctx, now.entries[i].name, before, now.entries[i].value);
+  }
+  return drifted;
+}
+
 bool get(const char* name, int64_t* value) {
   Snapshot s;
   snapshot(s);

@@ -29,6 +29,11 @@ struct Snapshot {
 };
 
 void snapshot(Snapshot& out);
+// Call fn(name, before, now) for every counter of `now` whose value differs
+// from the same counter in `base` (0 if base lacks it). Returns how many.
+size_t for_each_drift(const Snapshot& base, const Snapshot& now,
+                      void (*fn)(void* ctx, const char* name, int64_t before, int64_t now),
+                      void* ctx);
 // Value of one counter by name; false if there is none.
 bool get(const char* name, int64_t* value);
 // Print "name value" lines through kprintf.

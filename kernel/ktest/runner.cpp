@@ -20,14 +20,18 @@ kstat::Snapshot before, now;  // too big for a task stack
 
 void expect_baseline(const kstat::Snapshot& base, const char* file, int line) {
   kstat::snapshot(now);
-  for (size_t i = 0; i < now.count; i++) {
-    const kstat::Entry& a = now.entries[i];
-    int64_t value = 0;
-    for (size_t j = 0; j < base.count; j++)
-      if (libk::str_eq(base.entries[j].name, a.name)) value = base.entries[j].value;
-    if (a.value != value)
-      fail(file, line, "leak check: %s %ld -> %ld (%+ld)", a.name, value, a.value, a.value - value);
-  }
+  struct Where {
+    const char* file;
+    int line;
+  } where{file, line};
+  kstat::for_each_drift(
+      base, now,
+      [](void* ctx, const char* name, int64_t before, int64_t after) {
+        auto* w = static_cast<Where*>(ctx);
+        fail(w->file, w->line, "leak check: %s %ld -> %ld (%+ld)", name, before, after,
+             after - before);
+      },
+      &where);
 }
 
 void fail(const char* file, int line, const char* fmt, ...) {
