@@ -24,7 +24,7 @@ int64_t request(keel_handle_t service, Op op, const char* path, char* out, size_
   }
   static Reply reply;
   size_t got = 0;
-  r = keel::read_message(mine, &reply, sizeof(reply), &got, nullptr, 0, nullptr, 5000);
+  r = keel::read_message(mine, &reply, sizeof(reply), &got, nullptr, 0, nullptr, keel::PATIENCE_MS);
   keel::handle_close(mine);
   if (r < 0) return r;
   if (got < 8 || reply.len > DATA_MAX || got < 8 + reply.len) return ERR_CORRUPT;

@@ -25,12 +25,12 @@ qemu = pexpect.spawn(
     ["-machine", "virt", "-bios", "default", "-m", "256M", "-smp", "1", "-kernel", kernel,
      "-display", "none", "-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console",
      "-monitor", "none"],
-    encoding="utf-8", codec_errors="replace", timeout=30)
+    encoding="utf-8", codec_errors="replace", timeout=300)
 if log_path:
     qemu.logfile_read = open(log_path, "w")
 
 
-def run(line, timeout=30):
+def run(line, timeout=300):
     """Type a line, return everything printed up to the next prompt."""
     qemu.send(line + "\r")
     qemu.expect_exact(PROMPT, timeout=timeout)
@@ -45,7 +45,7 @@ def pids_in_proc():
 
 print("1..33", flush=True)
 try:
-    qemu.expect_exact(PROMPT, timeout=60)
+    qemu.expect_exact(PROMPT, timeout=600)
     check("Keel shell" in qemu.before, "boots to the shell prompt")
 
     out = run("help")
@@ -92,7 +92,7 @@ try:
     qemu.send("spawn spin\r")
     time.sleep(1.0)
     qemu.send("\x03")
-    qemu.expect_exact(PROMPT, timeout=30)
+    qemu.expect_exact(PROMPT, timeout=300)
     check("^C" in qemu.before and "spin: exit code -9" in qemu.before,
           "Ctrl-C interrupts a foreground wait and kills the program")
 
@@ -108,19 +108,19 @@ try:
     check("ignored" in out and "non-printable" in out, "garbage bytes get a message")
     check(run("echo abcX\x7f").strip() == "echo abc".split(" ", 1)[1], "backspace edits the line")
     qemu.send("echo never\x03")
-    qemu.expect_exact(PROMPT, timeout=30)
+    qemu.expect_exact(PROMPT, timeout=300)
     check("never\n" not in qemu.before.replace("\r", "").split("^C")[-1], "Ctrl-C cancels a line")
 
     qemu.send("\x04")  # Ctrl-D on an empty line: end of input, the shell exits
-    qemu.expect_exact(PROMPT, timeout=30)
+    qemu.expect_exact(PROMPT, timeout=300)
     check("init: shell exited (0), restarting it" in qemu.before and "Keel shell" in qemu.before,
           "Ctrl-D ends the shell; init restarts it")
 
-    out = run("leakcheck 200", timeout=600)
+    out = run("leakcheck 200", timeout=1200)
     check("leakcheck: 200 rounds, 0 counters above baseline" in out, "leakcheck 200")
 
     qemu.send("poweroff\r")
-    qemu.expect(pexpect.EOF, timeout=30)
+    qemu.expect(pexpect.EOF, timeout=300)
     qemu.close()
     check(qemu.exitstatus == 0, "poweroff stops QEMU with status 0")
 except (pexpect.TIMEOUT, pexpect.EOF) as e:

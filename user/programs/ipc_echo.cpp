@@ -51,13 +51,13 @@ int client(int rounds) {
     c.wr_num_bytes = len;
     c.rd_bytes = reply;
     c.rd_bytes_cap = sizeof(reply);
-    c.timeout_ms = 5000;
+    c.timeout_ms = keel::PATIENCE_MS;
     if (keel::channel_call(mine, &c) < 0 || c.actual_bytes != len || memcmp(msg, reply, len) != 0)
       bad++;
   }
   keel::handle_close(mine);
   int64_t code = -1;
-  if (keel::process_wait(server, &code, 5000) < 0) return 12;
+  if (keel::process_wait(server, &code, keel::PATIENCE_MS) < 0) return 12;
   keel::printf("ipc-echo: %d round trips, %d bad, server exit %ld\n", rounds, bad, code);
   return bad == 0 && code == 0 ? 0 : 13;
 }

@@ -159,7 +159,7 @@ void reap(Slot& s, bool kill) {
   if (s.process == KEEL_HANDLE_INVALID) return;
   if (kill) keel::process_kill(s.process);
   int64_t code;
-  if (keel::process_wait(s.process, &code, 10000) != KEEL_OK) failures++;
+  if (keel::process_wait(s.process, &code, keel::PATIENCE_MS) != KEEL_OK) failures++;
   if (s.extra != KEEL_HANDLE_INVALID) keel::handle_close(s.extra);
   s = Slot{};
 }
@@ -264,7 +264,7 @@ int driver(uint64_t rounds, uint64_t seed) {
         const char* args[] = {"3"};
         int64_t code;
         if (keel::spawn("exitcode", args, 1, nullptr, 0, &p) != KEEL_OK ||
-            keel::process_wait(p, &code, 10000) != KEEL_OK || code != 3)
+            keel::process_wait(p, &code, keel::PATIENCE_MS) != KEEL_OK || code != 3)
           failures++;
         break;
       }

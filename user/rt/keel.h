@@ -31,6 +31,12 @@ inline uint64_t u(T v) {
   else return static_cast<uint64_t>(v);
 }
 
+// How long a program waits for something that must happen (a reply, a
+// child's exit): a bound that catches a hang, never a measure of speed.
+// Generous on purpose: the host QEMU runs on may be loaded, and guest time
+// follows the host clock.
+constexpr uint64_t PATIENCE_MS = 120000;
+
 // Typed stubs: one per syscall; the status is the return value.
 inline int64_t sys_null() { return syscall6(SYS_NULL); }
 [[noreturn]] void exit(int64_t code);

@@ -225,7 +225,7 @@ bool leak_round() {
   }
   char buf[8];
   size_t n;
-  bool ok = keel::read_message(ctl, buf, sizeof(buf), &n, nullptr, 0, nullptr, 5000) == KEEL_OK;
+  bool ok = keel::read_message(ctl, buf, sizeof(buf), &n, nullptr, 0, nullptr, keel::PATIENCE_MS) == KEEL_OK;
   size_t len;
   ok &= procfs_get(procfs::OP_LIST, "/proc", &len) == KEEL_OK;
   char path[64];
@@ -233,7 +233,7 @@ bool leak_round() {
   ok &= procfs_get(procfs::OP_READ, path, &len) == KEEL_OK;
   keel::handle_close(ctl);  // the holder's read sees the peer closed and it exits
   int64_t code;
-  ok &= keel::process_wait(child, &code, 5000) == KEEL_OK && code == 0;
+  ok &= keel::process_wait(child, &code, keel::PATIENCE_MS) == KEEL_OK && code == 0;
   return ok;
 }
 

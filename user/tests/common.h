@@ -120,7 +120,7 @@ inline keel_handle_t start(const char* name, const char* arg = nullptr,
 inline int64_t reap(keel_handle_t p, bool kill = true) {
   if (kill) keel::process_kill(p);
   int64_t code = 0;
-  int64_t r = keel::process_wait(p, &code, 10000);
+  int64_t r = keel::process_wait(p, &code, keel::PATIENCE_MS);
   if (r != KEEL_OK) tap::diag("reap: %s", keel_status_name(static_cast<int32_t>(r)));
   return code;
 }
@@ -134,7 +134,7 @@ inline keel_object_info info_of(keel_handle_t h) {
 
 // Poll until the process behind `h` has exited (without reaping it).
 inline bool await_exit(keel_handle_t h) {
-  for (int i = 0; i < 1000; i++) {
+  for (uint64_t start = keel::clock_ms(); keel::clock_ms() - start < keel::PATIENCE_MS;) {
     keel_object_info info{};
     if (keel::object_info(h, &info) != KEEL_OK) return false;
     if (info.state == KEEL_STATE_EXITED) return true;

@@ -51,7 +51,7 @@ int64_t receive(keel_handle_t h, size_t cap = sizeof(got.bytes),
 }
 
 keel_channel_call_args call_args(const char* request, void* reply, size_t cap,
-                                 uint64_t timeout_ms = 5000) {
+                                 uint64_t timeout_ms = keel::PATIENCE_MS) {
   keel_channel_call_args c{};
   c.wr_bytes = request;
   c.wr_num_bytes = strlen(request);
@@ -361,7 +361,7 @@ void call(const keel::KstatSnapshot& base) {
   c = call_args("0123456789", reply, 4);
   expect(keel::channel_call(p.a, &c), ERR_BUFFER_TOO_SMALL, "a reply too big for the buffer");
   tap::ok(c.actual_bytes == 10, "the call reports its size (%zu)", c.actual_bytes);
-  tap::ok(receive(p.a, sizeof(got.bytes), 0, 5000) == KEEL_OK && got.is("0123456789"),
+  tap::ok(receive(p.a, sizeof(got.bytes), 0, keel::PATIENCE_MS) == KEEL_OK && got.is("0123456789"),
           "the reply stayed queued");
   c = call_args("ping", reply, sizeof(reply), 0);
   expect(keel::channel_call(p.a, &c), ERR_INVALID_ARGS, "channel_call that may not wait");
@@ -437,7 +437,7 @@ void call_bad_pointers(const keel::KstatSnapshot& base) {
 void kill_blocked_caller(const keel::KstatSnapshot& base) {
   Pair p = make_pair();
   keel_handle_t caller = utest::start("caller", nullptr, p.b);
-  tap::ok(receive(p.a, sizeof(got.bytes), 0, 5000) == KEEL_OK && got.is("call"),
+  tap::ok(receive(p.a, sizeof(got.bytes), 0, keel::PATIENCE_MS) == KEEL_OK && got.is("call"),
           "the caller's request arrived; it now waits for a reply");
   keel::sleep_ms(20);
   tap::ok(utest::info_of(caller).state == KEEL_STATE_RUNNING, "the caller is still blocked in the call");

@@ -50,14 +50,14 @@ bool spawn_observe_exit() {
   if (keel::spawn("holder", args, 1, &child_end, 1, &child) < 0) return false;
   char ready[8];
   size_t n;
-  bool ok = keel::read_message(ctl, ready, sizeof(ready), &n, nullptr, 0, nullptr, 5000) == KEEL_OK;
+  bool ok = keel::read_message(ctl, ready, sizeof(ready), &n, nullptr, 0, nullptr, keel::PATIENCE_MS) == KEEL_OK;
   uint64_t pid = pid_of(child);
   ok &= listed(pid);
   ok &= status_of(pid) == KEEL_OK && libk::starts_with(buf, "Name: holder\n") &&
         libk::StringView(buf).find('\n') != libk::StringView::npos;
   keel::handle_close(ctl);
   int64_t code = -1;
-  ok &= keel::process_wait(child, &code, 5000) == KEEL_OK && code == 0;
+  ok &= keel::process_wait(child, &code, keel::PATIENCE_MS) == KEEL_OK && code == 0;
   return ok;
 }
 
@@ -69,7 +69,7 @@ bool kill_while_observed() {
   bool ok = status_of(pid) == KEEL_OK && listed(pid);
   ok &= keel::process_kill(child) == KEEL_OK;
   int64_t code = 0;
-  ok &= keel::process_wait(child, &code, 5000) == KEEL_OK && code == -9;
+  ok &= keel::process_wait(child, &code, keel::PATIENCE_MS) == KEEL_OK && code == -9;
   ok &= status_of(pid) == ERR_NOT_FOUND;  // not a stale answer
   ok &= !listed(pid);
   return ok;
