@@ -52,7 +52,7 @@ void start() {
   for (const char* p = name; *p;) args[len++] = *p++;
   args[len++] = 0;
   argc++;
-  char extra[256];
+  static char extra[KEEL_SPAWN_MAX_ARGS_BYTES];
   if (bootargs::get("initargs", extra, sizeof(extra))) {
     for (const char* p = extra; *p && len < sizeof(args) - 2; p++) {
       if (*p == ',') {

@@ -70,13 +70,13 @@ KTEST("bench.task_create_exit_join") {
 
 KTEST("bench.frame_alloc_free") {
   constexpr int N = 20000;
-  (void)pmm::free(pmm::alloc(0).value(), 0);  // warm the frame cache
+  pmm::free(pmm::alloc(0, pmm::FrameUse::Test).value(), 0, pmm::FrameUse::Test);  // warm the frame cache
   uint64_t t0 = timer::now();
   uint64_t start = arch::r_instret();
   for (int i = 0; i < N; i++) {
-    auto pa = pmm::alloc(0);
+    auto pa = pmm::alloc(0, pmm::FrameUse::Test);
     KT_ASSERT(pa.ok());
-    KT_ASSERT(pmm::free(pa.value(), 0).ok());
+    pmm::free(pa.value(), 0, pmm::FrameUse::Test);
   }
   uint64_t instructions = (arch::r_instret() - start) / N;
   report("frame_alloc_free", instructions, ns_between(t0, timer::now()) / N);

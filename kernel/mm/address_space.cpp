@@ -65,8 +65,7 @@ void AddressSpace::unmap_region(VmRegion& r, size_t mapped_bytes, bool keep_entr
     if (!keep_entries) pt_.unmap(va, PAGE_SIZE);
     pages_--;
     if (r.owns_frames) owned_pages_--;
-    if (r.owns_frames && pmm::free(pa, 0).is_error())
-      panic("address space: frame %#lx of region %#lx freed twice", pa, r.base);
+    if (r.owns_frames) pmm::free(pa, 0, pmm::FrameUse::User);
   }
 }
 
@@ -85,7 +84,7 @@ libk::Result<void> AddressSpace::map_copy(uintptr_t va, size_t size, uint32_t pe
                                           const uint8_t* src, size_t src_len) {
   VmRegion* r = TRY(insert_region(va, size, perms, true));
   for (size_t off = 0; off < size; off += PAGE_SIZE) {
-    auto frame = pmm::alloc_zeroed(0);
+    auto frame = pmm::alloc_zeroed(0, pmm::FrameUse::User);
     libk::Result<void> mapped = libk::err(ERR_NO_MEMORY);
     if (frame.ok()) {
       if (off < src_len) {
@@ -93,7 +92,7 @@ libk::Result<void> AddressSpace::map_copy(uintptr_t va, size_t size, uint32_t pe
         memcpy(arch::phys_to_virt(frame.value()), src + off, n);
       }
       mapped = pt_.map(va + off, frame.value(), PAGE_SIZE, r->perms);
-      if (mapped.is_error()) (void)pmm::free(frame.value(), 0);
+      if (mapped.is_error()) pmm::free(frame.value(), 0, pmm::FrameUse::User);
     }
     if (mapped.is_error()) {  // undo the whole region: no partial state
       unmap_region(*r, off);

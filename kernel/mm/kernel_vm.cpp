@@ -49,8 +49,25 @@ void init(const libk::PlatformInfo& plat) {
   // __boot_stack_guard .. __boot_stack_bottom stays unmapped: an overflow faults.
   map_image_range(__boot_stack_bottom, __kernel_end, PERM_R | PERM_W);
 
-  for (size_t i = 0; i < plat.memory_count; i++)
-    map_direct(plat.memory[i].base, plat.memory[i].base + plat.memory[i].size, PERM_R | PERM_W);
+  // The direct map of RAM is R+W and never X; it must not give a writable
+  // alias of anything that is not writable where it is really mapped. So
+  // the kernel image's text and rodata (which holds the boot image, whose
+  // pages user programs run from) are direct-mapped read-only, its data
+  // read-write, and the firmware below the kernel not at all (PMP denies
+  // the kernel any access to it anyway).
+  uintptr_t image_start = virt_to_phys(__kernel_start);
+  uintptr_t read_only_end = virt_to_phys(__rodata_end);
+  uintptr_t image_end = virt_to_phys(__kernel_end);
+  for (size_t i = 0; i < plat.memory_count; i++) {
+    uintptr_t s = plat.memory[i].base, e = plat.memory[i].base + plat.memory[i].size;
+    if (e <= image_start || s >= image_end) {
+      map_direct(s, e, PERM_R | PERM_W);
+      continue;
+    }
+    map_direct(image_start, read_only_end, PERM_R);
+    map_direct(read_only_end, image_end, PERM_R | PERM_W);
+    if (e > image_end) map_direct(image_end, e, PERM_R | PERM_W);
+  }
   map_direct(plat.uart_base, plat.uart_base + (plat.uart_size ? plat.uart_size : PAGE_SIZE),
              PERM_R | PERM_W);
   if (plat.plic_base) map_direct(plat.plic_base, plat.plic_base + plat.plic_size, PERM_R | PERM_W);

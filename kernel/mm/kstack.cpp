@@ -28,7 +28,7 @@ void unmap_and_free(uintptr_t first_page, size_t count) {
     uintptr_t pa = 0;
     if (!pt.translate(va, &pa)) continue;
     pt.unmap(va, arch::PAGE_SIZE);
-    if (pmm::free(pa, 0).is_error()) panic("kstack: frame %#lx double freed", pa);
+    pmm::free(pa, 0, pmm::FrameUse::KernelStack);
     __atomic_fetch_sub(&frames, 1, __ATOMIC_RELAXED);
   }
 }
@@ -47,7 +47,7 @@ void init() {
   static_assert(MAX_STACKS * SLOT_SIZE <= (1ull << 30));
   constexpr size_t LEAF_SPAN = 512 * arch::PAGE_SIZE;
   auto& pt = kernel_vm::page_table();
-  auto pa = pmm::alloc(0);
+  auto pa = pmm::alloc(0, pmm::FrameUse::Test);  // mapped and unmapped at once
   if (pa.is_error()) panic("kstack: no memory for the stack area tables");
   for (uintptr_t va = arch::KSTACK_AREA_BASE; va < arch::KSTACK_AREA_BASE + MAX_STACKS * SLOT_SIZE;
        va += LEAF_SPAN) {
@@ -55,7 +55,7 @@ void init() {
       panic("kstack: cannot build the stack area tables");
     pt.unmap(va, arch::PAGE_SIZE);
   }
-  (void)pmm::free(pa.value(), 0);
+  pmm::free(pa.value(), 0, pmm::FrameUse::Test);
 }
 size_t frames_in_use() { return __atomic_load_n(&frames, __ATOMIC_RELAXED); }
 size_t stacks_in_use() { return __atomic_load_n(&stacks, __ATOMIC_RELAXED); }
@@ -75,13 +75,13 @@ libk::Result<void> KernelStack::allocate() {
   }
   uintptr_t first_page = slot_base(slot) + arch::PAGE_SIZE;  // above the guard
   for (size_t i = 0; i < PAGES; i++) {
-    auto pa = pmm::alloc(0);
+    auto pa = pmm::alloc(0, pmm::FrameUse::KernelStack);
     libk::Result<void> mapped = libk::err(ERR_NO_MEMORY);
     if (pa.ok()) {
       mapped = kernel_vm::page_table().map(first_page + i * arch::PAGE_SIZE, pa.value(),
                                            arch::PAGE_SIZE,
                                            arch::PERM_R | arch::PERM_W | arch::PERM_G);
-      if (mapped.is_error()) (void)pmm::free(pa.value(), 0);
+      if (mapped.is_error()) pmm::free(pa.value(), 0, pmm::FrameUse::KernelStack);
     }
     if (mapped.is_error()) {
       unmap_and_free(first_page, i);

@@ -20,6 +20,9 @@ struct Zone {
   uintptr_t end;   // end of the RAM range this zone covers
   uintptr_t lo;    // lowest frame ever donated: below it is firmware or kernel
   libk::BuddyAllocator buddy;
+  libk::FrameRecords records;  // what each frame is for (out of band)
+
+  size_t index(uintptr_t pa) const { return (pa - base) / PAGE_SIZE; }
 };
 
 constexpr size_t MAX_ZONES = 8;
@@ -30,8 +33,8 @@ Spinlock lock;  // zones and the frame caches
 // A small per-hart cache of free single frames: order-0 allocations (slabs,
 // page tables, stacks) come and go constantly, and a round trip through the
 // buddy lists splits and merges up to MAX_ORDER times. Cached frames are
-// free: frames_free() counts them, and a frame freed while already cached
-// is a double free like any other.
+// free: frames_free() counts them, their records say Free, and a frame
+// freed while already cached is a double free like any other.
 constexpr size_t CACHE_SIZE = 32;
 struct FrameCache {
   uintptr_t frames[CACHE_SIZE];
@@ -43,13 +46,6 @@ size_t reclaimable;
 size_t (*reclaim_hook)();
 
 FrameCache& this_cache() { return caches[arch::this_cpu()->hartid % arch::MAX_HARTS]; }
-
-bool is_cached(uintptr_t pa) {
-  for (FrameCache& c : caches)
-    for (size_t i = 0; i < c.count; i++)
-      if (c.frames[i] == pa) return true;
-  return false;
-}
 
 struct Range {
   uintptr_t start, end;
@@ -106,7 +102,9 @@ void init(const libk::PlatformInfo& plat, uintptr_t dtb_pa, size_t dtb_size) {
     z.base = plat.memory[i].base & ~(ZONE_ALIGN - 1);
     z.end = arch::page_round_down(plat.memory[i].base + plat.memory[i].size);
     size_t frames = (z.end - z.base) / PAGE_SIZE;
-    size_t meta_bytes = arch::page_round_up(libk::BuddyAllocator::metadata_bytes(frames));
+    size_t buddy_bytes = (libk::BuddyAllocator::metadata_bytes(frames) + 7) & ~size_t{7};
+    size_t meta_bytes =
+        arch::page_round_up(buddy_bytes + frames * libk::FrameRecords::kBytesPerFrame);
     // The metadata comes out of the first free range in this zone that holds it.
     uintptr_t meta_pa = 0;
     for (size_t k = 0; k < free_set.n && !meta_pa; k++) {
@@ -118,6 +116,7 @@ void init(const libk::PlatformInfo& plat, uintptr_t dtb_pa, size_t dtb_size) {
     }
     if (!meta_pa) continue;
     if (z.buddy.init(arch::phys_to_virt(meta_pa), frames).is_error()) continue;
+    z.records.init(arch::phys_to_virt(meta_pa + buddy_bytes), frames);
     for (size_t k = 0; k < free_set.n; k++) {
       Range fr = free_set.r[k];
       if (fr.start >= fr.end || fr.start < z.base || fr.end > z.end) continue;
@@ -132,7 +131,7 @@ void init(const libk::PlatformInfo& plat, uintptr_t dtb_pa, size_t dtb_size) {
 }
 
 namespace {
-libk::Result<uintptr_t> alloc_locked(unsigned order) {
+uintptr_t take_block(unsigned order) {
   if (order == 0) {
     FrameCache& c = this_cache();
     if (c.count) {
@@ -143,51 +142,95 @@ libk::Result<uintptr_t> alloc_locked(unsigned order) {
   for (size_t i = 0; i < zone_count; i++) {
     auto r = zones[i].buddy.alloc(order);
     if (r.ok()) return zones[i].base + r.value() * PAGE_SIZE;
-    if (r.error() != ERR_NO_MEMORY) return libk::err(r.error());
   }
-  return libk::err(ERR_NO_MEMORY);
+  return 0;
+}
+
+libk::Result<uintptr_t> alloc_locked(unsigned order, FrameUse use) {
+  if (order > MAX_ORDER || use == FrameUse::Free || use >= FrameUse::Count_)
+    return libk::err(ERR_INVALID_ARGS);
+  uintptr_t pa = take_block(order);
+  if (!pa) return libk::err(ERR_NO_MEMORY);
+  Zone* z = zone_of(pa);
+  z->records.mark(z->index(pa), order, use, reinterpret_cast<uintptr_t>(arch::phys_to_virt(pa)));
+  return pa;
 }
 }  // namespace
 
-libk::Result<uintptr_t> alloc(unsigned order) {
+libk::Result<uintptr_t> alloc(unsigned order, FrameUse use) {
   {
     SpinGuard g(lock);
-    auto r = alloc_locked(order);
+    auto r = alloc_locked(order, use);
     if (r.ok() || r.error() != ERR_NO_MEMORY || !reclaim_hook) return r;
   }
   // Out of frames: ask the slab caches for their kept empty slabs, once.
   if (!reclaim_hook()) return libk::err(ERR_NO_MEMORY);
   SpinGuard g(lock);
-  return alloc_locked(order);
+  return alloc_locked(order, use);
 }
 
 void reclaimable_add(size_t n) { __atomic_fetch_add(&reclaimable, n, __ATOMIC_RELAXED); }
 void reclaimable_sub(size_t n) { __atomic_fetch_sub(&reclaimable, n, __ATOMIC_RELAXED); }
 void set_reclaim_hook(size_t (*hook)()) { reclaim_hook = hook; }
 
-libk::Result<uintptr_t> alloc_zeroed(unsigned order) {
-  uintptr_t pa = TRY(alloc(order));
+libk::Result<uintptr_t> alloc_zeroed(unsigned order, FrameUse use) {
+  uintptr_t pa = TRY(alloc(order, use));
   memset(arch::phys_to_virt(pa), 0, PAGE_SIZE << order);
   return pa;
 }
 
-libk::Result<void> free(uintptr_t pa, unsigned order) {
-  SpinGuard g(lock);
+namespace {
+// Why freeing (pa, order, use) is wrong, or nullptr. The record must name
+// exactly this block and use, and the buddy must agree it is allocated.
+const char* refusal_locked(uintptr_t pa, unsigned order, FrameUse use) {
   Zone* z = zone_of(pa);
-  if (!z || (pa & (PAGE_SIZE - 1))) return libk::err(ERR_INVALID_ARGS);
+  if (!z || pa < z->lo) return "not RAM the frame allocator manages";
+  if (pa & (PAGE_SIZE - 1)) return "not page aligned";
+  libk::FrameRecord r = z->records.get(z->index(pa));
+  if (r.use == FrameUse::Free) return "the frame is free (a double free?)";
+  if (r.head != reinterpret_cast<uintptr_t>(arch::phys_to_virt(pa)))
+    return "the address is inside a block, not its start";
+  if (r.order != order) return "the block has another order";
+  if (r.use != use) return "the block is in use for something else";
+  unsigned actual;
+  if (!z->buddy.is_allocated_head(z->index(pa), &actual) || actual != order)
+    return "the buddy allocator does not have it allocated";
+  return nullptr;
+}
+}  // namespace
+
+const char* free_refusal(uintptr_t pa, unsigned order, FrameUse use) {
+  SpinGuard g(lock);
+  return refusal_locked(pa, order, use);
+}
+
+void free(uintptr_t pa, unsigned order, FrameUse use) {
+  SpinGuard g(lock);
+  if (const char* why = refusal_locked(pa, order, use)) {
+    libk::FrameRecord r;
+    Zone* z = zone_of(pa);
+    if (z) r = z->records.get(z->index(pa));
+    panic("pmm: free of %#lx (order %u, %s): %s; its frame is %s (order %u, block %#lx)", pa,
+          order, libk::frame_use_name(use), why, libk::frame_use_name(r.use), r.order, r.head);
+  }
+  Zone* z = zone_of(pa);
+  z->records.clear(z->index(pa), order);
   if (order == 0) {
-    unsigned actual;
-    if (!z->buddy.is_allocated_head((pa - z->base) / PAGE_SIZE, &actual) || actual != 0 ||
-        is_cached(pa))
-      return libk::err(ERR_INVALID_ARGS);
     FrameCache& c = this_cache();
     if (c.count < CACHE_SIZE) {
       c.frames[c.count++] = pa;
       cached_total++;
-      return libk::ok();
+      return;
     }
   }
-  return z->buddy.free((pa - z->base) / PAGE_SIZE, order);
+  if (z->buddy.free(z->index(pa), order).is_error()) panic("pmm: buddy refused %#lx", pa);
+}
+
+bool frame_record(uintptr_t pa, libk::FrameRecord* out) {
+  Zone* z = zone_of(pa);
+  if (!z || pa < z->lo) return false;
+  *out = z->records.get(z->index(pa));
+  return true;
 }
 
 bool is_ram(uintptr_t pa) {
@@ -196,13 +239,6 @@ bool is_ram(uintptr_t pa) {
   for (size_t i = 0; i < zone_count; i++)
     if (pa >= zones[i].lo && pa < zones[i].end) return true;
   return false;
-}
-
-bool allocated_order(uintptr_t pa, unsigned* order) {
-  SpinGuard g(lock);
-  Zone* z = zone_of(pa);
-  if (!z || (pa & (PAGE_SIZE - 1))) return false;
-  return z->buddy.is_allocated_head((pa - z->base) / PAGE_SIZE, order) && !is_cached(pa);
 }
 
 size_t frames_total() {
@@ -225,12 +261,13 @@ bool check_invariants() {
   return true;
 }
 
-void for_each_allocated(void (*fn)(void* ctx, uintptr_t pa, unsigned order), void* ctx) {
+void for_each_allocated(void (*fn)(void* ctx, uintptr_t pa, unsigned order, FrameUse use),
+                        void* ctx) {
   for (size_t i = 0; i < zone_count; i++) {
     Zone& z = zones[i];
     z.buddy.for_each_allocated([&](size_t index, unsigned order) {
-      uintptr_t pa = z.base + index * PAGE_SIZE;
-      if (order != 0 || !is_cached(pa)) fn(ctx, pa, order);
+      libk::FrameRecord r = z.records.get(index);
+      if (r.use != FrameUse::Free) fn(ctx, z.base + index * PAGE_SIZE, order, r.use);
     });
   }
 }

@@ -4,10 +4,18 @@
 // can find their header by rounding an address down).
 //
 // Counters are exact: frames_free() returns to the same value whenever every
-// allocation has been freed; double and invalid frees are reported, never
-// absorbed.
+// allocation has been freed.
+//
+// Every allocation says what it is for (FrameUse), and the allocator keeps
+// that, the block's order and its head in a record per frame, out of band
+// (libk/frame_record.h): kfree finds a slab from it, the orphan audit
+// accounts for every allocated frame by it. A free that does not match a
+// live block of that order and use (double free, interior or foreign
+// address, wrong use) panics with the address and what the frame really is:
+// it is a kernel bug, never absorbed.
 #pragma once
 #include <libk/dtb.h>
+#include <libk/frame_record.h>
 #include <libk/result.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -20,16 +28,20 @@ constexpr unsigned MAX_ORDER = 10;
 // donate the rest. Panics only if no usable RAM is left.
 void init(const libk::PlatformInfo& plat, uintptr_t dtb_pa, size_t dtb_size);
 
-libk::Result<uintptr_t> alloc(unsigned order);       // physical address
-libk::Result<uintptr_t> alloc_zeroed(unsigned order);
-// Free a block from alloc(order). A bad address, double free or wrong order
-// returns ERR_INVALID_ARGS and changes nothing.
-libk::Result<void> free(uintptr_t pa, unsigned order);
+using libk::FrameUse;
+
+libk::Result<uintptr_t> alloc(unsigned order, FrameUse use);  // physical address
+libk::Result<uintptr_t> alloc_zeroed(unsigned order, FrameUse use);
+// Free a block from alloc(order, use); panics unless pa is exactly that.
+void free(uintptr_t pa, unsigned order, FrameUse use);
+// Why free(pa, order, use) would panic, or nullptr if it would not.
+const char* free_refusal(uintptr_t pa, unsigned order, FrameUse use);
 // Is pa RAM the allocator manages (and so mapped and accessible)? No lock
 // needed: zones never change after init.
 bool is_ram(uintptr_t pa);
-// Order of the allocated block starting at pa, if there is one.
-bool allocated_order(uintptr_t pa, unsigned* order);
+// The record of the frame holding pa: use, order and the block's head (its
+// direct-map address). false if pa is not RAM the allocator manages.
+bool frame_record(uintptr_t pa, libk::FrameRecord* out);
 
 size_t frames_total();
 // Free frames: in the buddy lists, in the per-hart caches, and reclaimable
@@ -42,7 +54,9 @@ void reclaimable_sub(size_t frames);
 void set_reclaim_hook(size_t (*hook)());
 bool check_invariants();
 
-// Call fn(pa, order) for every allocated block of every zone (leak checks).
-void for_each_allocated(void (*fn)(void* ctx, uintptr_t pa, unsigned order), void* ctx);
+// Call fn(pa, order, use) for every allocated block of every zone (the
+// audit); frames sitting in the per-hart caches are free and not visited.
+void for_each_allocated(void (*fn)(void* ctx, uintptr_t pa, unsigned order, FrameUse use),
+                        void* ctx);
 
 }  // namespace pmm

@@ -1,15 +1,20 @@
-// Slab caches: fixed-size objects carved from naturally aligned frame blocks.
+// Slab caches: the kernel's typed object allocator. libk::SlabAllocator
+// carves objects from frame blocks; SlabCache adds the lock, the frame
+// allocator as backing, a registry of every cache (kstat shows
+// objects_<name> for each) and the panic on a bad free.
 //
-// Each slab is one buddy block (order chosen so at least 8 objects fit) with
-// a header at its start; an object's slab is found by rounding its address
-// down to the block size. A per-slab bitmap of live slots makes a double free
-// or a pointer into the wrong cache a detected error, not silent corruption.
-// An empty slab goes straight back to the frame allocator, so frames_free and
-// the live counts return exactly to their baseline when the objects do.
+// Which slab (and so which cache) an object belongs to is read from the
+// frame allocator's out-of-band records (FrameUse::Slab, the block's head),
+// never from memory near the object: cache_of() and free() cannot be
+// steered by any object's contents. A free of anything but a live object of
+// the cache panics with the address, the cache and what is wrong.
 //
-// Every cache is registered by name; kstat shows objects_<name> for each.
+// Each cache keeps at most one empty slab for reuse; its frames count as
+// free (frames_free includes them) and the frame allocator takes them back
+// the moment it runs short, so counters return exactly to their baseline.
 #pragma once
 #include <libk/result.h>
+#include <libk/slab.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -18,9 +23,7 @@
 
 #include "lib/spinlock.h"
 
-struct Slab;
-
-class SlabCache {
+class SlabCache : private libk::SlabAllocator {
  public:
   // zero: hand out zeroed memory (typed caches construct instead).
   SlabCache(const char* name, size_t object_size, size_t align = 16, bool zero = true);
@@ -28,45 +31,39 @@ class SlabCache {
   SlabCache& operator=(const SlabCache&) = delete;
 
   libk::Result<void*> alloc();
-  // ERR_INVALID_ARGS (and nothing changes) if p is not a live object of this cache.
-  libk::Result<void> free(void* p);
-  bool owns_live(const void* p);
+  // Panics unless p is a live object of this cache.
+  void free(void* p);
+  // Why free(p) would panic, or nullptr (tests check refusals this way).
+  const char* free_refusal(const void* p);
+  bool owns_live(const void* p) { return free_refusal(p) == nullptr; }
 
-  const char* name() const { return name_; }
-  size_t object_size() const { return size_; }
-  size_t live() const { return live_; }
-  size_t slab_count() const { return slabs_; }  // slabs holding objects
-  size_t slab_frames() const { return slabs_ << order_; }
+  using libk::SlabAllocator::name;
+  using libk::SlabAllocator::object_size;
+  size_t live() const { return libk::SlabAllocator::live(); }
+  size_t slab_count() const { return libk::SlabAllocator::slab_count(); }
+  size_t slab_frames() const { return libk::SlabAllocator::slab_frames(); }
 
-  // Visit every live object (leak checks).
+  // Visit every live object (leak checks), under the cache's lock.
   void for_each_live(void (*fn)(void* ctx, SlabCache& cache, void* obj), void* ctx);
+  // Is the block starting at `block` one of this cache's slabs (the audit)?
+  bool owns_block(const void* block);
 
   static SlabCache* first() { return first_; }
+  SlabCache* next() const { return next_; }
+  // The cache p's slab belongs to, from the frame records; null if p is not
+  // inside a slab block.
+  static SlabCache* cache_of(const void* p);
   // Give every cache's kept empty slab back to the frame allocator (it asks
   // when it runs out). Returns the frames released.
   static size_t reclaim_all();
-  SlabCache* next() const { return next_; }
-  static SlabCache* cache_of(const void* p);  // the cache a live object belongs to
-  [[noreturn]] void panic_bad_free(const void* p);
 
  private:
-  friend struct Slab;
-  Slab* new_slab();
-  size_t release_empty();
+  static SlabCache* from(libk::SlabAllocator* a) { return static_cast<SlabCache*>(a); }
+  // The head of the slab block holding p (from the frame records), or null.
+  static void* slab_block_of(const void* p);
 
-  const char* name_;
-  bool zero_;
-  size_t size_;        // object stride, aligned
-  unsigned order_;     // slab block order
-  size_t capacity_;    // objects per slab
-  size_t header_;      // offset of object 0 in a slab
-  size_t live_ = 0;
-  size_t slabs_ = 0;
-  Slab* partial_ = nullptr;  // slabs with at least one free slot (doubly linked)
-  Slab* full_ = nullptr;     // slabs with none
-  Slab* empty_ = nullptr;    // at most one empty slab kept for reuse (its frames count as free)
   Spinlock lock_;
-  SlabCache* next_;          // registry of all caches
+  SlabCache* next_;  // registry of all caches
   static SlabCache* first_;
 };
 
@@ -82,6 +79,6 @@ class TypedCache : public SlabCache {
   }
   void destroy(T* obj) {
     obj->~T();
-    if (free(obj).is_error()) panic_bad_free(obj);
+    free(obj);
   }
 };

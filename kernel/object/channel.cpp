@@ -2,7 +2,7 @@
 
 #include "kstat.h"
 #include "lib/panic.h"
-#include "mm/kmalloc.h"
+#include "object/payload.h"
 #include "sched/sched.h"
 
 namespace {
@@ -43,12 +43,12 @@ libk::Result<Message*> Message::create(uint32_t num_bytes) {
   if (num_bytes <= INLINE_BYTES) {
     m->bytes = m->inline_bytes;
   } else {
-    auto bytes = kmalloc(num_bytes);
+    auto bytes = payload::alloc(num_bytes);
     if (bytes.is_error()) {
       message_cache.destroy(m);
       return libk::err(ERR_NO_MEMORY);
     }
-    m->bytes = static_cast<uint8_t*>(bytes.value());
+    m->bytes = bytes.value();
   }
   m->num_bytes = num_bytes;
   kstat::add(kstat::Counter::messages_live, 1);
@@ -56,7 +56,7 @@ libk::Result<Message*> Message::create(uint32_t num_bytes) {
 }
 
 void Message::destroy(Message* m) {
-  if (m->bytes != m->inline_bytes) (void)kfree(m->bytes);
+  if (m->bytes != m->inline_bytes) payload::free(m->bytes, m->num_bytes);
   for (uint32_t i = 0; i < m->num_handles; i++)
     if (m->handles[i]) m->handles[i]->unref();  // may free a channel: see bury()
   kstat::add(kstat::Counter::messages_live, -1);

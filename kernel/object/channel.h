@@ -33,7 +33,7 @@ struct Message {
   // sender's table, moved out into the receiver's, dropped by destroy()).
   Object* handles[KEEL_CHANNEL_MAX_HANDLES];
   uint32_t rights[KEEL_CHANNEL_MAX_HANDLES];
-  uint8_t* bytes = nullptr;  // inline_bytes, or kmalloc'd when longer
+  uint8_t* bytes = nullptr;  // inline_bytes, or a payload block (payload.h) when longer
   uint8_t inline_bytes[INLINE_BYTES];
 
   static libk::Result<Message*> create(uint32_t num_bytes);

@@ -213,6 +213,6 @@ void HandleTable::close_all() {
   for (HandleSlot* c : chunks) {
     if (!c) continue;
     for (uint32_t i = 0; i < CHUNK; i++) c[i].~HandleSlot();
-    (void)kfree(c);
+    kfree(c);
   }
 }

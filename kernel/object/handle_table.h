@@ -72,6 +72,13 @@ class HandleTable {
         if (c[i].used) fn(c[i].object.get(), c[i].observer);
     }
   }
+  // Visit the table's slot chunks (kmalloc blocks it owns; the audit).
+  template <typename F>
+  void for_each_chunk(F&& fn) {
+    SpinGuard g(lock_);
+    for (HandleSlot* c : chunks_)
+      if (c) fn(static_cast<void*>(c));
+  }
   // Drop every handle and free the slots: the end of a process.
   void close_all();
   size_t count() const { return count_; }

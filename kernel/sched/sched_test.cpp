@@ -324,7 +324,7 @@ KTEST("sched.create_fails_cleanly_without_memory") {
   // Exhaust frames, then creating a task must fail with nothing left behind.
   uintptr_t head = 0;
   while (true) {
-    auto r = pmm::alloc(0);
+    auto r = pmm::alloc(0, pmm::FrameUse::Test);
     if (r.is_error()) break;
     *arch::phys_to_virt<uintptr_t>(r.value()) = head;
     head = r.value();
@@ -333,7 +333,7 @@ KTEST("sched.create_fails_cleanly_without_memory") {
   KT_EXPECT_EQ(t.error(), ERR_NO_MEMORY);
   while (head) {
     uintptr_t next = *arch::phys_to_virt<uintptr_t>(head);
-    (void)pmm::free(head, 0);
+    pmm::free(head, 0, pmm::FrameUse::Test);
     head = next;
   }
 }

@@ -20,6 +20,7 @@ Task::Task(const char* name) : Object(ObjectType::Task) {
 Task::~Task() {
   KASSERT(!sched_node.linked() && !timer_node.linked() && !process_node.linked());
   KASSERT(!stack.allocated());
+  for (void* b : scratch) KASSERT(b == nullptr);
   kstat::add(kstat::Counter::tasks_live, -1);
 }
 

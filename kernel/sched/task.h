@@ -70,6 +70,8 @@ class Task final : public Object {
   uintptr_t user_pc = 0, user_sp = 0; // where a user task starts
   uint64_t user_args[4] = {};
   void* channel_graveyard = nullptr;  // channel.cpp: messages being freed by this task
+  static constexpr unsigned SCRATCH_SLOTS = 2;
+  void* scratch[SCRATCH_SLOTS] = {};  // ScratchBuffer blocks of the syscall it runs (it owns them)
   int exit_code_ = 0;
 
  private:

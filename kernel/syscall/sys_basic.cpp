@@ -5,7 +5,7 @@
 #include "dev/platform_exit.h"
 #include "kstat.h"
 #include "lib/kprintf.h"
-#include "mm/kmalloc.h"
+#include "sched/scratch.h"
 #include "mm/user_copy.h"
 #include "sched/sched.h"
 #include "syscall.h"
@@ -83,17 +83,15 @@ int64_t sys_kstat_read(SYSCALL_ARGS) {
   size_t cap = a1;
   if (!user::range_ok(buf, cap)) return ERR_INVALID_ARGS;
   if (actual % alignof(size_t) || !user::range_ok(actual, sizeof(size_t))) return ERR_INVALID_ARGS;
-  auto snap_mem = kmalloc(sizeof(kstat::Snapshot));
-  if (snap_mem.is_error()) return ERR_NO_MEMORY;
-  auto* snap = static_cast<kstat::Snapshot*>(snap_mem.value());
+  ScratchBuffer snap_mem, text_mem;
+  auto s = snap_mem.allocate(sizeof(kstat::Snapshot));
+  if (s.is_error()) return ERR_NO_MEMORY;
+  auto* snap = static_cast<kstat::Snapshot*>(s.value());
   kstat::snapshot(*snap);
   constexpr size_t TEXT = 4096;
-  auto text_mem = kmalloc(TEXT);
-  if (text_mem.is_error()) {
-    (void)kfree(snap);
-    return ERR_NO_MEMORY;
-  }
-  char* text = static_cast<char*>(text_mem.value());
+  auto t = text_mem.allocate(TEXT);
+  if (t.is_error()) return ERR_NO_MEMORY;
+  char* text = static_cast<char*>(t.value());
   size_t len = 0;
   for (size_t i = 0; i < snap->count && len < TEXT; i++)
     len += libk::format(text + len, TEXT - len, "%s %ld\n", snap->entries[i].name,
@@ -110,8 +108,6 @@ int64_t sys_kstat_read(SYSCALL_ARGS) {
     auto r = user::write<size_t>(actual, len);
     if (r.is_error()) result = r.error();
   }
-  (void)kfree(text);
-  (void)kfree(snap);
   return result;
 }
 

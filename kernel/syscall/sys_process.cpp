@@ -1,5 +1,5 @@
 // Processes: spawn, kill, wait; the process directory's list and open.
-#include "mm/kmalloc.h"
+#include "sched/scratch.h"
 #include "mm/user_copy.h"
 #include "object/loader.h"
 #include "object/observer.h"
@@ -124,15 +124,15 @@ int64_t sys_process_list(SYSCALL_ARGS) {
   // heap when the caller has room for more than fits there.
   uint64_t small[256];
   uint64_t* pids = small;
+  ScratchBuffer big;
   if (cap > 256) {
-    auto mem = kmalloc(cap * sizeof(uint64_t));
+    auto mem = big.allocate(cap * sizeof(uint64_t));
     if (mem.is_error()) return ERR_NO_MEMORY;
     pids = static_cast<uint64_t*>(mem.value());
   }
   size_t total = process_table::list(pids, cap);
   size_t n = total < cap ? total : cap;
   auto w = user::copy_out(out, pids, n * sizeof(uint64_t));
-  if (pids != small) (void)kfree(pids);
   if (w.is_error()) return w.error();
   auto wa = user::write<size_t>(actual, total);
   if (wa.is_error()) return wa.error();

@@ -1,22 +1,24 @@
 // Sv39 PTE format (RISC-V privileged spec, "Sv39"): V R W X U G A D in bits
 // 0..7, PPN from bit 10. A/D are set at map time so no hardware or trap-based
-// A/D update is ever needed.
+// A/D update is ever needed. Pure logic: table pages and the TLB are reached
+// through page_table_memory.h, so this file is also built and tested natively.
 #include "page_table.h"
 
-#include "csr.h"
-#include "memlayout.h"
-#include "mm/pmm.h"
+#include "page_table_memory.h"
 
 namespace arch {
 namespace {
 constexpr uint64_t PTE_V = 1 << 0, PTE_R = 1 << 1, PTE_W = 1 << 2, PTE_X = 1 << 3,
                    PTE_U = 1 << 4, PTE_G = 1 << 5, PTE_A = 1 << 6, PTE_D = 1 << 7;
 constexpr uint64_t PTE_LEAF = PTE_R | PTE_W | PTE_X;
+constexpr size_t SMALL_SIZE = 4096;
 constexpr size_t HUGE_SIZE = 2ull << 20;
 
 unsigned index_at(uintptr_t va, unsigned level) { return (va >> (12 + 9 * level)) & 511; }
+uintptr_t span_of(unsigned level) { return uintptr_t{1} << (12 + 9 * level); }
 uintptr_t pte_pa(uint64_t pte) { return (pte >> 10) << 12; }
-uint64_t* table_at(uintptr_t pa) { return phys_to_virt<uint64_t>(pa); }
+uint64_t* table_at(uintptr_t pa) { return pt_memory::table(pa); }
+bool is_table(uint64_t pte) { return (pte & PTE_V) && !(pte & PTE_LEAF); }
 
 uint64_t make_leaf(uintptr_t pa, uint32_t perms) {
   uint64_t pte = ((pa >> 12) << 10) | PTE_V | PTE_A | PTE_D;
@@ -49,21 +51,50 @@ bool canonical(uintptr_t va) {
   return top == va;
 }
 
-void free_tables(uintptr_t table_pa, unsigned level, size_t* count) {
-  uint64_t* t = table_at(table_pa);
+// Visit the table at `pa` (level `level`) and every table below it, children
+// first. Recursion depth is bounded by the format: Sv39 has three levels.
+template <typename F>
+void walk_tables(uintptr_t pa, unsigned level, F& fn) {
   if (level > 0) {
-    for (unsigned i = 0; i < 512; i++) {
-      if ((t[i] & PTE_V) && !(t[i] & PTE_LEAF)) free_tables(pte_pa(t[i]), level - 1, count);
-    }
+    uint64_t* t = table_at(pa);
+    for (unsigned i = 0; i < 512; i++)
+      if (is_table(t[i])) walk_tables(pte_pa(t[i]), level - 1, fn);
   }
-  (void)pmm::free(table_pa, 0);
-  (*count)--;
+  fn(pa);
 }
+
+// Tables allocated up front for one map() call, chained through their own
+// first word (they are not in use yet).
+class TableStock {
+ public:
+  ~TableStock() {
+    while (head_) free_table(take());
+  }
+  libk::Result<void> fill(size_t n) {
+    for (size_t i = 0; i < n; i++) {
+      uintptr_t pa = TRY(pt_memory::alloc_table());
+      *table_at(pa) = head_;
+      head_ = pa;
+    }
+    return libk::ok();
+  }
+  uintptr_t take() {
+    uintptr_t pa = head_;
+    head_ = *table_at(pa);
+    *table_at(pa) = 0;  // zeroed again, as alloc_table gave it
+    return pa;
+  }
+  bool empty() const { return head_ == 0; }
+
+ private:
+  static void free_table(uintptr_t pa) { pt_memory::free_table(pa); }
+  uintptr_t head_ = 0;
+};
 }  // namespace
 
 libk::Result<PageTable> PageTable::create() {
   PageTable pt;
-  pt.root_ = TRY(pmm::alloc_zeroed(0));
+  pt.root_ = TRY(pt_memory::alloc_table());
   pt.tables_ = 1;
   return pt;
 }
@@ -79,31 +110,55 @@ libk::Result<PageTable> PageTable::create_sharing_kernel_half(const PageTable& k
 
 uint64_t PageTable::satp() const { return (8ull << 60) | (root_ >> 12); }
 
-void PageTable::activate() const {
-  sfence_vma();
-  w_satp(satp());
-  sfence_vma();
+void PageTable::activate() const { pt_memory::load_root(satp()); }
+
+libk::Result<size_t> PageTable::tables_needed(uintptr_t va, size_t size, unsigned leaf_level) const {
+  size_t needed = 0;
+  uintptr_t end = va + size;
+  for (uintptr_t a = va; a < end;) {
+    uint64_t* table = table_at(root_);
+    unsigned level = 2;
+    for (;;) {
+      uint64_t pte = table[index_at(a, level)];
+      if (level == leaf_level) {
+        if (pte & PTE_V) return libk::err(ERR_ALREADY_EXISTS);
+        a += span_of(level);
+        break;
+      }
+      if ((pte & PTE_V) && (pte & PTE_LEAF)) return libk::err(ERR_ALREADY_EXISTS);
+      if (pte & PTE_V) {
+        table = table_at(pte_pa(pte));
+        level--;
+        continue;
+      }
+      // Missing below this entry: nothing under it is mapped. The part of the
+      // range it covers needs one table at level-1 and, if that is not the
+      // leaf level, one more per level-1 entry the range touches.
+      uintptr_t span_end = (a & ~(span_of(level) - 1)) + span_of(level);
+      if (span_end > end || span_end < a) span_end = end;
+      needed += 1;
+      if (level - 1 > leaf_level) {
+        uintptr_t child = span_of(level - 1);
+        uintptr_t first = a & ~(child - 1);
+        uintptr_t last = (span_end - 1) & ~(child - 1);
+        needed += (last - first) / child + 1;
+      }
+      a = span_end;
+      break;
+    }
+  }
+  return needed;
 }
 
-uint64_t* PageTable::walk(uintptr_t va, unsigned leaf_level, bool create,
-                          libk::Result<void>* err) {
+uint64_t* PageTable::walk_creating(uintptr_t va, unsigned leaf_level, void* stock_ptr) {
+  auto& stock = *static_cast<TableStock*>(stock_ptr);
   uint64_t* table = table_at(root_);
   for (unsigned level = 2; level > leaf_level; level--) {
     uint64_t& pte = table[index_at(va, level)];
-    if (pte & PTE_V) {
-      if (pte & PTE_LEAF) {  // a bigger leaf already covers va
-        if (err) *err = libk::err(ERR_ALREADY_EXISTS);
-        return nullptr;
-      }
-    } else {
-      if (!create) return nullptr;
-      auto frame = pmm::alloc_zeroed(0);
-      if (frame.is_error()) {
-        if (err) *err = libk::err(ERR_NO_MEMORY);
-        return nullptr;
-      }
+    if (!(pte & PTE_V)) {
+      uintptr_t pa = stock.take();
       tables_++;
-      pte = ((frame.value() >> 12) << 10) | PTE_V;
+      pte = ((pa >> 12) << 10) | PTE_V;
     }
     table = table_at(pte_pa(pte));
   }
@@ -112,19 +167,19 @@ uint64_t* PageTable::walk(uintptr_t va, unsigned leaf_level, bool create,
 
 libk::Result<void> PageTable::map(uintptr_t va, uintptr_t pa, size_t size, uint32_t perms,
                                   bool huge) {
-  size_t step = huge ? HUGE_SIZE : PAGE_SIZE;
-  if ((va | pa | size) & (step - 1)) return libk::err(ERR_INVALID_ARGS);
-  if (!perms_valid(perms) || !canonical(va) || va + size < va) return libk::err(ERR_INVALID_ARGS);
-  for (size_t off = 0; off < size; off += step) {
-    libk::Result<void> err = libk::ok();
-    uint64_t* pte = walk(va + off, huge ? 1 : 0, true, &err);
-    if (pte && (*pte & PTE_V)) err = libk::err(ERR_ALREADY_EXISTS);
-    if (!pte || err.is_error()) {
-      unmap(va, off);
-      return err.is_error() ? libk::err(err.error()) : libk::err(ERR_NO_MEMORY);
-    }
-    *pte = make_leaf(pa + off, perms);
-  }
+  size_t step = huge ? HUGE_SIZE : SMALL_SIZE;
+  unsigned leaf_level = huge ? 1 : 0;
+  if (!size || ((va | pa | size) & (step - 1))) return libk::err(ERR_INVALID_ARGS);
+  if (!perms_valid(perms) || !canonical(va) || va + size < va || !canonical(va + size - 1))
+    return libk::err(ERR_INVALID_ARGS);
+  // Decode: every page checked and every table the mapping needs allocated
+  // before anything changes, so a failure leaves the table as it was.
+  size_t needed = TRY(tables_needed(va, size, leaf_level));
+  TableStock stock;
+  TRY(stock.fill(needed));
+  // Invoke: cannot fail.
+  for (size_t off = 0; off < size; off += step)
+    *walk_creating(va + off, leaf_level, &stock) = make_leaf(pa + off, perms);
   return libk::ok();
 }
 
@@ -139,31 +194,39 @@ void PageTable::unmap(uintptr_t va, size_t size) {
       table = table_at(pte_pa(*pte));
       level--;
     }
-    size_t span = 1ull << (12 + 9 * level);
+    size_t span = span_of(level);
     if ((*pte & PTE_V) && (*pte & PTE_LEAF)) *pte = 0;
     a = (a & ~(span - 1)) + span;
   }
-  sfence_vma();
+  pt_memory::flush_tlb();
 }
 
 libk::Result<void> PageTable::protect(uintptr_t va, size_t size, uint32_t perms) {
-  if (!perms_valid(perms) || ((va | size) & (PAGE_SIZE - 1))) return libk::err(ERR_INVALID_ARGS);
-  for (uintptr_t a = va; a < va + size; a += PAGE_SIZE) {
-    uint64_t* pte = walk(a, 0, false, nullptr);
-    if (pte && (*pte & PTE_V)) *pte = make_leaf(pte_pa(*pte), perms);
+  if (!perms_valid(perms) || ((va | size) & (SMALL_SIZE - 1))) return libk::err(ERR_INVALID_ARGS);
+  for (uintptr_t a = va; a < va + size; a += SMALL_SIZE) {
+    uint64_t* table = table_at(root_);
+    for (unsigned level = 2;; level--) {
+      uint64_t& pte = table[index_at(a, level)];
+      if (!(pte & PTE_V)) break;
+      if (pte & PTE_LEAF) {
+        if (level == 0) pte = make_leaf(pte_pa(pte), perms);
+        break;
+      }
+      table = table_at(pte_pa(pte));
+    }
   }
-  sfence_vma();
+  pt_memory::flush_tlb();
   return libk::ok();
 }
 
 bool PageTable::translate(uintptr_t va, uintptr_t* pa, uint32_t* perms) const {
-  if (!canonical(va)) return false;
+  if (!canonical(va) || !root_) return false;
   uint64_t* table = table_at(root_);
   for (int level = 2; level >= 0; level--) {
     uint64_t pte = table[index_at(va, level)];
     if (!(pte & PTE_V)) return false;
     if (pte & PTE_LEAF) {
-      size_t span = 1ull << (12 + 9 * level);
+      size_t span = span_of(level);
       if (pa) *pa = pte_pa(pte) + (va & (span - 1));
       if (perms) *perms = perms_of(pte);
       return true;
@@ -173,15 +236,29 @@ bool PageTable::translate(uintptr_t va, uintptr_t* pa, uint32_t* perms) const {
   return false;
 }
 
+void PageTable::for_each_table(void (*fn)(void* ctx, uintptr_t pa), void* ctx) const {
+  if (!root_) return;
+  auto visit = [&](uintptr_t pa) { fn(ctx, pa); };
+  uint64_t* root = table_at(root_);
+  unsigned owned_end = shares_kernel_half_ ? 256 : 512;
+  for (unsigned i = 0; i < owned_end; i++)
+    if (is_table(root[i])) walk_tables(pte_pa(root[i]), 1, visit);
+  fn(ctx, root_);
+}
+
 void PageTable::destroy() {
   if (!root_) return;
   uint64_t* root = table_at(root_);
   unsigned owned_end = shares_kernel_half_ ? 256 : 512;
+  auto release = [&](uintptr_t pa) {
+    pt_memory::free_table(pa);
+    tables_--;
+  };
   for (unsigned i = 0; i < owned_end; i++) {
-    if ((root[i] & PTE_V) && !(root[i] & PTE_LEAF)) free_tables(pte_pa(root[i]), 1, &tables_);
+    if (is_table(root[i])) walk_tables(pte_pa(root[i]), 1, release);
     root[i] = 0;
   }
-  (void)pmm::free(root_, 0);
+  pt_memory::free_table(root_);
   tables_--;
   root_ = 0;
 }

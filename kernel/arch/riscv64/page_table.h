@@ -4,8 +4,10 @@
 //
 // Permissions are checked at map time: a mapping is never writable and
 // executable at once, and never without read (execute-only is refused too,
-// to keep the rule simple). map() either maps the whole range or, on error,
-// unmaps what it had mapped, so a failure leaves no partial state.
+// to keep the rule simple). map() decodes before it acts: it checks every
+// page and allocates every table the mapping needs first, so on any error
+// (ERR_ALREADY_EXISTS, ERR_NO_MEMORY) the table is exactly as it was, with
+// no partial mapping and no table frame left behind.
 #pragma once
 #include <libk/result.h>
 #include <stddef.h>
@@ -31,8 +33,9 @@ class PageTable {
   static libk::Result<PageTable> create_sharing_kernel_half(const PageTable& kernel);
 
   // Map [va, va+size) to [pa, pa+size). All three must be page aligned
-  // (2 MiB aligned for huge). ERR_ALREADY_EXISTS if any page is mapped,
-  // ERR_INVALID_ARGS for bad alignment or W+X, ERR_NO_MEMORY for tables.
+  // (2 MiB aligned for huge), size non-zero. ERR_ALREADY_EXISTS if any page
+  // is mapped, ERR_INVALID_ARGS for bad alignment or W+X, ERR_NO_MEMORY for
+  // tables; on error nothing changed.
   libk::Result<void> map(uintptr_t va, uintptr_t pa, size_t size, uint32_t perms,
                          bool huge = false);
   // Remove mappings in [va, va+size); unmapped pages are skipped. Tables that
@@ -44,6 +47,8 @@ class PageTable {
   bool translate(uintptr_t va, uintptr_t* pa, uint32_t* perms = nullptr) const;
   // Free every table frame this table owns (not the shared kernel half).
   void destroy();
+  // Visit every table frame this table owns, root included (the audit).
+  void for_each_table(void (*fn)(void* ctx, uintptr_t pa), void* ctx) const;
 
   uintptr_t root_pa() const { return root_; }
   uint64_t satp() const;
@@ -51,7 +56,12 @@ class PageTable {
   void activate() const;  // load into satp on this hart and flush the TLB
 
  private:
-  uint64_t* walk(uintptr_t va, unsigned leaf_level, bool create, libk::Result<void>* err);
+  // How many tables mapping [va, va+size) at leaf_level would add;
+  // ERR_ALREADY_EXISTS if any of it is mapped.
+  libk::Result<size_t> tables_needed(uintptr_t va, size_t size, unsigned leaf_level) const;
+  // The leaf entry for va, creating missing tables from `stock` (a
+  // TableStock filled by map()).
+  uint64_t* walk_creating(uintptr_t va, unsigned leaf_level, void* stock);
 
   uintptr_t root_ = 0;  // physical address of the level-2 table
   size_t tables_ = 0;   // frames used by tables, root included

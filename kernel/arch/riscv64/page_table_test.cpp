@@ -21,7 +21,7 @@ void write_u64(void* p) { *static_cast<volatile uint64_t*>(p) = 0x1234; }
 
 KTEST("vm.map_translate_unmap") {
   PageTable pt = KT_TRY(PageTable::create());
-  uintptr_t pa = KT_TRY(pmm::alloc(0));
+  uintptr_t pa = KT_TRY(pmm::alloc(0, pmm::FrameUse::Test));
   KT_TRY(pt.map(0x400000, pa, PAGE_SIZE, PERM_R | PERM_W | PERM_U));
   uintptr_t got = 0;
   uint32_t perms = 0;
@@ -35,7 +35,7 @@ KTEST("vm.map_translate_unmap") {
   KT_EXPECT(!pt.translate(0x400000, &got));
   pt.destroy();
   KT_EXPECT_EQ(pt.table_frames(), 0u);
-  KT_TRY(pmm::free(pa, 0));
+  pmm::free(pa, 0, pmm::FrameUse::Test);
 }
 
 KTEST("vm.refuses_write_execute_and_misalignment") {
@@ -53,20 +53,20 @@ KTEST("vm.refuses_write_execute_and_misalignment") {
 
 KTEST("vm.failed_map_leaves_nothing_mapped") {
   PageTable pt = KT_TRY(PageTable::create());
-  uintptr_t pa = KT_TRY(pmm::alloc(0));
+  uintptr_t pa = KT_TRY(pmm::alloc(0, pmm::FrameUse::Test));
   KT_TRY(pt.map(0x403000, pa, PAGE_SIZE, PERM_R));
   // 4 pages where the 4th is taken: the first 3 must be rolled back.
   KT_EXPECT_EQ(pt.map(0x400000, pa, 4 * PAGE_SIZE, PERM_R).error(), ERR_ALREADY_EXISTS);
   for (uintptr_t va = 0x400000; va < 0x403000; va += PAGE_SIZE) KT_EXPECT(!pt.translate(va, nullptr));
   KT_EXPECT(pt.translate(0x403000, nullptr));
   pt.destroy();
-  KT_TRY(pmm::free(pa, 0));
+  pmm::free(pa, 0, pmm::FrameUse::Test);
 }
 
 KTEST("vm.protect_changes_live_mapping") {
   // A private table sharing the kernel half, as every address space will.
   PageTable pt = KT_TRY(PageTable::create_sharing_kernel_half(kernel_vm::page_table()));
-  uintptr_t pa = KT_TRY(pmm::alloc_zeroed(0));
+  uintptr_t pa = KT_TRY(pmm::alloc_zeroed(0, pmm::FrameUse::Test));
   void* va = reinterpret_cast<void*>(TEST_VA);
   KT_TRY(pt.map(TEST_VA, pa, PAGE_SIZE, PERM_R | PERM_W));
   pt.activate();
@@ -83,7 +83,7 @@ KTEST("vm.protect_changes_live_mapping") {
   // Kernel code and data stayed reachable through the shared half all along.
   kernel_vm::page_table().activate();
   pt.destroy();
-  KT_EXPECT(pmm::free(pa, 0).ok());
+  pmm::free(pa, 0, pmm::FrameUse::Test);
 }
 
 KTEST("vm.kernel_image_permissions") {
@@ -96,7 +96,33 @@ KTEST("vm.kernel_image_permissions") {
   KT_EXPECT(kpt.translate(reinterpret_cast<uintptr_t>(__bss_start), nullptr, &perms));
   KT_EXPECT_EQ(perms, PERM_R | PERM_W | PERM_G);
   KT_EXPECT(!kpt.translate(reinterpret_cast<uintptr_t>(__boot_stack_guard), nullptr, &perms));
-  // The direct map is never executable.
-  KT_EXPECT(kpt.translate(DIRECT_MAP_BASE + 0x80000000 + 0x200000, nullptr, &perms));
+  // The direct map is never executable, and never a writable alias of the
+  // kernel's text or read-only data; RAM outside the image is R+W.
+  KT_EXPECT(kpt.translate(DIRECT_MAP_BASE + virt_to_phys(__kernel_start), nullptr, &perms));
+  KT_EXPECT_EQ(perms, PERM_R | PERM_G);
+  KT_EXPECT(kpt.translate(DIRECT_MAP_BASE + virt_to_phys(__text_end), nullptr, &perms));
+  KT_EXPECT_EQ(perms, PERM_R | PERM_G);
+  KT_EXPECT(kpt.translate(DIRECT_MAP_BASE + virt_to_phys(__bss_start), nullptr, &perms));
   KT_EXPECT_EQ(perms, PERM_R | PERM_W | PERM_G);
+  KT_EXPECT(kpt.translate(DIRECT_MAP_BASE + virt_to_phys(__kernel_end), nullptr, &perms));
+  KT_EXPECT_EQ(perms, PERM_R | PERM_W | PERM_G);
+  // The firmware below the kernel is not mapped at all.
+  KT_EXPECT(!kpt.translate(DIRECT_MAP_BASE + KERNEL_PHYS_BASE, nullptr, &perms));
+}
+
+// W^X holds for aliases too: a store through the direct map into kernel
+// text, read-only data, or the boot image (whose pages user programs run
+// from) faults.
+KTEST("vm.direct_map_alias_of_image_is_read_only") {
+  extern const uint8_t bootimage_start[];
+  static const uint64_t constant = 7;
+  const void* targets[] = {reinterpret_cast<const void*>(&write_u64), &constant, bootimage_start};
+  for (const void* t : targets) {
+    void* alias = phys_to_virt(virt_to_phys(t));
+    FaultCatch c;
+    KT_EXPECT(run_catching_faults(c, write_u64, alias));
+    KT_EXPECT_EQ(c.scause, arch::EXC_STORE_PAGE);
+    KT_EXPECT_EQ(c.stval, reinterpret_cast<uint64_t>(alias));
+  }
+  KT_EXPECT_EQ(constant, 7u);
 }
