@@ -207,11 +207,9 @@ void check_frame(void*, uintptr_t pa, unsigned order, pmm::FrameUse use) {
   void* va = arch::phys_to_virt(pa);
   bool owned = false;
   switch (use) {
-    case pmm::FrameUse::Slab: {
-      SlabCache* c = SlabCache::cache_of(va);
-      owned = c && c->owns_block(va);
+    case pmm::FrameUse::Slab:
+      owned = reached_frames.contains(reinterpret_cast<void*>(pa));
       break;
-    }
     case pmm::FrameUse::Heap:
     case pmm::FrameUse::Payload:
       owned = true;  // each such frame is a block check_block already accounted for
@@ -260,6 +258,11 @@ size_t run() {
   reach_tables(kernel_vm::page_table());
   for (SlabCache* c = SlabCache::first(); c; c = c->next())
     if (libk::str_eq(c->name(), "task")) c->for_each_live(reach_task_memory, nullptr);
+
+  // A slab block belongs to the cache whose lists hold it.
+  for (SlabCache* c = SlabCache::first(); c; c = c->next())
+    c->for_each_block([](void*, void* block) { reach_frame_of(arch::virt_to_phys(block)); },
+                      nullptr);
 
   // Now everything alive must have been reached.
   for (SlabCache* c = SlabCache::first(); c; c = c->next())

@@ -37,6 +37,8 @@ enum keel_syscall_number : uint64_t {
   SYS_PROCESS_LIST = 20,     // (keel_handle_t dir, uint64_t* pids, size_t cap, size_t* actual)
   SYS_PROCESS_OPEN = 21,     // (keel_handle_t dir, uint64_t pid, keel_handle_t* out_observer)
   SYS_POWEROFF = 22,         // (uint32_t status) : needs the process directory's POWER right
+  SYS_SYSTEM_AUDIT = 23,     // (keel_handle_t dir) : needs AUDIT; runs the kernel's orphan audit
+                             // now and returns how many orphans it found (>= 0)
   SYS_COUNT
 };
 
@@ -51,7 +53,8 @@ enum keel_rights : uint32_t {
   KEEL_RIGHT_WAIT = 1u << 6,       // process_wait
   KEEL_RIGHT_ENUMERATE = 1u << 7,  // process_list / process_open
   KEEL_RIGHT_POWER = 1u << 8,      // poweroff
-  KEEL_RIGHTS_ALL = (1u << 9) - 1,
+  KEEL_RIGHT_AUDIT = 1u << 9,      // system_audit (a test and debugging facility)
+  KEEL_RIGHTS_ALL = (1u << 10) - 1,
   KEEL_RIGHTS_SAME = 0x80000000u,  // handle_duplicate: keep the source's rights
 };
 

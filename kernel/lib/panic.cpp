@@ -8,20 +8,36 @@
 
 #include <libk/assert.h>
 
+#include "arch/riscv64/cpu.h"
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/memlayout.h"
 #include "dev/platform_exit.h"
 #include "kprintf.h"
 
 namespace {
-bool stack_addr(uintptr_t a) { return a >= arch::DIRECT_MAP_BASE && (a & 7) == 0; }
+uintptr_t lo, hi;  // the stack being walked
+bool stack_addr(uintptr_t a) { return a >= lo + 16 && a <= hi && (a & 7) == 0; }
 bool text_addr(uintptr_t a) {
   return a >= reinterpret_cast<uintptr_t>(__kernel_start) &&
          a < reinterpret_cast<uintptr_t>(__text_end);
 }
+void (*panic_note)();
 }  // namespace
 
-void print_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra) {
+void set_panic_note(void (*note)()) { panic_note = note; }
+
+void panic_finish() {
+  if (void (*note)() = panic_note) {
+    panic_note = nullptr;  // a panic inside the note does not loop
+    note();
+  }
+  platform_exit(EXIT_PANIC);
+}
+
+void print_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra, uintptr_t stack_lo,
+                     uintptr_t stack_hi) {
+  lo = stack_lo ? stack_lo : arch::this_cpu()->stack_lo;
+  hi = stack_hi ? stack_hi : arch::this_cpu()->stack_hi;
   kprintf("backtrace:\n");
   int depth = 0;
   if (pc) kprintf("  #%d pc %#018lx\n", depth++, pc);
@@ -50,7 +66,7 @@ void panic(const char* fmt, ...) {
   va_end(ap);
   kprintf("\n");
   print_backtrace(0, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)), 0);
-  platform_exit(EXIT_PANIC);
+  panic_finish();
 }
 
 void libk_assert_fail(const char* expr, const char* file, int line) {

@@ -92,6 +92,11 @@ bool SlabCache::owns_block(const void* block) {
   return libk::SlabAllocator::owns_block(block);
 }
 
+void SlabCache::for_each_block(void (*fn)(void*, void*), void* ctx) {
+  SpinGuard g(lock_);
+  libk::SlabAllocator::for_each_block([&](void* block) { fn(ctx, block); });
+}
+
 size_t SlabCache::reclaim_all() {
   size_t n = 0;
   for (SlabCache* c = first_; c; c = c->next_) {

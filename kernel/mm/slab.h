@@ -45,8 +45,10 @@ class SlabCache : private libk::SlabAllocator {
 
   // Visit every live object (leak checks), under the cache's lock.
   void for_each_live(void (*fn)(void* ctx, SlabCache& cache, void* obj), void* ctx);
-  // Is the block starting at `block` one of this cache's slabs (the audit)?
+  // Is the block starting at `block` one of this cache's slabs?
   bool owns_block(const void* block);
+  // Visit every slab block of this cache, under its lock (the audit).
+  void for_each_block(void (*fn)(void* ctx, void* block), void* ctx);
 
   static SlabCache* first() { return first_; }
   SlabCache* next() const { return next_; }

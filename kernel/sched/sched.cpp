@@ -65,6 +65,7 @@ void reschedule(HartSched& hs) {
     }
     prev->fault_catch = cpu->fault_catch;
     cpu->fault_catch = next->fault_catch;
+    arch::set_stack_bounds(next->stack_lo, next->stack_hi);
     context_switch(&prev->context, &next->context);
   }
   finish_switch(this_hart());  // possibly on another hart's HartSched after migration (none yet)
@@ -88,7 +89,9 @@ void run_idle() {
 
 void init_this_hart() {
   HartSched& hs = this_hart();
-  auto idle = Task::adopt_running_context("idle");
+  uintptr_t lo, hi;
+  arch::boot_stack_bounds(&lo, &hi);
+  auto idle = Task::adopt_running_context("idle", lo, hi);
   if (idle.is_error()) panic("sched: no memory for the idle task");
   hs.idle = idle.release_value().leak_ref();  // the hart's reference, never dropped
   hs.idle->hart = static_cast<uint32_t>(arch::this_cpu()->hartid);

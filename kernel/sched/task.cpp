@@ -30,6 +30,8 @@ libk::Result<RefPtr<Task>> Task::create(const char* name, Entry entry, void* arg
   Task* t = TRY(task_cache.create(name));
   RefPtr<Task> ref = libk::adopt(t);
   TRY(t->stack.allocate());  // on failure `ref` frees the task: nothing is left behind
+  t->stack_lo = t->stack.bottom();
+  t->stack_hi = t->stack.top();
   t->entry = entry;
   t->arg = arg;
   uintptr_t sp = user ? reinterpret_cast<uintptr_t>(arch::user_trap_frame(t->stack.top()))
@@ -39,8 +41,11 @@ libk::Result<RefPtr<Task>> Task::create(const char* name, Entry entry, void* arg
   return ref;
 }
 
-libk::Result<RefPtr<Task>> Task::adopt_running_context(const char* name) {
+libk::Result<RefPtr<Task>> Task::adopt_running_context(const char* name, uintptr_t stack_lo,
+                                                      uintptr_t stack_hi) {
   Task* t = TRY(task_cache.create(name));
+  t->stack_lo = stack_lo;
+  t->stack_hi = stack_hi;
   t->state_ = State::Running;
   t->satp = kernel_vm::page_table().satp();
   return libk::adopt(t);

@@ -38,7 +38,8 @@ class Task final : public Object {
                                            bool user = false);
   // The task that stands for an already running context (a hart's boot
   // flow, which becomes its idle task). It has no stack of its own.
-  static libk::Result<RefPtr<Task>> adopt_running_context(const char* name);
+  static libk::Result<RefPtr<Task>> adopt_running_context(const char* name, uintptr_t stack_lo,
+                                                          uintptr_t stack_hi);
 
   uint64_t tid() const { return koid(); }
   const char* name() const { return name_; }
@@ -53,6 +54,7 @@ class Task final : public Object {
   // --- fields the scheduler and wait queues own (sched.cpp, wait_queue.cpp) ---
   arch::Context context{};
   KernelStack stack;                // freed by the next task after this one dies
+  uintptr_t stack_lo = 0, stack_hi = 0;  // where its kernel frames may go (trap entry checks)
   libk::ListNode sched_node;        // in the run queue or wait queue owning our reference
   libk::ListNode timer_node;        // in the hart's deadline list (does not own)
   WaitQueue* waiting_on = nullptr;  // the wait queue owning us while Blocked (its lock)

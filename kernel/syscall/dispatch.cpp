@@ -29,6 +29,7 @@ constexpr Handler table[SYS_COUNT] = {
     [SYS_PROCESS_LIST] = sys_process_list,
     [SYS_PROCESS_OPEN] = sys_process_open,
     [SYS_POWEROFF] = sys_poweroff,
+    [SYS_SYSTEM_AUDIT] = sys_system_audit,
 };
 }  // namespace
 

@@ -90,6 +90,7 @@ inline int64_t process_open(keel_handle_t dir, uint64_t pid, keel_handle_t* out)
 inline int64_t poweroff(keel_handle_t dir, uint32_t status) {
   return syscall6(SYS_POWEROFF, dir, status);
 }
+inline int64_t system_audit(keel_handle_t dir) { return syscall6(SYS_SYSTEM_AUDIT, dir); }
 
 // Spawn `name` with the given argv (argv[0] = name is added) and handles.
 int64_t spawn(const char* name, const char* const* args, size_t nargs,

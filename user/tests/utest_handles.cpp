@@ -175,7 +175,7 @@ void duplicate_and_rights(const keel::KstatSnapshot& base) {
   expect(keel::object_info(none, &out_info), ERR_ACCESS_DENIED, "object_info with no rights");
   expect(keel::channel_write(none, "x", 1), ERR_ACCESS_DENIED, "channel_write with no rights");
 
-  expect(keel::handle_duplicate(a, 1u << 9, &out_handle), ERR_INVALID_ARGS, "duplicate with an unknown right");
+  expect(keel::handle_duplicate(a, KEEL_RIGHTS_ALL + 1, &out_handle), ERR_INVALID_ARGS, "duplicate with an unknown right");
   expect(keel::handle_duplicate(a, KEEL_RIGHTS_SAME | KEEL_RIGHT_READ, &out_handle),
          ERR_INVALID_ARGS, "KEEL_RIGHTS_SAME mixed with a right");
   expect(syscall6(SYS_HANDLE_DUPLICATE, a, (1ull << 32) | KEEL_RIGHT_READ, keel::u(&out_handle)),

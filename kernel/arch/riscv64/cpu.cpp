@@ -3,16 +3,26 @@
 
 #include "csr.h"
 #include "fault.h"
+#include "memlayout.h"
 
 namespace arch {
 namespace {
 Cpu cpus[MAX_HARTS];
-}
+alignas(16) uint8_t emergency_stacks[MAX_HARTS][EMERGENCY_STACK_SIZE];
+}  // namespace
 
 void cpu_init_boot_hart(uint64_t hartid) {
-  Cpu* c = &cpus[hartid < MAX_HARTS ? hartid : 0];
+  unsigned index = hartid < MAX_HARTS ? static_cast<unsigned>(hartid) : 0;
+  Cpu* c = &cpus[index];
   c->hartid = hartid;
+  c->emergency_top = reinterpret_cast<uintptr_t>(emergency_stacks[index + 1]);
+  boot_stack_bounds(&c->stack_lo, &c->stack_hi);
   asm volatile("mv tp, %0" ::"r"(c));
+}
+
+void boot_stack_bounds(uintptr_t* lo, uintptr_t* hi) {
+  *lo = reinterpret_cast<uintptr_t>(__boot_stack_bottom);
+  *hi = reinterpret_cast<uintptr_t>(__boot_stack_top);
 }
 
 }  // namespace arch

@@ -50,7 +50,7 @@ bool is_recoverable_fault(uint64_t cause) {
   kprintf("  ra %#018lx sp %#018lx fp %#018lx\n", tf->ra(), tf->sp(), tf->fp());
   // Frame 0 is the faulting pc; frame 1 is found through the interrupted fp.
   print_backtrace(tf->sepc, tf->fp(), tf->ra());
-  platform_exit(EXIT_PANIC);
+  panic_finish();
 }
 }  // namespace
 
@@ -103,6 +103,30 @@ const char* scause_name(uint64_t c) {
 }
 
 }  // namespace arch
+
+// trap_entry.S found no room for a trap frame on the running task's stack:
+// it overflowed. We run on this hart's emergency stack; nothing was written
+// below the task's stack. Report and stop.
+extern "C" [[noreturn]] void kernel_stack_overflow(arch::TrapFrame* tf) {
+  using namespace arch;
+  Cpu* cpu = this_cpu();
+  uintptr_t task_lo = cpu->stack_lo, task_hi = cpu->stack_hi;
+  cpu->in_emergency = 1;
+  set_stack_bounds(cpu->emergency_top - EMERGENCY_STACK_SIZE, cpu->emergency_top);
+  kprintf("\nKERNEL PANIC: kernel stack overflow\n");
+  Task* t = sched::current();
+  kprintf("  hart   %lu   task: %lu (%s)\n", cpu->hartid, t ? t->tid() : 0,
+          t ? t->name() : "none: early boot");
+  kprintf("  stack  %#018lx..%#018lx, sp %#018lx (%ld bytes below its bottom with the frame)\n",
+          task_lo, task_hi, tf->sp(), static_cast<long>(task_lo - (tf->sp() - TRAP_FRAME_SIZE)));
+  kprintf("  scause %#018lx (%s)\n  sepc   %#018lx\n  stval  %#018lx\n", tf->scause,
+          scause_name(tf->scause), tf->sepc, tf->stval);
+  print_backtrace(tf->sepc, tf->fp(), tf->ra(), task_lo, task_hi);
+  panic_finish();
+}
+
+// The overflow report itself ran out of room: stop without another word.
+extern "C" [[noreturn]] void kernel_stack_overflow_again() { platform_exit(EXIT_PANIC); }
 
 extern "C" void trap_dispatch(arch::TrapFrame* tf) {
   using namespace arch;

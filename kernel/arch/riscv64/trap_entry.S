@@ -11,9 +11,18 @@
 # sepc, sstatus, scause and stval in a TrapFrame (36 words, trap_frame.h) and
 # restores everything from it, so a handler may change sepc or registers
 # (fault recovery, syscall results) and sret resumes there.
+#
+# A trap in the kernel checks the stack before it writes anything: a frame
+# that would not fit inside the running task's stack (Cpu::stack_lo..hi, set
+# at every switch) means the stack overflowed into its guard page or
+# beyond. Then nothing is written there: the trap moves to this hart's
+# emergency stack and reports the overflow (kernel_stack_overflow).
+#   extern "C" [[noreturn]] void kernel_stack_overflow(arch::TrapFrame*);
+#   extern "C" [[noreturn]] void kernel_stack_overflow_again();
 
-#define FRAME 288
+#include "asm_constants.h"
 #include "regs.inc"
+#define FRAME ASM_FRAME
 
 .section .text
 .balign 4
@@ -22,39 +31,74 @@ trap_entry:
     csrrw   sp, sscratch, sp           # from user: sp = kernel stack top, sscratch = user sp
     bnez    sp, from_user
     csrrw   sp, sscratch, sp           # from the kernel: put sp back, sscratch = 0 again
-    addi    sp, sp, -FRAME
+    csrw    sscratch, t0               # borrow t0 until the stack is known good (nothing
+    addi    sp, sp, -FRAME             # here can trap unless tp itself is corrupt)
+    ld      t0, ASM_CPU_STACK_LO(tp)
+    bltu    sp, t0, stack_overflow
+    ld      t0, ASM_CPU_STACK_HI(tp)
+    bgtu    sp, t0, stack_overflow
+    csrrw   t0, sscratch, zero         # t0 back; sscratch = 0: in the kernel
     STORE_GPRS sp
     addi    t0, sp, FRAME              # the interrupted sp
-    sd      t0, 2*8(sp)
+    sd      t0, ASM_FRAME_SP(sp)
     csrr    t0, sepc
-    sd      t0, 32*8(sp)
+    sd      t0, ASM_FRAME_SEPC(sp)
     csrr    t0, sstatus
-    sd      t0, 33*8(sp)
-    li      t1, 1 << 18                # SUM off while the handler (and whatever it
+    sd      t0, ASM_FRAME_SSTATUS(sp)
+    li      t1, ASM_SSTATUS_SUM        # SUM off while the handler (and whatever it
     csrc    sstatus, t1                # switches to) runs; the frame keeps it for sret
     csrr    t0, scause
-    sd      t0, 34*8(sp)
+    sd      t0, ASM_FRAME_SCAUSE(sp)
     csrr    t0, stval
-    sd      t0, 35*8(sp)
+    sd      t0, ASM_FRAME_STVAL(sp)
 
-    # Make the frame look like a call from the interrupted code so the
-    # frame-pointer backtrace walks through the trap.
     mv      a0, sp
     call    trap_dispatch
 
-    ld      t0, 32*8(sp)
+    ld      t0, ASM_FRAME_SEPC(sp)
     csrw    sepc, t0
-    ld      t0, 33*8(sp)
+    ld      t0, ASM_FRAME_SSTATUS(sp)
     csrw    sstatus, t0
     LOAD_GPRS sp
-    ld      x2, 2*8(sp)
+    ld      x2, ASM_FRAME_SP(sp)
     sret
+
+# The frame would not fit on the running task's stack. sp = where it would
+# have gone; the interrupted t0 is in sscratch. Build the frame on the
+# emergency stack instead and report.
+stack_overflow:
+    ld      t0, ASM_CPU_IN_EMERGENCY(tp)
+    bnez    t0, overflow_again
+    ld      t0, ASM_CPU_EMERGENCY_TOP(tp)
+    addi    t0, t0, -FRAME
+    sd      sp, ASM_FRAME_SP(t0)       # the rejected frame address (interrupted sp - FRAME)
+    mv      sp, t0
+    csrrw   t0, sscratch, zero         # t0 back; sscratch = 0
+    STORE_GPRS sp
+    ld      t0, ASM_FRAME_SP(sp)
+    addi    t0, t0, FRAME              # the interrupted sp
+    sd      t0, ASM_FRAME_SP(sp)
+    csrr    t0, sepc
+    sd      t0, ASM_FRAME_SEPC(sp)
+    csrr    t0, sstatus
+    sd      t0, ASM_FRAME_SSTATUS(sp)
+    csrr    t0, scause
+    sd      t0, ASM_FRAME_SCAUSE(sp)
+    csrr    t0, stval
+    sd      t0, ASM_FRAME_STVAL(sp)
+    mv      a0, sp
+    li      fp, 0
+    call    kernel_stack_overflow      # never returns
+overflow_again:                        # the report itself overflowed: just stop
+    csrw    sscratch, zero
+    ld      sp, ASM_CPU_EMERGENCY_TOP(tp)
+    call    kernel_stack_overflow_again
 
 # A trap from U-mode. The top 16 bytes of the task's kernel stack hold the
 # kernel's tp (this hart's Cpu*, written on the way out); the frame sits
 # right below them.
 from_user:
-    addi    sp, sp, -(FRAME + 16)
+    addi    sp, sp, -(FRAME + ASM_USER_TOP_RESERVE)
     sd      t0, 5*8(sp)
     csrr    t0, scause
     addi    t0, t0, -8                 # 8: environment call from U-mode
@@ -62,15 +106,15 @@ from_user:
     ld      t0, 5*8(sp)
     STORE_GPRS sp
     csrrw   t0, sscratch, zero         # the user sp; sscratch = 0: now in the kernel
-    sd      t0, 2*8(sp)
+    sd      t0, ASM_FRAME_SP(sp)
     csrr    t0, sepc
-    sd      t0, 32*8(sp)
+    sd      t0, ASM_FRAME_SEPC(sp)
     csrr    t0, sstatus
-    sd      t0, 33*8(sp)
+    sd      t0, ASM_FRAME_SSTATUS(sp)
     csrr    t0, scause
-    sd      t0, 34*8(sp)
+    sd      t0, ASM_FRAME_SCAUSE(sp)
     csrr    t0, stval
-    sd      t0, 35*8(sp)
+    sd      t0, ASM_FRAME_STVAL(sp)
     ld      tp, FRAME(sp)              # the kernel's tp; the user's is saved in x4
     mv      a0, sp
     li      fp, 0                      # backtraces stop at the user boundary
@@ -82,14 +126,14 @@ from_user:
 user_return:
     mv      sp, a0
     sd      tp, FRAME(sp)              # for the next trap from user mode
-    addi    t0, sp, FRAME + 16
+    addi    t0, sp, FRAME + ASM_USER_TOP_RESERVE
     csrw    sscratch, t0
-    ld      t0, 32*8(sp)
+    ld      t0, ASM_FRAME_SEPC(sp)
     csrw    sepc, t0
-    ld      t0, 33*8(sp)
+    ld      t0, ASM_FRAME_SSTATUS(sp)
     csrw    sstatus, t0
     LOAD_GPRS sp
-    ld      x2, 2*8(sp)
+    ld      x2, ASM_FRAME_SP(sp)
     sret
 
 # A syscall. The C code it calls keeps the callee-saved registers (s0..s11)
@@ -105,21 +149,21 @@ ecall_from_user:
     sd      x\n, \n*8(sp)
     .endr
     csrrw   t0, sscratch, zero         # the user sp; sscratch = 0: now in the kernel
-    sd      t0, 2*8(sp)
+    sd      t0, ASM_FRAME_SP(sp)
     csrr    t0, sepc
     addi    t0, t0, 4                  # return past the ecall
-    sd      t0, 32*8(sp)
+    sd      t0, ASM_FRAME_SEPC(sp)
     csrr    t0, sstatus
-    sd      t0, 33*8(sp)
+    sd      t0, ASM_FRAME_SSTATUS(sp)
     ld      tp, FRAME(sp)
     mv      a0, sp
     call    syscall_trap
-    ld      t0, 32*8(sp)
+    ld      t0, ASM_FRAME_SEPC(sp)
     csrw    sepc, t0
-    ld      t0, 33*8(sp)
+    ld      t0, ASM_FRAME_SSTATUS(sp)
     csrw    sstatus, t0
     sd      tp, FRAME(sp)
-    addi    t0, sp, FRAME + 16
+    addi    t0, sp, FRAME + ASM_USER_TOP_RESERVE
     csrw    sscratch, t0
     ld      x1, 1*8(sp)
     ld      x3, 3*8(sp)
@@ -127,5 +171,5 @@ ecall_from_user:
     .irp n, 5,6,7,10,11,12,13,14,15,16,17,28,29,30,31
     ld      x\n, \n*8(sp)
     .endr
-    ld      x2, 2*8(sp)
+    ld      x2, ASM_FRAME_SP(sp)
     sret

@@ -3,6 +3,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "asm_constants.h"
+
 namespace arch {
 
 struct TrapFrame {
@@ -18,14 +20,18 @@ struct TrapFrame {
   uint64_t& a(int i) { return x[10 + i]; }
 };
 
-constexpr size_t TRAP_FRAME_SIZE = 36 * 8;
+constexpr size_t TRAP_FRAME_SIZE = ASM_FRAME;
 static_assert(sizeof(TrapFrame) == TRAP_FRAME_SIZE, "trap_entry.S depends on this layout");
-static_assert(offsetof(TrapFrame, sepc) == 32 * 8);
+static_assert(offsetof(TrapFrame, x) + 2 * 8 == ASM_FRAME_SP);
+static_assert(offsetof(TrapFrame, sepc) == ASM_FRAME_SEPC);
+static_assert(offsetof(TrapFrame, sstatus) == ASM_FRAME_SSTATUS);
+static_assert(offsetof(TrapFrame, scause) == ASM_FRAME_SCAUSE);
+static_assert(offsetof(TrapFrame, stval) == ASM_FRAME_STVAL);
 
 // A user task's frame: right below the 16 bytes at the top of its kernel
 // stack that keep the kernel's tp while it runs in user mode.
 inline TrapFrame* user_trap_frame(uintptr_t kstack_top) {
-  return reinterpret_cast<TrapFrame*>(kstack_top - 16 - TRAP_FRAME_SIZE);
+  return reinterpret_cast<TrapFrame*>(kstack_top - ASM_USER_TOP_RESERVE - TRAP_FRAME_SIZE);
 }
 
 }  // namespace arch

@@ -8,7 +8,8 @@
 # setjmp, nothing on the fast path but the copy itself. The caller has
 # already checked that the user range lies inside user space.
 
-#define SSTATUS_SUM (1 << 18)
+#include "asm_constants.h"
+#define SSTATUS_SUM ASM_SSTATUS_SUM
 
 .section .text
 .balign 4

@@ -66,6 +66,13 @@ class SlabAllocator {
   void free(void* block, void* p, SlabBacking& backing);
   // Is the block at `block` a slab of this cache (holding objects, or kept empty)?
   bool owns_block(const void* block) const;
+  // Visit every slab block of this cache (holding objects, or kept empty).
+  template <typename F>
+  void for_each_block(F&& fn) const {
+    for (Slab* list : {partial_, full_})
+      for (Slab* s = list; s; s = s->next) fn(static_cast<void*>(s));
+    if (empty_) fn(static_cast<void*>(empty_));
+  }
   // Give the kept empty slab back to the backing; the frames released.
   size_t release_empty(SlabBacking& backing);
 

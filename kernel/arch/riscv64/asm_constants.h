@@ -1,0 +1,27 @@
+/* Constants the assembly transitions and the C++ code share. Plain #defines
+ * so that .S files can include this too; the C++ side static_asserts each
+ * against the structure it describes (trap_frame.h, cpu.h, fault.h,
+ * context.h), so a layout change that forgets the assembly does not build. */
+#pragma once
+
+/* sstatus.SUM: S-mode may touch U pages (set only inside user_memcpy.S). */
+#define ASM_SSTATUS_SUM (1 << 18)
+
+/* arch::TrapFrame: x0..x31, sepc, sstatus, scause, stval. */
+#define ASM_FRAME 288
+#define ASM_FRAME_SP (2 * 8)
+#define ASM_FRAME_SEPC (32 * 8)
+#define ASM_FRAME_SSTATUS (33 * 8)
+#define ASM_FRAME_SCAUSE (34 * 8)
+#define ASM_FRAME_STVAL (35 * 8)
+/* Above a user task's frame, at the top of its kernel stack: the kernel's tp. */
+#define ASM_USER_TOP_RESERVE 16
+
+/* arch::Cpu, reached through tp in the kernel. */
+#define ASM_CPU_STACK_LO 16
+#define ASM_CPU_STACK_HI 24
+#define ASM_CPU_EMERGENCY_TOP 32
+#define ASM_CPU_IN_EMERGENCY 40
+
+/* arch::Context and FaultCatch: ra, sp, s0..s11 from offset 0. */
+#define ASM_CALLEE_SIZE (14 * 8)
