@@ -10,8 +10,9 @@
 #include <libk/format.h>
 #include <libk/string.h>
 
+#include <procfs/protocol.h>
+
 #include "keel.h"
-#include "protocol.h"
 
 namespace {
 
@@ -81,17 +82,6 @@ struct Out {
   }
 };
 
-bool parse_pid(libk::StringView s, uint64_t* pid) {
-  if (s.empty() || s.size() > 19) return false;
-  uint64_t v = 0;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-    v = v * 10 + static_cast<uint64_t>(c - '0');
-  }
-  *pid = v;
-  return true;
-}
-
 const char* state_name(uint32_t s) {
   return s == KEEL_STATE_RUNNING ? "running" : s == KEEL_STATE_EXITED ? "exited" : "unknown";
 }
@@ -131,44 +121,36 @@ int32_t read_status(Out& out, uint64_t pid) {
   return KEEL_OK;
 }
 
-int32_t list(Out& out, libk::StringView path) {
-  if (path == libk::StringView("/proc") || path == libk::StringView("/proc/")) {
-    refresh();
-    for (Entry& e : entries)
-      if (e.observer != KEEL_HANDLE_INVALID) out.add("%lu\n", e.pid);
-    out.add("meminfo\nkstat\n");
+int32_t list(Out& out, const procfs::Path& path) {
+  if (!procfs::is_directory(path.node)) return ERR_INVALID_ARGS;
+  refresh();
+  if (path.node == procfs::Node::kProcess) {
+    if (!find(path.pid)) return ERR_NOT_FOUND;
+    out.add("status\n");
     return KEEL_OK;
   }
-  if (path.starts_with("/proc/")) {
-    libk::StringView rest = path.substr(6);
-    if (rest.size() && rest[rest.size() - 1] == '/') rest = rest.substr(0, rest.size() - 1);
-    uint64_t pid;
-    if (parse_pid(rest, &pid)) {
-      refresh();
-      if (!find(pid)) return ERR_NOT_FOUND;
-      out.add("status\n");
-      return KEEL_OK;
-    }
-    if (rest == libk::StringView("meminfo") || rest == libk::StringView("kstat"))
-      return ERR_INVALID_ARGS;  // a file, not a directory
-  }
-  return ERR_NOT_FOUND;
+  for (Entry& e : entries)
+    if (e.observer != KEEL_HANDLE_INVALID) out.add("%lu\n", e.pid);
+  out.add("meminfo\nkstat\n");
+  return KEEL_OK;
 }
 
-int32_t read(Out& out, libk::StringView path) {
-  if (path == libk::StringView("/proc/meminfo")) return read_meminfo(out);
-  if (path == libk::StringView("/proc/kstat")) return read_kstat(out);
-  if (path.starts_with("/proc/")) {
-    libk::StringView rest = path.substr(6);
-    size_t slash = rest.find('/');
-    uint64_t pid;
-    if (slash != libk::StringView::npos && rest.substr(slash) == libk::StringView("/status") &&
-        parse_pid(rest.substr(0, slash), &pid))
-      return read_status(out, pid);
-    if (parse_pid(rest, &pid)) return ERR_INVALID_ARGS;  // a directory
+int32_t read(Out& out, const procfs::Path& path) {
+  switch (path.node) {
+    case procfs::Node::kMeminfo: return read_meminfo(out);
+    case procfs::Node::kKstat: return read_kstat(out);
+    case procfs::Node::kProcessStatus: return read_status(out, path.pid);
+    case procfs::Node::kRoot:
+    case procfs::Node::kProcess: break;
   }
-  if (path == libk::StringView("/proc")) return ERR_INVALID_ARGS;
-  return ERR_NOT_FOUND;
+  return ERR_INVALID_ARGS;  // a directory
+}
+
+// Answers one decoded request.
+int32_t answer(Out& out, const procfs::RequestView& req) {
+  auto path = procfs::parse_path(req.path);
+  if (path.is_error()) return path.error();
+  return req.op == procfs::OP_LIST ? list(out, path.value()) : read(out, path.value());
 }
 
 void serve_one() {
@@ -189,16 +171,9 @@ void serve_one() {
   if (nh != 1) return;  // nowhere to answer
   reply.len = 0;
   Out out{reply};
-  if (got < 8 || req.path_len > got - 8 || req.path_len >= procfs::PATH_MAX) {
-    reply.status = ERR_INVALID_ARGS;
-  } else {
-    libk::StringView path(req.path, req.path_len);
-    reply.status = req.op == procfs::OP_LIST ? list(out, path)
-                   : req.op == procfs::OP_READ ? read(out, path)
-                                               : ERR_INVALID_ARGS;
-  }
-  if (reply.status != KEEL_OK) reply.len = 0;
-  keel::channel_write(reply_to, &reply, 8 + reply.len);
+  auto decoded = procfs::decode_request(&req, got);
+  int32_t status = decoded.ok() ? answer(out, decoded.value()) : decoded.error();
+  keel::channel_write(reply_to, &reply, procfs::finish_reply(reply, status));
   keel::handle_close(reply_to);
 }
 

@@ -5,7 +5,7 @@
 // Prints one line per benchmark: "bench <name> instructions=<n> ns=<n>".
 #include <libk/format.h>
 
-#include "../../servers/procfs/protocol.h"
+#include <procfs/protocol.h>
 #include "keel.h"
 
 namespace {

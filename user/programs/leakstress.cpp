@@ -18,7 +18,7 @@
 #include <libk/format.h>
 #include <libk/string.h>
 
-#include "../../servers/procfs/protocol.h"
+#include <procfs/protocol.h>
 #include "keel.h"
 
 namespace {

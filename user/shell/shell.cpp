@@ -8,7 +8,7 @@
 
 #include "keel.h"
 #include "line_editor.h"
-#include "../../servers/procfs/protocol.h"
+#include <procfs/protocol.h>
 
 namespace {
 

@@ -11,7 +11,7 @@
 #include <libk/format.h>
 #include <libk/string.h>
 
-#include "../../servers/procfs/protocol.h"
+#include <procfs/protocol.h>
 #include "common.h"
 
 namespace {

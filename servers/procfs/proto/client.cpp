@@ -1,6 +1,8 @@
-#include "protocol.h"
-
-#include <libk/string.h>
+// The procfs protocol's client: one request/reply round trip over a fresh
+// reply channel (see procfs/protocol.h). User space only: it makes syscalls.
+// The reply is untrusted bytes from another process and is decoded by
+// decode_reply() before anything in it is used.
+#include <procfs/protocol.h>
 
 #include "keel.h"
 
@@ -8,15 +10,12 @@ namespace procfs {
 
 int64_t request(keel_handle_t service, Op op, const char* path, char* out, size_t cap,
                 size_t* len) {
-  Request req{};
-  req.op = op;
-  req.path_len = static_cast<uint32_t>(strlen(path));
-  if (req.path_len >= PATH_MAX) return ERR_OUT_OF_RANGE;
-  memcpy(req.path, path, req.path_len);
+  static Request req;
+  size_t req_size = TRY(encode_request(op, libk::StringView(path), req));
   keel_handle_t mine, theirs;
   int64_t r = keel::channel_create(&mine, &theirs);
   if (r < 0) return r;
-  r = keel::channel_write(service, &req, sizeof(req) - PATH_MAX + req.path_len, &theirs, 1);
+  r = keel::channel_write(service, &req, req_size, &theirs, 1);
   if (r < 0) {
     keel::handle_close(mine);
     keel::handle_close(theirs);
@@ -27,12 +26,10 @@ int64_t request(keel_handle_t service, Op op, const char* path, char* out, size_
   r = keel::read_message(mine, &reply, sizeof(reply), &got, nullptr, 0, nullptr, keel::PATIENCE_MS);
   keel::handle_close(mine);
   if (r < 0) return r;
-  if (got < 8 || reply.len > DATA_MAX || got < 8 + reply.len) return ERR_CORRUPT;
-  size_t n = reply.len < cap ? reply.len : cap;
-  memcpy(out, reply.data, n);
-  if (n < cap) out[n] = 0;
+  ReplyView v = TRY(decode_reply(&reply, got));
+  size_t n = copy_data(v, out, cap);
   if (len) *len = n;
-  return reply.status;
+  return v.status;
 }
 
 }  // namespace procfs
