@@ -2,6 +2,7 @@
 // subset QEMU models): RBR/THR 0, IER 1, FCR 2, LCR 3, LSR 5.
 #include "uart.h"
 
+#include "arch/riscv64/cpu.h"
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/memlayout.h"
 #include "arch/riscv64/sbi.h"
@@ -18,6 +19,10 @@ constexpr uint8_t LSR_DATA_READY = 1 << 0, LSR_THR_EMPTY = 1 << 5;
 
 volatile uint8_t* regs = nullptr;
 Spinlock tx_lock;
+// After a panic the console belongs to the panicking hart: it writes without
+// tx_lock (whoever held it may never let go), and any other hart that tries
+// to print stops where it is. -1: no panic.
+int64_t panic_owner = -1;
 
 // Input ring: the irq handler produces, getc consumes. One lock, irqs off.
 constexpr size_t RING = 256;
@@ -46,7 +51,19 @@ void init(uintptr_t base_pa) {
 
 void enable_rx_interrupt() { regs[IER] = IER_RX_AVAILABLE; }
 
+[[noreturn]] void stop_here() {
+  arch::irq_disable();
+  for (;;) arch::wfi();
+}
+
 void putc(char c) {
+  int64_t owner = __atomic_load_n(&panic_owner, __ATOMIC_ACQUIRE);
+  if (owner >= 0) {
+    if (owner != static_cast<int64_t>(arch::this_cpu()->hartid)) stop_here();
+    if (c == '\n') raw_putc('\r');
+    raw_putc(c);
+    return;
+  }
   SpinGuard g(tx_lock);
   if (c == '\n') raw_putc('\r');
   raw_putc(c);
@@ -76,5 +93,16 @@ int getc() {
 }
 
 size_t rx_dropped() { return dropped; }
+
+void claim_for_panic() {
+  int64_t me = static_cast<int64_t>(arch::this_cpu()->hartid);
+  int64_t expected = -1;
+  if (!__atomic_compare_exchange_n(&panic_owner, &expected, me, false, __ATOMIC_ACQ_REL,
+                                   __ATOMIC_ACQUIRE) &&
+      expected != me)
+    stop_here();  // another hart is already reporting its panic
+}
+
+void hold_output_lock_for_test() { tx_lock.lock(); }
 
 }  // namespace uart

@@ -13,4 +13,11 @@ void handle_irq();                 // drain the receive FIFO into the ring
 int getc();                        // next input byte, or -1 if none
 size_t rx_dropped();               // bytes lost because the ring was full
 
+// The panic paths call this first: from then on this hart writes without the
+// output lock (its holder may be the code that faulted), and another hart
+// that prints, or panics too, stops. Lock-free by construction.
+void claim_for_panic();
+// Kernel tests only: take the output lock and keep it (then panic).
+void hold_output_lock_for_test();
+
 }  // namespace uart

@@ -1,5 +1,6 @@
 // kprintf: formats with libk's vformat straight into the console, no buffer.
-// Output is serialised by a spinlock so lines from different harts don't mix.
+// Each character goes out under the UART's output lock (not a whole line);
+// after a panic, the panicking hart writes without it (uart::claim_for_panic).
 #include "kprintf.h"
 
 #include <libk/format.h>

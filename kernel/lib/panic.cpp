@@ -12,6 +12,7 @@
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/memlayout.h"
 #include "dev/platform_exit.h"
+#include "dev/uart.h"
 #include "kprintf.h"
 
 namespace {
@@ -25,6 +26,11 @@ void (*panic_note)();
 }  // namespace
 
 void set_panic_note(void (*note)()) { panic_note = note; }
+
+void panic_begin() {
+  arch::irq_disable();
+  uart::claim_for_panic();
+}
 
 void panic_finish() {
   if (void (*note)() = panic_note) {
@@ -58,7 +64,7 @@ void print_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra, uintptr_t stack_l
 }
 
 void panic(const char* fmt, ...) {
-  arch::irq_disable();
+  panic_begin();
   kprintf("\nKERNEL PANIC: ");
   va_list ap;
   va_start(ap, fmt);

@@ -15,6 +15,9 @@ void print_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra = 0, uintptr_t sta
 // A function every panic report calls last, before the machine stops
 // (kernel tests use it to check the state a panic left behind).
 void set_panic_note(void (*note)());
+// Every panic path starts here: interrupts off, and the console is this
+// hart's without taking any lock (another hart that panics too stops).
+void panic_begin();
 // The panic paths: the note, then stop QEMU with the panic status.
 [[noreturn]] void panic_finish();
 

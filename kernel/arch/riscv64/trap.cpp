@@ -40,7 +40,7 @@ bool is_recoverable_fault(uint64_t cause) {
 }
 
 [[noreturn]] void fatal_kernel_trap(TrapFrame* tf) {
-  irq_disable();
+  panic_begin();
   kprintf("\nKERNEL PANIC: unhandled trap in kernel mode\n");
   kprintf("  scause %#018lx (%s)\n", tf->scause, scause_name(tf->scause));
   kprintf("  sepc   %#018lx\n  stval  %#018lx\n", tf->sepc, tf->stval);
@@ -112,6 +112,7 @@ extern "C" [[noreturn]] void kernel_stack_overflow(arch::TrapFrame* tf) {
   Cpu* cpu = this_cpu();
   uintptr_t task_lo = cpu->stack_lo, task_hi = cpu->stack_hi;
   cpu->in_emergency = 1;
+  panic_begin();
   set_stack_bounds(cpu->emergency_top - EMERGENCY_STACK_SIZE, cpu->emergency_top);
   kprintf("\nKERNEL PANIC: kernel stack overflow\n");
   Task* t = sched::current();
