@@ -9,6 +9,7 @@
 #include "kstat.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
+#include "mm/fail_alloc.h"
 #include "object/loader.h"
 #include "object/process_directory.h"
 #include "sched/sched.h"
@@ -20,6 +21,7 @@ RefPtr<Process> init;  // the kernel's own handle on init: it reads the exit cod
 
 int watch(void*) {
   auto code = init->wait(0);
+  fail_alloc::disarm();  // the check below must not fail on purpose
   int64_t status = code.ok() ? code.value() : -1;
   init.reset();  // the exit record goes too
   kstat::snapshot(after);
@@ -73,6 +75,9 @@ void start() {
   if (h.is_error()) panic("no memory for init's handles");
   keel_handle_t hv = h.value();
   if (loader::set_start(*init, args, len, argc, &hv, 1).is_error()) panic("init: bad stack");
+  // failalloc= counts from here: init and what it does, not the boot.
+  const char* why = nullptr;
+  if (!fail_alloc::arm_from_bootargs(&why)) panic("bad boot argument: %s", why);
   init->start();
   sched::start(watcher.release_value());
 }

@@ -39,6 +39,11 @@ enum keel_syscall_number : uint64_t {
   SYS_POWEROFF = 22,         // (uint32_t status) : needs the process directory's POWER right
   SYS_SYSTEM_AUDIT = 23,     // (keel_handle_t dir) : needs AUDIT; runs the kernel's orphan audit
                              // now and returns how many orphans it found (>= 0)
+  SYS_FAULT_INJECT = 24,     // (keel_handle_t dir, uint64_t nth, uint64_t every, uint64_t* out_injected)
+                             // : needs FAULT_INJECT. Writes how many allocations failed on purpose
+                             // since the last call, then makes the kernel's nth frame or slab
+                             // allocation from now fail with ERR_NO_MEMORY (and each every-th
+                             // after it, if every > 0), whoever makes it; nth 0 disarms.
   SYS_COUNT
 };
 
@@ -54,7 +59,8 @@ enum keel_rights : uint32_t {
   KEEL_RIGHT_ENUMERATE = 1u << 7,  // process_list / process_open
   KEEL_RIGHT_POWER = 1u << 8,      // poweroff
   KEEL_RIGHT_AUDIT = 1u << 9,      // system_audit (a test and debugging facility)
-  KEEL_RIGHTS_ALL = (1u << 10) - 1,
+  KEEL_RIGHT_FAULT_INJECT = 1u << 10,  // fault_inject (tests of running out of memory)
+  KEEL_RIGHTS_ALL = (1u << 11) - 1,
   KEEL_RIGHTS_SAME = 0x80000000u,  // handle_duplicate: keep the source's rights
 };
 

@@ -9,6 +9,7 @@
 #include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "lib/spinlock.h"
+#include "mm/fail_alloc.h"
 
 namespace pmm {
 namespace {
@@ -158,6 +159,7 @@ libk::Result<uintptr_t> alloc_locked(unsigned order, FrameUse use) {
 }  // namespace
 
 libk::Result<uintptr_t> alloc(unsigned order, FrameUse use) {
+  if (fail_alloc::should_fail()) return libk::err(ERR_NO_MEMORY);
   {
     SpinGuard g(lock);
     auto r = alloc_locked(order, use);

@@ -2,6 +2,7 @@
 
 #include "arch/riscv64/memlayout.h"
 #include "lib/panic.h"
+#include "mm/fail_alloc.h"
 #include "mm/heap_stats.h"
 #include "mm/pmm.h"
 
@@ -35,6 +36,7 @@ SlabCache::SlabCache(const char* name, size_t object_size, size_t align, bool ze
 }
 
 libk::Result<void*> SlabCache::alloc() {
+  if (fail_alloc::should_fail()) return libk::err(ERR_NO_MEMORY);
   SpinGuard g(lock_);
   void* p = TRY(libk::SlabAllocator::alloc(backing));
   heap_stats::bytes_add(object_size());

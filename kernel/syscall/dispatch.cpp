@@ -30,6 +30,7 @@ constexpr Handler table[SYS_COUNT] = {
     [SYS_PROCESS_OPEN] = sys_process_open,
     [SYS_POWEROFF] = sys_poweroff,
     [SYS_SYSTEM_AUDIT] = sys_system_audit,
+    [SYS_FAULT_INJECT] = sys_fault_inject,
 };
 }  // namespace
 

@@ -6,6 +6,7 @@
 #include "dev/platform_exit.h"
 #include "kstat.h"
 #include "lib/kprintf.h"
+#include "mm/fail_alloc.h"
 #include "sched/scratch.h"
 #include "mm/user_copy.h"
 #include "sched/sched.h"
@@ -131,6 +132,21 @@ int64_t sys_system_audit(SYSCALL_ARGS) {
   auto dir = current_process().handles().lookup(h, KEEL_RIGHT_AUDIT, ObjectType::ProcessDirectory);
   if (dir.is_error()) return dir.error();
   return static_cast<int64_t>(audit::run());
+}
+
+// Allocation-failure injection (mm/fail_alloc.h), for tests that sweep every
+// allocation an operation makes.
+int64_t sys_fault_inject(SYSCALL_ARGS) {
+  SYSCALL_UNUSED;
+  keel_handle_t h;
+  if (!handle_arg(a0, &h)) return ERR_BAD_HANDLE;
+  auto dir = current_process().handles().lookup(h, KEEL_RIGHT_FAULT_INJECT,
+                                                ObjectType::ProcessDirectory);
+  if (dir.is_error()) return dir.error();
+  if (!user::writable(a3, sizeof(uint64_t)) || (a3 & 7)) return ERR_INVALID_ARGS;
+  uint64_t injected = fail_alloc::disarm();
+  fail_alloc::arm(a1, a2);
+  return status(user::write<uint64_t>(a3, injected));
 }
 
 }  // namespace syscall

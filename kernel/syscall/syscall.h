@@ -53,6 +53,7 @@ int64_t sys_process_list(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint6
 int64_t sys_process_open(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 int64_t sys_poweroff(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 int64_t sys_system_audit(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+int64_t sys_fault_inject(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 
 // A handle argument: values that do not fit 32 bits name no handle.
 inline bool handle_arg(uint64_t v, keel_handle_t* h) {

@@ -48,12 +48,17 @@ int64_t inspect(Entry& e, keel_object_info* info) {
   return r;
 }
 
-// Bring the table in line with the kernel's list of processes.
-void refresh() {
+// Bring the table in line with the kernel's list of processes. KEEL_OK, or
+// why the table may be incomplete (the kernel ran out of memory listing or
+// opening a process): then the caller answers with that status rather than
+// a listing with holes or a wrong "not found".
+int32_t refresh() {
   static uint64_t pids[MAX_ENTRIES];
   size_t n = 0;
-  keel::process_list(directory, pids, MAX_ENTRIES, &n);
+  int64_t listed = keel::process_list(directory, pids, MAX_ENTRIES, &n);
+  if (listed < 0) return static_cast<int32_t>(listed);
   if (n > MAX_ENTRIES) n = MAX_ENTRIES;
+  int32_t status = KEEL_OK;
   for (Entry& e : entries) {  // drop what was revoked
     if (e.observer == KEEL_HANDLE_INVALID) continue;
     keel_object_info info;
@@ -63,11 +68,17 @@ void refresh() {
     if (find(pids[i])) continue;
     for (Entry& e : entries) {
       if (e.observer != KEEL_HANDLE_INVALID) continue;
-      if (keel::process_open(directory, pids[i], &e.observer) == KEEL_OK) e.pid = pids[i];
-      else e.observer = KEEL_HANDLE_INVALID;  // exited in between
+      int64_t r = keel::process_open(directory, pids[i], &e.observer);
+      if (r == KEEL_OK) {
+        e.pid = pids[i];
+      } else {
+        e.observer = KEEL_HANDLE_INVALID;  // exited in between, or no memory
+        if (r == ERR_NO_MEMORY) status = ERR_NO_MEMORY;
+      }
       break;
     }
   }
+  return status;
 }
 
 struct Out {
@@ -108,8 +119,9 @@ int32_t read_meminfo(Out& out) {
 }
 
 int32_t read_status(Out& out, uint64_t pid) {
-  refresh();
+  int32_t refreshed = refresh();
   Entry* e = find(pid);
+  if (!e && refreshed < 0) return refreshed;
   if (!e) return ERR_NOT_FOUND;
   keel_object_info info;
   int64_t r = inspect(*e, &info);
@@ -123,7 +135,7 @@ int32_t read_status(Out& out, uint64_t pid) {
 
 int32_t list(Out& out, const procfs::Path& path) {
   if (!procfs::is_directory(path.node)) return ERR_INVALID_ARGS;
-  refresh();
+  if (int32_t r = refresh(); r < 0) return r;
   if (path.node == procfs::Node::kProcess) {
     if (!find(path.pid)) return ERR_NOT_FOUND;
     out.add("status\n");
@@ -173,7 +185,15 @@ void serve_one() {
   Out out{reply};
   auto decoded = procfs::decode_request(&req, got);
   int32_t status = decoded.ok() ? answer(out, decoded.value()) : decoded.error();
-  keel::channel_write(reply_to, &reply, procfs::finish_reply(reply, status));
+  // No memory for the reply: say so in a reply with no data (smaller, so
+  // it may fit; a few tries); only if every try fails does the client see
+  // the reply channel close unanswered.
+  if (keel::channel_write(reply_to, &reply, procfs::finish_reply(reply, status)) == ERR_NO_MEMORY) {
+    reply.len = 0;
+    size_t size = procfs::finish_reply(reply, ERR_NO_MEMORY);
+    for (int i = 0; i < 4 && keel::channel_write(reply_to, &reply, size) == ERR_NO_MEMORY; i++) {
+    }
+  }
   keel::handle_close(reply_to);
 }
 

@@ -215,3 +215,21 @@ TEST_CASE("StringView bounds are checked") {
   CHECK_LIBK_ASSERT("i < size_", (void)StringView("abc")[3]);
   CHECK_LIBK_ASSERT("pos <= size_", (void)StringView("abc").substr(4));
 }
+
+TEST_CASE("parse_u64 reads decimal digits and refuses overflow") {
+  uint64_t v = 7;
+  const char* s = "123,every=4";
+  CHECK(libk::parse_u64(s, &v) == s + 3);
+  CHECK(v == 123);
+  CHECK(libk::parse_u64("18446744073709551615", &v) != nullptr);
+  CHECK(v == UINT64_MAX);
+  v = 7;
+  CHECK(libk::parse_u64("18446744073709551616", &v) == nullptr);
+  CHECK(libk::parse_u64("99999999999999999999", &v) == nullptr);
+  CHECK(libk::parse_u64("", &v) == nullptr);
+  CHECK(libk::parse_u64("-1", &v) == nullptr);
+  CHECK(libk::parse_u64(",5", &v) == nullptr);
+  CHECK(v == 7);
+  CHECK(libk::parse_u64("0", &v) != nullptr);
+  CHECK(v == 0);
+}

@@ -91,6 +91,11 @@ inline int64_t poweroff(keel_handle_t dir, uint32_t status) {
   return syscall6(SYS_POWEROFF, dir, status);
 }
 inline int64_t system_audit(keel_handle_t dir) { return syscall6(SYS_SYSTEM_AUDIT, dir); }
+// Make the kernel's nth allocation from now fail (nth 0: disarm); *injected
+// is how many failed on purpose since the previous call.
+inline int64_t fault_inject(keel_handle_t dir, uint64_t nth, uint64_t every, uint64_t* injected) {
+  return syscall6(SYS_FAULT_INJECT, dir, nth, every, u(injected));
+}
 
 // Spawn `name` with the given argv (argv[0] = name is added) and handles.
 int64_t spawn(const char* name, const char* const* args, size_t nargs,

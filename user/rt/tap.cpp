@@ -49,19 +49,23 @@ void diag(const char* fmt, ...) {
 
 void baseline(keel::KstatSnapshot& s) { keel::kstat_snapshot(s); }
 
-bool at_baseline(const keel::KstatSnapshot& base, const char* what) {
+size_t drift(const keel::KstatSnapshot& base, const char* what) {
   keel::kstat_snapshot(now);
-  bool good = now.count > 0;
+  size_t off = now.count > 0 ? 0 : 1;
   for (size_t i = 0; i < now.count; i++) {
     int64_t before = 0;
     keel::kstat_value(base, now.names[i], &before);
     if (now.values[i] != before) {
-      good = false;
+      off++;
       diag("%s: %s %ld -> %ld (%+ld)", what, now.names[i], before, now.values[i],
            now.values[i] - before);
     }
   }
-  return ok(good, "%s: every kstat counter back at its baseline", what);
+  return off;
+}
+
+bool at_baseline(const keel::KstatSnapshot& base, const char* what) {
+  return ok(drift(base, what) == 0, "%s: every kstat counter back at its baseline", what);
 }
 
 int done() {

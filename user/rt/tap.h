@@ -13,6 +13,9 @@ void diag(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 // Snapshot kstat now / compare every counter with the snapshot.
 void baseline(keel::KstatSnapshot& s);
 bool at_baseline(const keel::KstatSnapshot& base, const char* what);
+// How many counters differ from the snapshot (each named in a diagnostic),
+// without recording a check.
+size_t drift(const keel::KstatSnapshot& base, const char* what);
 // Exit status for the whole run: 0 when every check passed.
 int done();
 

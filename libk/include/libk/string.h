@@ -50,6 +50,22 @@ constexpr bool starts_with(const char* s, const char* prefix) {
   return true;
 }
 
+// Decimal digits at the start of s into *out. Returns where the digits end,
+// or nullptr (and *out untouched) if s starts with no digit or the value
+// does not fit 64 bits.
+constexpr const char* parse_u64(const char* s, uint64_t* out) {
+  uint64_t v = 0;
+  const char* p = s;
+  for (; *p >= '0' && *p <= '9'; ++p) {
+    uint64_t d = static_cast<uint64_t>(*p - '0');
+    if (v > (UINT64_MAX - d) / 10) return nullptr;
+    v = v * 10 + d;
+  }
+  if (p == s) return nullptr;
+  *out = v;
+  return p;
+}
+
 // Whole-string match where '*' matches any run of chars (including none) and
 // '?' exactly one; every other char matches itself. There is no escaping.
 // Iterative with one backtrack point (the latest '*'), so it needs no stack

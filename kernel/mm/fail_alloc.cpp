@@ -1,0 +1,75 @@
+#include "fail_alloc.h"
+
+#include <libk/string.h>
+
+#include "bootargs.h"
+#include "lib/spinlock.h"
+
+namespace fail_alloc {
+namespace detail {
+bool armed;
+}
+
+namespace {
+Spinlock lock;
+uint64_t seen;      // allocations counted since arm()
+uint64_t next;      // the count at which the next one fails
+uint64_t period;    // 0: only once
+uint64_t injected;  // failed on purpose since arm()
+}  // namespace
+
+bool detail::count_and_decide() {
+  SpinGuard g(lock);
+  if (!armed) return false;
+  if (++seen != next) return false;
+  injected++;
+  if (period)
+    next += period;
+  else
+    __atomic_store_n(&armed, false, __ATOMIC_RELAXED);
+  return true;
+}
+
+void arm(uint64_t nth, uint64_t every) {
+  SpinGuard g(lock);
+  seen = 0;
+  injected = 0;
+  next = nth;
+  period = every;
+  __atomic_store_n(&detail::armed, nth != 0, __ATOMIC_RELAXED);
+}
+
+uint64_t disarm() {
+  SpinGuard g(lock);
+  __atomic_store_n(&detail::armed, false, __ATOMIC_RELAXED);
+  return injected;
+}
+
+bool arm_from_bootargs(const char** why) {
+  char value[48];
+  if (!bootargs::get("failalloc", value, sizeof(value))) return true;
+  // N, or N,every=M
+  uint64_t nth = 0, every = 0;
+  const char* rest = libk::parse_u64(value, &nth);
+  if (!rest || nth == 0) {
+    *why = "failalloc wants N (a positive count), optionally ,every=M";
+    return false;
+  }
+  if (*rest) {
+    const char* key = ",every=";
+    for (const char* k = key; *k; k++, rest++)
+      if (*rest != *k) {
+        *why = "failalloc wants N or N,every=M";
+        return false;
+      }
+    rest = libk::parse_u64(rest, &every);
+    if (!rest || *rest || every == 0) {
+      *why = "failalloc's every=M wants a positive count";
+      return false;
+    }
+  }
+  arm(nth, every);
+  return true;
+}
+
+}  // namespace fail_alloc
