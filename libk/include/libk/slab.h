@@ -68,11 +68,7 @@ class SlabAllocator {
   bool owns_block(const void* block) const;
   // Visit every slab block of this cache (holding objects, or kept empty).
   template <typename F>
-  void for_each_block(F&& fn) const {
-    for (Slab* list : {partial_, full_})
-      for (Slab* s = list; s; s = s->next) fn(static_cast<void*>(s));
-    if (empty_) fn(static_cast<void*>(empty_));
-  }
+  void for_each_block(F&& fn) const;
   // Give the kept empty slab back to the backing; the frames released.
   size_t release_empty(SlabBacking& backing);
 
@@ -123,6 +119,13 @@ struct Slab {
   uint32_t fresh;   // slots [fresh, capacity) were never handed out
   uint64_t live[SlabAllocator::kMaxSlots / 64];  // bit i set: slot i is allocated
 };
+
+template <typename F>
+void SlabAllocator::for_each_block(F&& fn) const {
+  for (Slab* list : {partial_, full_})
+    for (Slab* s = list; s; s = s->next) fn(static_cast<void*>(s));
+  if (empty_) fn(static_cast<void*>(empty_));
+}
 
 template <typename F>
 void SlabAllocator::for_each_live_in(Slab* list, F& fn) {
