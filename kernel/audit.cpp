@@ -182,6 +182,9 @@ void check_object(void*, SlabCache& cache, void* obj) {
     Task* t = static_cast<Task*>(obj);
     WaitQueue* wq = t->waiting_on;
     if (t->state() == Task::State::Blocked && wq && wq->has_waiter(*t)) return;
+    kprintf("audit: task %lu (%s) unreached: state %d, waiting on %p, process %p\n", t->tid(),
+            t->name(), static_cast<int>(t->state()), static_cast<void*>(wq),
+            static_cast<void*>(t->process));
   }
   orphan(cache.name(), obj, cache.object_size());
 }

@@ -1,6 +1,7 @@
 // kmain: the boot hart's init checklist, one step per line, in dependency order.
 #include <libk/dtb.h>
 
+#include "arch/riscv64/backtrace.h"
 #include "arch/riscv64/cpu.h"
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/memlayout.h"
@@ -13,6 +14,7 @@
 #include "ktest/ktest.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
+#include "object/console.h"
 #include "mm/kernel_vm.h"
 #include "mm/kstack.h"
 #include "mm/pmm.h"
@@ -21,10 +23,6 @@
 #include "object/loader.h"
 #include "object/process_directory.h"
 #include "sched/sched.h"
-
-namespace arch {
-void set_uart_irq(uint32_t irq);
-}
 
 extern "C" void (*__init_array_start[])();
 extern "C" void (*__init_array_end[])();
@@ -54,6 +52,16 @@ void start_kernel_task(const char* name, Task::Entry entry, void* arg) {
   sched::start(task.release_value());
 }
 
+// What klib's panic() needs from the CPU and the devices below it.
+const PanicPort panic_port = {
+    [] {
+      arch::irq_disable();
+      uart::claim_for_panic();
+    },
+    [](uintptr_t fp) { arch::print_backtrace(0, fp); },
+    [] { platform_exit(EXIT_PANIC); },
+};
+
 void run_global_constructors() {
   for (auto* f = __init_array_start; f < __init_array_end; f++) (*f)();
 }
@@ -62,6 +70,8 @@ void run_global_constructors() {
 
 extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
   arch::cpu_init_boot_hart(hartid);         // tp -> this hart's Cpu
+  set_console_sink(uart::putc);             // kprintf (SBI until uart::init)
+  set_panic_port(&panic_port);              // panic: irqs off, console, backtrace, stop
   arch::trap_init_this_hart();              // stvec; a fault from here on is reported
   run_global_constructors();                // slab cache registry
   size_t dtb_size = 0;
@@ -77,11 +87,16 @@ extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
   kernel_vm::init(platform);                // real page permissions, boot table dropped
   kstack::init();                           // guard-paged kernel stack area
   sched::init_this_hart();                  // this boot flow becomes the idle task
+  arch::set_task_reporter(sched::report_current);           // fatal reports name the task
+  arch::set_interrupt_handler(arch::Interrupt::Timer, sched::on_tick);
+  arch::set_preemption_point(sched::preempt_if_needed);     // after kernel-mode interrupts
   loader::init();                           // the user programs linked into the kernel
   (void)ProcessDirectory::instance();       // the one process directory, for init
   timer::init(platform.timebase_hz);
   plic::init(platform.plic_base, platform.plic_ndev);
-  arch::set_uart_irq(platform.uart_irq);
+  arch::set_interrupt_handler(arch::Interrupt::External, plic::dispatch);
+  plic::set_handler(platform.uart_irq, uart::handle_irq);
+  uart::set_input_listener(console::input_arrived);
   plic::enable(platform.uart_irq, hartid);  // console input by interrupt
   uart::enable_rx_interrupt();
   arch::w_sie(arch::r_sie() | arch::SIE_SEIE);

@@ -1,5 +1,6 @@
 #include "plic.h"
 
+#include "arch/riscv64/cpu.h"
 #include "arch/riscv64/memlayout.h"
 
 namespace plic {
@@ -30,6 +31,23 @@ uint32_t claim(uint64_t hartid) { return *reg(0x200000 + 0x1000 * s_context(hart
 
 void complete(uint32_t irq, uint64_t hartid) {
   *reg(0x200000 + 0x1000 * s_context(hartid) + 4) = irq;
+}
+
+namespace {
+constexpr uint32_t MAX_IRQ = 1024;  // the PLIC's architectural limit
+void (*handlers[MAX_IRQ])();
+}  // namespace
+
+void set_handler(uint32_t irq, void (*handler)()) {
+  if (irq < MAX_IRQ) handlers[irq] = handler;
+}
+
+void dispatch() {
+  uint64_t hart = arch::this_cpu()->hartid;
+  while (uint32_t irq = claim(hart)) {
+    if (irq < MAX_IRQ && handlers[irq]) handlers[irq]();
+    complete(irq, hart);
+  }
 }
 
 }  // namespace plic

@@ -13,4 +13,10 @@ void enable(uint32_t irq, uint64_t hartid);
 uint32_t claim(uint64_t hartid);               // 0 when nothing is pending
 void complete(uint32_t irq, uint64_t hartid);
 
+// Devices register their handler for their irq; dispatch() (the external
+// interrupt handler) claims every pending irq of this hart, runs its
+// handler and completes it. An irq with no handler is just completed.
+void set_handler(uint32_t irq, void (*handler)());
+void dispatch();
+
 }  // namespace plic

@@ -6,8 +6,7 @@
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/memlayout.h"
 #include "arch/riscv64/sbi.h"
-#include "dev/console.h"
-#include "lib/spinlock.h"
+#include "arch/riscv64/spinlock.h"
 
 namespace uart {
 namespace {
@@ -29,6 +28,7 @@ constexpr size_t RING = 256;
 char ring[RING];
 size_t head, tail, dropped;  // head: next write, tail: next read
 Spinlock rx_lock;
+void (*input_listener)();
 
 void raw_putc(char c) {
   if (!regs) {
@@ -83,7 +83,7 @@ void handle_irq() {
       got = true;
     }
   }
-  if (got) console::input_arrived();
+  if (got && input_listener) input_listener();
 }
 
 int getc() {
@@ -93,6 +93,8 @@ int getc() {
 }
 
 size_t rx_dropped() { return dropped; }
+
+void set_input_listener(void (*listener)()) { input_listener = listener; }
 
 void claim_for_panic() {
   int64_t me = static_cast<int64_t>(arch::this_cpu()->hartid);

@@ -12,6 +12,8 @@ void putc(char c);                 // '\n' becomes "\r\n" for terminals
 void handle_irq();                 // drain the receive FIFO into the ring
 int getc();                        // next input byte, or -1 if none
 size_t rx_dropped();               // bytes lost because the ring was full
+// Called (from the interrupt handler) after input was queued.
+void set_input_listener(void (*listener)());
 
 // The panic paths call this first: from then on this hart writes without the
 // output lock (its holder may be the code that faulted), and another hart

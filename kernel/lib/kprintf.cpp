@@ -1,20 +1,27 @@
-// kprintf: formats with libk's vformat straight into the console, no buffer.
-// Each character goes out under the UART's output lock (not a whole line);
-// after a panic, the panicking hart writes without it (uart::claim_for_panic).
+// kprintf: formats with libk's vformat straight into the console sink, no
+// buffer. The sink (uart::putc) takes its output lock per character, not
+// per line; after a panic the panicking hart writes without it.
 #include "kprintf.h"
 
 #include <libk/format.h>
 
-#include "dev/uart.h"
+namespace {
+ConsoleSink sink;
+void put(char c) {
+  if (ConsoleSink s = sink) s(c);
+}
+}  // namespace
 
-void kputc(char c) { uart::putc(c); }
+void set_console_sink(ConsoleSink s) { sink = s; }
+
+void kputc(char c) { put(c); }
 
 void kputs(const char* s) {
-  while (*s) uart::putc(*s++);
+  while (*s) put(*s++);
 }
 
 void kvprintf(const char* fmt, va_list ap) {
-  libk::vformat([](void*, char c) { uart::putc(c); }, nullptr, fmt, ap);
+  libk::vformat([](void*, char c) { put(c); }, nullptr, fmt, ap);
 }
 
 void kprintf(const char* fmt, ...) {

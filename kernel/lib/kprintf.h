@@ -1,6 +1,11 @@
-// Kernel console output: printf-style, to the UART (or SBI before it exists).
+// Kernel console output: printf-style, into the console sink main installs
+// first thing at boot (the UART driver; output before that is dropped).
+// klib sits below arch and dev: it knows no driver, only this sink.
 #pragma once
 #include <stdarg.h>
+
+using ConsoleSink = void (*)(char c);
+void set_console_sink(ConsoleSink sink);
 
 void kputs(const char* s);
 void kputc(char c);

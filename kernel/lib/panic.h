@@ -1,16 +1,18 @@
-// Fatal kernel errors: print why, a backtrace, and stop QEMU with a failure status.
+// Fatal kernel errors: print why, a backtrace, and stop the machine with the
+// panic status. klib knows no CPU or device: what a panic needs from them
+// (interrupts off and the console to itself, a backtrace, the stop) comes
+// through a PanicPort that main installs first thing at boot.
 #pragma once
 #include <stdint.h>
 
-[[noreturn]] __attribute__((format(printf, 1, 2))) void panic(const char* fmt, ...);
+struct PanicPort {
+  void (*enter)();                    // interrupts off; this hart owns the console
+  void (*backtrace)(uintptr_t fp);    // callers found from a frame pointer
+  [[noreturn]] void (*stop)();        // stop the machine with the panic status
+};
+void set_panic_port(const PanicPort* port);
 
-// Print a frame-pointer backtrace: `pc` first (if non-zero), then the callers
-// found through frame pointer `fp`. `ra` (if non-zero) is the interrupted
-// code's ra register, needed when a trap hit a leaf function. Only frames
-// inside [stack_lo, stack_hi] are read (default: the running task's stack),
-// so a broken stack ends the trace instead of faulting in the panic path.
-void print_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra = 0, uintptr_t stack_lo = 0,
-                     uintptr_t stack_hi = 0);
+[[noreturn]] __attribute__((format(printf, 1, 2))) void panic(const char* fmt, ...);
 
 // A function every panic report calls last, before the machine stops
 // (kernel tests use it to check the state a panic left behind).
@@ -18,8 +20,10 @@ void set_panic_note(void (*note)());
 // Every panic path starts here: interrupts off, and the console is this
 // hart's without taking any lock (another hart that panics too stops).
 void panic_begin();
-// The panic paths: the note, then stop QEMU with the panic status.
+// The panic paths end here: the note, then the stop.
 [[noreturn]] void panic_finish();
+// Stop at once: no note (a report that cannot be made, e.g. no stack left).
+[[noreturn]] void panic_stop();
 
 #define KASSERT(cond)                                                            \
   do {                                                                           \

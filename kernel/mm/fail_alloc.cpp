@@ -3,7 +3,7 @@
 #include <libk/string.h>
 
 #include "bootargs.h"
-#include "lib/spinlock.h"
+#include "arch/riscv64/spinlock.h"
 
 namespace fail_alloc {
 namespace detail {

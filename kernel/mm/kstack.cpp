@@ -6,7 +6,7 @@
 
 #include "arch/riscv64/memlayout.h"
 #include "lib/panic.h"
-#include "lib/spinlock.h"
+#include "arch/riscv64/spinlock.h"
 #include "mm/kernel_vm.h"
 #include "mm/pmm.h"
 

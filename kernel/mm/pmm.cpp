@@ -8,7 +8,7 @@
 #include "arch/riscv64/memlayout.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
-#include "lib/spinlock.h"
+#include "arch/riscv64/spinlock.h"
 #include "mm/fail_alloc.h"
 
 namespace pmm {

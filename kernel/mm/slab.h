@@ -21,7 +21,7 @@
 #include <new>
 #include <utility>
 
-#include "lib/spinlock.h"
+#include "arch/riscv64/spinlock.h"
 
 class SlabCache : private libk::SlabAllocator {
  public:

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "lib/spinlock.h"
+#include "arch/riscv64/spinlock.h"
 #include "object/object.h"
 #include "object/observer.h"
 

@@ -1,6 +1,6 @@
 #include "observer.h"
 
-#include "lib/spinlock.h"
+#include "arch/riscv64/spinlock.h"
 #include "mm/slab.h"
 #include "object/process.h"
 

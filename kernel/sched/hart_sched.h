@@ -5,7 +5,7 @@
 #include <libk/owning_list.h>
 
 #include "arch/riscv64/cpu.h"
-#include "lib/spinlock.h"
+#include "arch/riscv64/spinlock.h"
 #include "sched/task.h"
 
 namespace sched {

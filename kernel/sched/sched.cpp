@@ -5,8 +5,9 @@
 #include "arch/riscv64/cpu.h"
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/timer.h"
+#include "lib/kprintf.h"
 #include "lib/panic.h"
-#include "lib/spinlock.h"
+#include "arch/riscv64/spinlock.h"
 #include "sched/wait_queue.h"
 
 namespace sched {
@@ -263,6 +264,14 @@ void for_each_scheduled_task(void (*fn)(void*, Task&), void* ctx) {
   arch::irq_restore(irq);
 }
 
+
+void report_current() {
+  Task* t = current();
+  if (t)
+    kprintf("task: %lu (%s)\n", t->tid(), t->name());
+  else
+    kprintf("task: none\n");
+}
 
 void preempt_if_needed() {
   HartSched& hs = this_hart();

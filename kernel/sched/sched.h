@@ -47,6 +47,8 @@ libk::Result<int> join(Task& task, uint64_t deadline = 0);
 // Called from the timer interrupt, and at the end of every interrupt.
 void on_tick();
 void preempt_if_needed();
+// Print "task: <tid> (<name>)" for fatal reports.
+void report_current();
 // This hart's current task should give way.
 inline bool need_resched() { return this_hart().need_resched; }
 

@@ -9,7 +9,7 @@
 #include <libk/owning_list.h>
 #include <libk/result.h>
 
-#include "lib/spinlock.h"
+#include "arch/riscv64/spinlock.h"
 #include "sched/task.h"
 
 class WaitQueue {

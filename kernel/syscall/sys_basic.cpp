@@ -2,7 +2,7 @@
 #include <libk/format.h>
 
 #include "audit.h"
-#include "dev/console.h"
+#include "object/console.h"
 #include "dev/platform_exit.h"
 #include "kstat.h"
 #include "lib/kprintf.h"

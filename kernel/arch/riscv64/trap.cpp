@@ -1,32 +1,29 @@
-// trap_dispatch: interrupts go to their device; a kernel fault either resumes
-// at an armed FaultCatch (see fault.h) or is fatal: the dump gives scause,
-// sepc, stval, the task (none until the scheduler exists) and a backtrace,
-// then QEMU stops with a failure status so a test can never hang on it.
+// trap_dispatch: interrupts go to the handler registered for their kind; a
+// kernel fault either resumes at an armed FaultCatch (see fault.h) or is
+// fatal: the dump gives scause, sepc, stval, the task (through the reporter
+// the scheduler registers) and a backtrace, then the machine stops with the
+// panic status so a test can never hang on it. arch knows no driver and no
+// scheduler: both reach it through the small tables below.
 #include "trap.h"
 
+#include "backtrace.h"
 #include "cpu.h"
 #include "csr.h"
-#include "dev/plic.h"
-#include "dev/platform_exit.h"
-#include "dev/uart.h"
 #include "fault.h"
-#include "user_memcpy.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
-#include "sched/sched.h"
 #include "timer.h"
+#include "user_memcpy.h"
 
 namespace arch {
 
 namespace {
-uint32_t uart_irq_number = 10;
+InterruptHandler handlers[static_cast<int>(Interrupt::Count_)];
+void (*report_task)();
+void (*preemption_point)();
 
-void handle_external() {
-  uint64_t hart = this_cpu()->hartid;
-  while (uint32_t irq = plic::claim(hart)) {
-    if (irq == uart_irq_number) uart::handle_irq();
-    plic::complete(irq, hart);
-  }
+void after_kernel_interrupt() {
+  if (void (*p)() = preemption_point) p();
 }
 
 bool is_recoverable_fault(uint64_t cause) {
@@ -44,30 +41,43 @@ bool is_recoverable_fault(uint64_t cause) {
   kprintf("\nKERNEL PANIC: unhandled trap in kernel mode\n");
   kprintf("  scause %#018lx (%s)\n", tf->scause, scause_name(tf->scause));
   kprintf("  sepc   %#018lx\n  stval  %#018lx\n", tf->sepc, tf->stval);
-  Task* t = sched::current();
-  kprintf("  hart   %lu   task: %lu (%s)\n", this_cpu()->hartid, t ? t->tid() : 0,
-          t ? t->name() : "none: early boot");
+  kprintf("  hart   %lu   ", this_cpu()->hartid);
+  report_current_task();
   kprintf("  ra %#018lx sp %#018lx fp %#018lx\n", tf->ra(), tf->sp(), tf->fp());
   // Frame 0 is the faulting pc; frame 1 is found through the interrupted fp.
-  print_backtrace(tf->sepc, tf->fp(), tf->ra());
+  arch::print_backtrace(tf->sepc, tf->fp(), tf->ra());
   panic_finish();
 }
 }  // namespace
 
-void set_uart_irq(uint32_t irq) { uart_irq_number = irq; }
+void set_interrupt_handler(Interrupt kind, InterruptHandler handler) {
+  handlers[static_cast<int>(kind)] = handler;
+}
+
+void set_task_reporter(void (*report)()) { report_task = report; }
+void set_preemption_point(void (*point)()) { preemption_point = point; }
+
+void report_current_task() {
+  if (void (*r)() = report_task)
+    r();
+  else
+    kprintf("task: none: early boot\n");
+}
 
 void handle_interrupt(uint64_t scause) {
+  Interrupt kind;
   switch (scause & ~SCAUSE_INTERRUPT) {
     case IRQ_S_TIMER:
       timer::handle_irq();
-      sched::on_tick();
+      kind = Interrupt::Timer;
       break;
     case IRQ_S_EXT:
-      handle_external();
+      kind = Interrupt::External;
       break;
     default:
       panic("unexpected interrupt, scause %#lx", scause);
   }
+  if (InterruptHandler h = handlers[static_cast<int>(kind)]) h();
 }
 
 void trap_init_this_hart() {
@@ -115,19 +125,18 @@ extern "C" [[noreturn]] void kernel_stack_overflow(arch::TrapFrame* tf) {
   panic_begin();
   set_stack_bounds(cpu->emergency_top - EMERGENCY_STACK_SIZE, cpu->emergency_top);
   kprintf("\nKERNEL PANIC: kernel stack overflow\n");
-  Task* t = sched::current();
-  kprintf("  hart   %lu   task: %lu (%s)\n", cpu->hartid, t ? t->tid() : 0,
-          t ? t->name() : "none: early boot");
+  kprintf("  hart   %lu   ", cpu->hartid);
+  report_current_task();
   kprintf("  stack  %#018lx..%#018lx, sp %#018lx (%ld bytes below its bottom with the frame)\n",
           task_lo, task_hi, tf->sp(), static_cast<long>(task_lo - (tf->sp() - TRAP_FRAME_SIZE)));
   kprintf("  scause %#018lx (%s)\n  sepc   %#018lx\n  stval  %#018lx\n", tf->scause,
           scause_name(tf->scause), tf->sepc, tf->stval);
-  print_backtrace(tf->sepc, tf->fp(), tf->ra(), task_lo, task_hi);
+  arch::print_backtrace(tf->sepc, tf->fp(), tf->ra(), task_lo, task_hi);
   panic_finish();
 }
 
 // The overflow report itself ran out of room: stop without another word.
-extern "C" [[noreturn]] void kernel_stack_overflow_again() { platform_exit(EXIT_PANIC); }
+extern "C" [[noreturn]] void kernel_stack_overflow_again() { panic_stop(); }
 
 extern "C" void trap_dispatch(arch::TrapFrame* tf) {
   using namespace arch;
@@ -149,5 +158,5 @@ extern "C" void trap_dispatch(arch::TrapFrame* tf) {
   }
   // Preemption point: the interrupted context is saved in *tf on this task's
   // stack, so switching away here is like a yield from the interrupted code.
-  if (tf->scause & SCAUSE_INTERRUPT) sched::preempt_if_needed();
+  if (tf->scause & SCAUSE_INTERRUPT) after_kernel_interrupt();
 }

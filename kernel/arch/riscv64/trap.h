@@ -9,9 +9,35 @@ namespace arch {
 void trap_init_this_hart();  // install the vector; sscratch = 0 (in kernel)
 const char* scause_name(uint64_t scause);
 // Timer and device interrupts, from kernel or user mode (interrupts off).
+// The timer is re-armed here; then the handler registered for the kind
+// runs (the scheduler's tick; the PLIC's dispatch to its devices).
 void handle_interrupt(uint64_t scause);
+enum class Interrupt { Timer, External, Count_ };
+using InterruptHandler = void (*)();
+void set_interrupt_handler(Interrupt kind, InterruptHandler handler);
 
+// Fatal reports name the running task through the scheduler's reporter
+// (it prints "task: <id> (<name>)" and a newline).
+void set_task_reporter(void (*report)());
+void report_current_task();
+// Called after an interrupt taken in kernel mode, on the interrupted task's
+// stack: the scheduler's preemption point.
+void set_preemption_point(void (*point)());
+
+}  // namespace arch
+
+namespace arch {
+// The frame a new user task starts from: pc, sp, a0..a3, U-mode with
+// interrupts on once there.
+void init_user_frame(TrapFrame* tf, uintptr_t pc, uintptr_t sp, const uint64_t (&args)[4]);
 }  // namespace arch
 
 extern "C" void trap_entry();
 extern "C" void trap_dispatch(arch::TrapFrame* tf);
+// Restore *tf and sret to user mode.
+extern "C" [[noreturn]] void user_return(arch::TrapFrame* tf);
+// Defined by the kernel above arch (syscall/user_boundary.cpp), called by
+// trap_entry.S: an ecall from user mode (only caller-saved registers are in
+// *tf), and any other trap from user mode (a full frame).
+extern "C" void syscall_trap(arch::TrapFrame* tf);
+extern "C" void user_trap(arch::TrapFrame* tf);

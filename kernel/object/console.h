@@ -6,7 +6,7 @@
 
 namespace console {
 
-// Called by the UART interrupt handler after it queued input.
+// The UART's input listener (main registers it): input was queued.
 void input_arrived();
 // Read at least one byte (up to cap) of console input, waiting until the
 // deadline (ticks; 0: do not wait; UINT64_MAX: forever). ERR_SHOULD_WAIT,
