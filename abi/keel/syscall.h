@@ -10,8 +10,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef uint32_t keel_handle_t;
-#define KEEL_HANDLE_INVALID 0u
+// A handle value names one slot of the calling process's handle table. It
+// is 64 bits wide: the slot index in the low 13 bits, a 50-bit generation
+// above it, bit 63 always 0 (so a value is never negative) and 0 never a
+// handle. Guarantee: once a handle is closed, moved away or consumed, its
+// value never names anything again in that process: every use of it returns
+// ERR_BAD_HANDLE, whatever has happened to the slot since. Each close moves
+// the slot's generation on by one; a slot must be closed 2^50 - 1 (about
+// 1.1e15) times to use up its generations, which at ten million closes a
+// second takes about 3.6 years, and a slot that does use them up is retired
+// (never reused) rather than repeating a value. A forged value is refused
+// the same way unless it happens to equal a live one.
+typedef uint64_t keel_handle_t;
+#define KEEL_HANDLE_INVALID ((keel_handle_t)0)
 
 enum keel_syscall_number : uint64_t {
   SYS_NULL = 0,              // () : does nothing; the cheapest round trip

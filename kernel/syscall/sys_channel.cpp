@@ -145,8 +145,7 @@ int64_t sys_channel_create(SYSCALL_ARGS) {
 
 int64_t sys_channel_write(SYSCALL_ARGS) {
   SYSCALL_UNUSED;
-  keel_handle_t h;
-  if (!handle_arg(a0, &h)) return ERR_BAD_HANDLE;
+  keel_handle_t h = a0;
   HandleTable& table = current_process().handles();
   auto ch = table.lookup_as<Channel>(h, KEEL_RIGHT_WRITE);
   if (ch.is_error()) return ch.error();
@@ -155,8 +154,7 @@ int64_t sys_channel_write(SYSCALL_ARGS) {
 
 int64_t sys_channel_read(SYSCALL_ARGS) {
   SYSCALL_UNUSED;
-  keel_handle_t h;
-  if (!handle_arg(a0, &h)) return ERR_BAD_HANDLE;
+  keel_handle_t h = a0;
   HandleTable& table = current_process().handles();
   keel_channel_read_args in;
   auto args = user::read_into(in, a1);
@@ -181,8 +179,7 @@ int64_t sys_channel_read(SYSCALL_ARGS) {
 
 int64_t sys_channel_call(SYSCALL_ARGS) {
   SYSCALL_UNUSED;
-  keel_handle_t h;
-  if (!handle_arg(a0, &h)) return ERR_BAD_HANDLE;
+  keel_handle_t h = a0;
   HandleTable& table = current_process().handles();
   keel_channel_call_args in;
   auto args = user::read_into(in, a1);
