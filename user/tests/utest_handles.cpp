@@ -372,6 +372,7 @@ void full_table(const keel::KstatSnapshot& base) {
   size_t nb = 0, nh = 0;
   expect(keel::read_message(a, buf, sizeof(buf), &nb, got_h, KEEL_CHANNEL_MAX_HANDLES, &nh, 0),
          ERR_NO_MEMORY, "reading a message with a handle into a full table");
+  tap::ok(nb == 1 && nh == 1, "the read reports the message's size (%zu bytes, %zu handles)", nb, nh);
   tap::at_baseline(full, "a full table refused everything and changed nothing");
 
   keel::handle_close(filler[--n]);  // one free slot
@@ -441,7 +442,7 @@ void no_revival(const keel::KstatSnapshot& base) {
 }  // namespace
 
 int main(int, char**) {
-  tap::plan(182);
+  tap::plan(183);
   utest::scratch();     // warm up: the scratch page
   utest::self_pid();    // and the pid lookup
   utest::grow_handle_table(KEEL_MAX_HANDLES_PER_PROCESS);  // and the whole handle table
