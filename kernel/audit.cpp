@@ -207,16 +207,13 @@ void check_block(void*, void* block, size_t size, const char* what) {
 // task's stack, or an address space's own page.
 void check_frame(void*, uintptr_t pa, unsigned order, pmm::FrameUse use) {
   report.frames += size_t{1} << order;
-  void* va = arch::phys_to_virt(pa);
   bool owned = false;
   switch (use) {
-    case pmm::FrameUse::Slab:
-      owned = reached_frames.contains(reinterpret_cast<void*>(pa));
-      break;
     case pmm::FrameUse::Heap:
     case pmm::FrameUse::Payload:
       owned = true;  // each such frame is a block check_block already accounted for
       break;
+    case pmm::FrameUse::Slab:  // reached through the cache whose lists hold it
     case pmm::FrameUse::PageTable:
     case pmm::FrameUse::KernelStack:
     case pmm::FrameUse::User:

@@ -111,7 +111,7 @@ extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
   kprintf("boot: %lu instructions to banner\n", arch::r_instret());
 
   static char glob[64];
-  if (bootargs::get("test", glob, sizeof(glob))) {
+  if (bootargs::get_or_stop("test", glob, sizeof(glob))) {  // too long stops the boot
     start_kernel_task("ktest", run_kernel_tests, glob);
   } else {
     init_process::start();                  // init, or the program bootarg init= names

@@ -10,8 +10,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef uint32_t keel_handle_t;
-#define KEEL_HANDLE_INVALID 0u
+// A handle value names one slot of the calling process's handle table. It
+// is 64 bits wide: the slot index in the low 13 bits, a 50-bit generation
+// above it, bit 63 always 0 (so a value is never negative) and 0 never a
+// handle. Guarantee: once a handle is closed, moved away or consumed, its
+// value never names anything again in that process: every use of it returns
+// ERR_BAD_HANDLE, whatever has happened to the slot since. Each close moves
+// the slot's generation on by one; a slot must be closed 2^50 - 1 (about
+// 1.1e15) times to use up its generations, which at ten million closes a
+// second takes about 3.6 years, and a slot that does use them up is retired
+// (never reused) rather than repeating a value. A forged value is refused
+// the same way unless it happens to equal a live one.
+typedef uint64_t keel_handle_t;
+#define KEEL_HANDLE_INVALID ((keel_handle_t)0)
 
 enum keel_syscall_number : uint64_t {
   SYS_NULL = 0,              // () : does nothing; the cheapest round trip
@@ -108,30 +119,72 @@ typedef struct keel_object_info {
 // vm_alloc permissions; write and execute together are refused.
 enum keel_vm_perms : uint32_t { KEEL_VM_READ = 1, KEEL_VM_WRITE = 2, KEEL_VM_EXEC = 4 };
 
+// channel_read: take the message at the head of the queue. The sizes are
+// written back on KEEL_OK and on every error where a message was looked at:
+// ERR_BUFFER_TOO_SMALL (it does not fit bytes_cap/handles_cap) and
+// ERR_NO_MEMORY (its handles do not fit the caller's handle table): either
+// way it stays queued, whole, and the sizes tell a retry what it needs.
+// (They are 0 after the other errors of the read itself: ERR_SHOULD_WAIT,
+// ERR_TIMED_OUT, ERR_PEER_CLOSED, ERR_INTERRUPTED.)
 typedef struct keel_channel_read_args {
   void* bytes;                 // in: buffer for the message bytes
   size_t bytes_cap;
   keel_handle_t* handles;      // in: buffer for the received handle values
   size_t handles_cap;
-  size_t actual_bytes;         // out: the message's size (also when the buffer was too small)
-  size_t actual_handles;       // out
+  size_t actual_bytes;         // out: the message's size (also when it did not fit)
+  size_t actual_handles;       // out: its number of handles (likewise)
   uint64_t timeout_ms;         // 0: ERR_SHOULD_WAIT if empty; KEEL_TIMEOUT_INFINITE: no limit
 } keel_channel_read_args;
 
-// channel_call: write a message, then wait for the next message on the same
-// endpoint (the reply). ERR_PEER_CLOSED if the peer goes away meanwhile.
+// channel_call: write a message (the request), then wait for the next
+// message on the same endpoint (the reply). `sent` says which phase the call
+// ended in, so the caller knows where the handles in wr_handles are:
+//
+//   sent == 0: the request was not queued. Every handle in wr_handles is
+//     still the caller's, unchanged, and nothing was sent or consumed.
+//       ERR_BAD_HANDLE, ERR_REVOKED, ERR_WRONG_TYPE, ERR_ACCESS_DENIED:
+//         the channel handle (needs READ and WRITE) or one in wr_handles
+//         (needs TRANSFER)
+//       ERR_INVALID_ARGS: a bad pointer, timeout_ms 0, a handle listed
+//         twice, or an endpoint that may not travel through this channel
+//       ERR_OUT_OF_RANGE: more than KEEL_CHANNEL_MAX_BYTES/_HANDLES
+//       ERR_NO_MEMORY: no memory for the request
+//       ERR_PEER_CLOSED: the peer was gone before the request was sent
+//       ERR_SHOULD_WAIT: the peer's queue is full (KEEL_CHANNEL_MAX_QUEUED)
+//   sent == 1: the request was queued at the peer. Its handles have moved
+//     and are no longer the caller's, whatever became of the reply.
+//       KEEL_OK: the reply is in rd_bytes/rd_handles, actual_* its size
+//       ERR_BUFFER_TOO_SMALL: the reply does not fit rd_bytes_cap or
+//         rd_handles_cap; it stays queued, actual_* give its size
+//       ERR_NO_MEMORY: the reply's handles do not fit the caller's handle
+//         table; it stays queued, actual_* give its size
+//       ERR_PEER_CLOSED: the peer's endpoint closed before a reply came;
+//         the request and its handles went with whoever held them
+//       ERR_TIMED_OUT: no reply within timeout_ms; the request stays sent
+//       ERR_INTERRUPTED: the caller was killed while it waited
+//       ERR_INVALID_ARGS: the reply buffers were unmapped (by another task
+//         of the caller) while it waited; the reply is lost
+//
+// sent, actual_bytes and actual_handles are written back on every return
+// (0 where they do not apply) except when the args block itself cannot be
+// read or written: then the result is ERR_INVALID_ARGS and nothing at all
+// happened (the caller's own `sent`, zeroed beforehand, stays 0). Only if
+// another task of the caller unmaps the args block during the call can
+// the outcome go unreported.
 typedef struct keel_channel_call_args {
   const void* wr_bytes;
   size_t wr_num_bytes;
-  const keel_handle_t* wr_handles;  // moved to the peer on success
+  const keel_handle_t* wr_handles;  // moved to the peer once sent is 1
   size_t wr_num_handles;
   void* rd_bytes;
   size_t rd_bytes_cap;
   keel_handle_t* rd_handles;
   size_t rd_handles_cap;
-  size_t actual_bytes;    // out
-  size_t actual_handles;  // out
-  uint64_t timeout_ms;
+  size_t actual_bytes;    // out: the reply's size (sent == 1)
+  size_t actual_handles;  // out: its number of handles
+  uint64_t timeout_ms;    // must not be 0: a call always waits for its reply
+  uint32_t sent;          // out: 1 once the request was queued at the peer, else 0
+  uint32_t reserved;
 } keel_channel_call_args;
 
 // process_spawn: the program is looked up by name in the boot image. args is

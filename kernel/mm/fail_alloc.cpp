@@ -2,7 +2,6 @@
 
 #include <libk/string.h>
 
-#include "bootargs.h"
 #include "arch/riscv64/spinlock.h"
 
 namespace fail_alloc {
@@ -45,9 +44,7 @@ uint64_t disarm() {
   return injected;
 }
 
-bool arm_from_bootargs(const char** why) {
-  char value[48];
-  if (!bootargs::get("failalloc", value, sizeof(value))) return true;
+bool arm_from_spec(const char* value, const char** why) {
   // N, or N,every=M
   uint64_t nth = 0, every = 0;
   const char* rest = libk::parse_u64(value, &nth);

@@ -33,8 +33,9 @@ inline bool should_fail() {
 void arm(uint64_t nth, uint64_t every);
 // Disarm; how many allocations failed on purpose since the last arm().
 uint64_t disarm();
-// The boot argument failalloc=N[,every=M]: arm() if present. False (and
-// nothing armed) if it is malformed; `why` says what is wrong.
-bool arm_from_bootargs(const char** why);
+// arm() as the boot argument failalloc=N[,every=M] says ("N" or
+// "N,every=M"). False (and nothing armed) if it is malformed; `why` says
+// what is wrong.
+bool arm_from_spec(const char* spec, const char** why);
 
 }  // namespace fail_alloc

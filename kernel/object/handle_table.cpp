@@ -18,7 +18,7 @@ HandleSlot* HandleTable::slot(uint32_t index) {
 }
 
 libk::Result<HandleSlot*> HandleTable::decode(keel_handle_t h, uint32_t* index) {
-  uint32_t gen;
+  uint64_t gen;
   if (!libk::handle_decode(h, index, &gen)) return libk::err(ERR_BAD_HANDLE);
   HandleSlot* s = slot(*index);
   if (!s || !s->used || s->generation != gen) return libk::err(ERR_BAD_HANDLE);
@@ -40,7 +40,7 @@ libk::Result<uint32_t> HandleTable::free_index() {
       for (uint32_t k = 0; k < CHUNK; k++) new (&c[k]) HandleSlot();
       chunks_[i / CHUNK] = c;
     }
-    if (!c[i % CHUNK].used) {
+    if (c[i % CHUNK].usable()) {
       hint_ = i;
       return i;
     }
@@ -65,7 +65,7 @@ size_t HandleTable::reserve_up_to(size_t n) {
       for (uint32_t k = 0; k < CHUNK; k++) new (&c[k]) HandleSlot();
       chunks_[i / CHUNK] = c;
     }
-    if (!slot(i)->used) found++;
+    if (slot(i)->usable()) found++;
   }
   return found;
 }
@@ -129,7 +129,7 @@ void HandleTable::clear_slot(HandleSlot& s, MovedHandle* out_object, ObserverLin
   s.observer = nullptr;
   s.rights = 0;
   s.used = false;
-  s.generation = libk::handle_next_generation(s.generation);
+  s.generation = libk::handle_next_generation(s.generation);  // 0 retires the slot
   count_--;
   kstat::add(kstat::Counter::handles_live, -1);
 }
@@ -178,10 +178,27 @@ MovedHandle HandleTable::take(keel_handle_t h) {
   SpinGuard g(lock_);
   uint32_t index;
   auto s = decode(h, &index);
-  if (s.is_error()) panic("handle_table: take(%#x) after a successful check", h);
+  if (s.is_error()) panic("handle_table: take(%#lx) after a successful check", h);
   clear_slot(*s.value(), &out, &link);
   if (index < hint_) hint_ = index;
   return out;
+}
+
+void HandleTable::set_generation_for_test(keel_handle_t h, uint64_t generation) {
+  SpinGuard g(lock_);
+  uint32_t index;
+  auto s = decode(h, &index);
+  if (s.is_error()) panic("handle_table: set_generation_for_test(%#lx): no such handle", h);
+  s.value()->generation = generation;
+}
+
+size_t HandleTable::retired_for_test() {
+  SpinGuard g(lock_);
+  size_t n = 0;
+  for (HandleSlot* c : chunks_)
+    if (c)
+      for (uint32_t i = 0; i < CHUNK; i++) n += !c[i].used && c[i].generation == 0;
+  return n;
 }
 
 void HandleTable::close_all() {

@@ -3,8 +3,14 @@
 // generation. lookup() is the one path from a handle value to an object: it
 // checks value, generation, revocation, type and rights, in that order, so no
 // syscall can forget a check.
+//
+// A value handed out never names anything again once its handle is gone:
+// every close moves the slot's generation on, and a slot whose generations
+// are used up is retired (generation 0) instead of wrapping. See
+// libk/handle_value.h for the encoding and the arithmetic.
 #pragma once
 #include <keel/syscall.h>
+#include <libk/handle_value.h>
 #include <libk/result.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -17,8 +23,9 @@ struct HandleSlot {
   RefPtr<Object> object;            // owning handle: the reference this slot owns
   ObserverLink* observer = nullptr; // observer handle: the link this slot owns
   uint32_t rights = 0;
-  uint32_t generation = 1;
+  uint64_t generation = libk::kHandleFirstGeneration;  // 0: retired, never used again
   bool used = false;
+  bool usable() const { return !used && generation != 0; }
 };
 
 // What leaves a table when a handle is moved (through a channel or spawn).
@@ -61,6 +68,11 @@ class HandleTable {
   // Remove h for a move; call only after check_movable succeeded under the
   // same caller (the table's owner is the only one who removes its handles).
   MovedHandle take(keel_handle_t h);
+
+  // Test hook: set the generation of h's slot, as if it had been closed that
+  // many times (the only way to reach the last generation in a test).
+  void set_generation_for_test(keel_handle_t h, uint64_t generation);
+  size_t retired_for_test();
 
   // Visit every used slot: fn(object or null, observer link or null).
   template <typename F>

@@ -115,8 +115,7 @@ int64_t sys_kstat_read(SYSCALL_ARGS) {
 
 int64_t sys_poweroff(SYSCALL_ARGS) {
   SYSCALL_UNUSED;
-  keel_handle_t h;
-  if (!handle_arg(a0, &h)) return ERR_BAD_HANDLE;
+  keel_handle_t h = a0;
   auto dir = current_process().handles().lookup(h, KEEL_RIGHT_POWER,
                                                 ObjectType::ProcessDirectory);
   if (dir.is_error()) return dir.error();
@@ -127,8 +126,7 @@ int64_t sys_poweroff(SYSCALL_ARGS) {
 // The orphan audit, on demand: tests run it while their structures are live.
 int64_t sys_system_audit(SYSCALL_ARGS) {
   SYSCALL_UNUSED;
-  keel_handle_t h;
-  if (!handle_arg(a0, &h)) return ERR_BAD_HANDLE;
+  keel_handle_t h = a0;
   auto dir = current_process().handles().lookup(h, KEEL_RIGHT_AUDIT, ObjectType::ProcessDirectory);
   if (dir.is_error()) return dir.error();
   return static_cast<int64_t>(audit::run());
@@ -138,8 +136,7 @@ int64_t sys_system_audit(SYSCALL_ARGS) {
 // allocation an operation makes.
 int64_t sys_fault_inject(SYSCALL_ARGS) {
   SYSCALL_UNUSED;
-  keel_handle_t h;
-  if (!handle_arg(a0, &h)) return ERR_BAD_HANDLE;
+  keel_handle_t h = a0;
   auto dir = current_process().handles().lookup(h, KEEL_RIGHT_FAULT_INJECT,
                                                 ObjectType::ProcessDirectory);
   if (dir.is_error()) return dir.error();

@@ -145,8 +145,7 @@ int64_t sys_channel_create(SYSCALL_ARGS) {
 
 int64_t sys_channel_write(SYSCALL_ARGS) {
   SYSCALL_UNUSED;
-  keel_handle_t h;
-  if (!handle_arg(a0, &h)) return ERR_BAD_HANDLE;
+  keel_handle_t h = a0;
   HandleTable& table = current_process().handles();
   auto ch = table.lookup_as<Channel>(h, KEEL_RIGHT_WRITE);
   if (ch.is_error()) return ch.error();
@@ -155,8 +154,7 @@ int64_t sys_channel_write(SYSCALL_ARGS) {
 
 int64_t sys_channel_read(SYSCALL_ARGS) {
   SYSCALL_UNUSED;
-  keel_handle_t h;
-  if (!handle_arg(a0, &h)) return ERR_BAD_HANDLE;
+  keel_handle_t h = a0;
   HandleTable& table = current_process().handles();
   keel_channel_read_args in;
   auto args = user::read_into(in, a1);
@@ -171,23 +169,22 @@ int64_t sys_channel_read(SYSCALL_ARGS) {
   auto r = receive(*ch.value(), table, reinterpret_cast<uintptr_t>(in.bytes), in.bytes_cap,
                    reinterpret_cast<uintptr_t>(in.handles), in.handles_cap,
                    deadline_from_ms(in.timeout_ms), &sizes);
+  // The sizes go back after every receive: they are what a caller sizes a
+  // retry by (ERR_BUFFER_TOO_SMALL, ERR_NO_MEMORY), and 0 when no message
+  // was looked at.
   in.actual_bytes = sizes.bytes;
   in.actual_handles = sizes.handles;
-  if (r.is_error() && r.error() != ERR_BUFFER_TOO_SMALL) return r.error();
   auto w = user::write<keel_channel_read_args>(a1, in);
-  if (w.is_error()) return w.error();
+  if (w.is_error() && r.ok()) return w.error();
   return status(r);
 }
 
-int64_t sys_channel_call(SYSCALL_ARGS) {
-  SYSCALL_UNUSED;
-  keel_handle_t h;
-  if (!handle_arg(a0, &h)) return ERR_BAD_HANDLE;
+namespace {
+// The two phases of a call, after its args block was read. Sets in.sent
+// once the request is queued at the peer, and the reply's sizes once one
+// was looked at; the caller writes them back whatever the result.
+keel_status call(keel_handle_t h, keel_channel_call_args& in) {
   HandleTable& table = current_process().handles();
-  keel_channel_call_args in;
-  auto args = user::read_into(in, a1);
-  if (args.is_error()) return args.error();
-  if (!user::writable(a1, sizeof(in))) return ERR_INVALID_ARGS;  // the sizes go back there
   auto ch = table.lookup_as<Channel>(h, KEEL_RIGHT_READ | KEEL_RIGHT_WRITE);
   if (ch.is_error()) return ch.error();
   uint64_t deadline = deadline_from_ms(in.timeout_ms);
@@ -196,19 +193,36 @@ int64_t sys_channel_call(SYSCALL_ARGS) {
   auto checked = check_read_buffers(reinterpret_cast<uintptr_t>(in.rd_bytes), in.rd_bytes_cap,
                                     reinterpret_cast<uintptr_t>(in.rd_handles), in.rd_handles_cap);
   if (checked.is_error()) return checked.error();
+  // Phase 1: send. On error nothing moved: the handles are the caller's.
   auto sent = send(*ch.value(), table, reinterpret_cast<uintptr_t>(in.wr_bytes), in.wr_num_bytes,
                    reinterpret_cast<uintptr_t>(in.wr_handles), in.wr_num_handles);
   if (sent.is_error()) return sent.error();
+  in.sent = 1;
+  // Phase 2: receive. Whatever happens now, the request's handles are gone.
   ReadResult sizes{0, 0};
   auto r = receive(*ch.value(), table, reinterpret_cast<uintptr_t>(in.rd_bytes), in.rd_bytes_cap,
                    reinterpret_cast<uintptr_t>(in.rd_handles), in.rd_handles_cap, deadline,
                    &sizes);
   in.actual_bytes = sizes.bytes;
   in.actual_handles = sizes.handles;
-  if (r.is_error() && r.error() != ERR_BUFFER_TOO_SMALL) return r.error();
+  return r.is_error() ? r.error() : KEEL_OK;
+}
+}  // namespace
+
+int64_t sys_channel_call(SYSCALL_ARGS) {
+  SYSCALL_UNUSED;
+  keel_channel_call_args in;
+  auto args = user::read_into(in, a1);
+  if (args.is_error()) return args.error();
+  // sent and the sizes go back there: from here on, on every return.
+  if (!user::writable(a1, sizeof(in))) return ERR_INVALID_ARGS;
+  in.sent = 0;
+  in.actual_bytes = 0;
+  in.actual_handles = 0;
+  keel_status r = call(a0, in);
   auto w = user::write<keel_channel_call_args>(a1, in);
-  if (w.is_error()) return w.error();
-  return status(r);
+  if (w.is_error() && r == KEEL_OK) return w.error();
+  return r;
 }
 
 }  // namespace syscall

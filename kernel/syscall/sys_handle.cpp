@@ -8,15 +8,13 @@ namespace syscall {
 
 int64_t sys_handle_close(SYSCALL_ARGS) {
   SYSCALL_UNUSED;
-  keel_handle_t h;
-  if (!handle_arg(a0, &h)) return ERR_BAD_HANDLE;
+  keel_handle_t h = a0;
   return status(current_process().handles().close(h));
 }
 
 int64_t sys_handle_duplicate(SYSCALL_ARGS) {
   SYSCALL_UNUSED;
-  keel_handle_t h;
-  if (!handle_arg(a0, &h)) return ERR_BAD_HANDLE;
+  keel_handle_t h = a0;
   if (a1 > UINT32_MAX) return ERR_INVALID_ARGS;
   uint32_t rights = static_cast<uint32_t>(a1);
   if (rights != KEEL_RIGHTS_SAME && (rights & ~KEEL_RIGHTS_ALL)) return ERR_INVALID_ARGS;
@@ -33,8 +31,7 @@ int64_t sys_handle_duplicate(SYSCALL_ARGS) {
 
 int64_t sys_object_info(SYSCALL_ARGS) {
   SYSCALL_UNUSED;
-  keel_handle_t h;
-  if (!handle_arg(a0, &h)) return ERR_BAD_HANDLE;
+  keel_handle_t h = a0;
   HandleTable& table = current_process().handles();
   auto object = table.lookup(h, KEEL_RIGHT_INSPECT, static_cast<ObjectType>(0));
   if (object.is_error()) return object.error();

@@ -80,8 +80,7 @@ int64_t sys_process_spawn(SYSCALL_ARGS) {
 
 int64_t sys_process_kill(SYSCALL_ARGS) {
   SYSCALL_UNUSED;
-  keel_handle_t h;
-  if (!handle_arg(a0, &h)) return ERR_BAD_HANDLE;
+  keel_handle_t h = a0;
   auto p = current_process().handles().lookup_as<Process>(h, KEEL_RIGHT_KILL);
   if (p.is_error()) return p.error();
   p.value()->kill(KEEL_EXIT_KILLED);
@@ -91,8 +90,7 @@ int64_t sys_process_kill(SYSCALL_ARGS) {
 // On success the process handle is consumed: waiting reaps the exit record.
 int64_t sys_process_wait(SYSCALL_ARGS) {
   SYSCALL_UNUSED;
-  keel_handle_t h;
-  if (!handle_arg(a0, &h)) return ERR_BAD_HANDLE;
+  keel_handle_t h = a0;
   HandleTable& table = current_process().handles();
   auto p = table.lookup_as<Process>(h, KEEL_RIGHT_WAIT);
   if (p.is_error()) return p.error();
@@ -111,8 +109,7 @@ int64_t sys_process_wait(SYSCALL_ARGS) {
 
 int64_t sys_process_list(SYSCALL_ARGS) {
   SYSCALL_UNUSED;
-  keel_handle_t h;
-  if (!handle_arg(a0, &h)) return ERR_BAD_HANDLE;
+  keel_handle_t h = a0;
   auto dir = current_process().handles().lookup_as<ProcessDirectory>(h, KEEL_RIGHT_ENUMERATE);
   if (dir.is_error()) return dir.error();
   uintptr_t out = a1, actual = a3;
@@ -141,8 +138,7 @@ int64_t sys_process_list(SYSCALL_ARGS) {
 
 int64_t sys_process_open(SYSCALL_ARGS) {
   SYSCALL_UNUSED;
-  keel_handle_t h;
-  if (!handle_arg(a0, &h)) return ERR_BAD_HANDLE;
+  keel_handle_t h = a0;
   HandleTable& table = current_process().handles();
   auto dir = table.lookup_as<ProcessDirectory>(h, KEEL_RIGHT_ENUMERATE);
   if (dir.is_error()) return dir.error();

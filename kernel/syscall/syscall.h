@@ -55,12 +55,9 @@ int64_t sys_poweroff(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t)
 int64_t sys_system_audit(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 int64_t sys_fault_inject(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 
-// A handle argument: values that do not fit 32 bits name no handle.
-inline bool handle_arg(uint64_t v, keel_handle_t* h) {
-  if (v > UINT32_MAX) return false;
-  *h = static_cast<keel_handle_t>(v);
-  return true;
-}
+// A handle argument is the whole register: keel_handle_t is 64 bits, so no
+// value is truncated into another; HandleTable::lookup() judges every bit.
+static_assert(sizeof(keel_handle_t) == sizeof(uint64_t));
 
 }  // namespace syscall
 

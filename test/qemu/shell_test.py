@@ -43,7 +43,7 @@ def pids_in_proc():
     return set(int(x) for x in re.findall(r"^(\d+)$", run("ls /proc"), re.M))
 
 
-print("1..33", flush=True)
+print("1..34", flush=True)
 try:
     qemu.expect_exact(PROMPT, timeout=600)
     check("Keel shell" in qemu.before, "boots to the shell prompt")
@@ -83,6 +83,9 @@ try:
     check("killed: load page fault" in out and "faulter: exit code -11" in out,
           "a faulting program is killed and reported, the system goes on")
     check("no such program" in run("spawn nosuch"), "spawn of a missing program")
+    out = run("spawn init")
+    check("init: not started by the kernel" in out and "init: exit code 1" in out,
+          "spawn init refuses in words and returns to the prompt")
 
     out = run("spawn sleeper 300 &")
     m = re.search(r"\[(\d+)\] sleeper", out)
@@ -128,4 +131,4 @@ except (pexpect.TIMEOUT, pexpect.EOF) as e:
     print("# last output: %r" % (qemu.before[-500:] if qemu.before else ""))
     qemu.terminate(force=True)
 failed = sum(1 for ok, _ in results if not ok)
-sys.exit(1 if failed or len(results) != 33 else 0)
+sys.exit(1 if failed or len(results) != 34 else 0)

@@ -5,102 +5,172 @@
 //           ENUMERATE | INSPECT (list and observe, nothing else);
 //   shell:  a duplicate of the client end of the procfs channel, the
 //           directory with POWER only (for poweroff; it cannot list).
-// It restarts the shell (and procfs) if they exit. Orphans need no reaping
-// by hand: a process nobody holds a handle to is freed by the kernel the
-// moment it exits, so init only has to drop the handles it holds itself.
+// It restarts the shell (and procfs) if they exit. A program that cannot be
+// started is tried again once a second, at most kMaxFailedStarts times in a
+// row; then init gives up on it and says why (for the program in the
+// shell's place, init then exits 1; giving up on procfs closes the service
+// channel, so clients see ERR_PEER_CLOSED instead of waiting for ever).
+// Orphans need no reaping by hand: a process nobody holds a handle to is
+// freed by the kernel the moment it exits, so init only has to drop the
+// handles it holds itself.
 // argv[1], if given, is the program to run instead of the shell (tests and
 // benchmarks), with argv[2...] as its arguments; its exit ends the system.
+//
+// Only the kernel starts init: run any other way (say `spawn init` at the
+// shell) it has no directory with every right, says so and exits 1.
 #include "keel.h"
 
 namespace {
+// Starts in a row that may fail before init gives up on a program.
+constexpr int kMaxFailedStarts = 5;
+
 keel_handle_t directory, service_client, service_server;
 
 // Arguments for the program run in the shell's place (init's argv[2...]).
 const char* const* program_args;
 size_t program_nargs;
 
-keel_handle_t start(const char* name, const keel_handle_t* handles, size_t n,
-                    const char* const* args = nullptr, size_t nargs = 0) {
-  keel_handle_t h = KEEL_HANDLE_INVALID;
-  int64_t r = keel::spawn(name, args, nargs, handles, n, &h);
-  if (r < 0) {
-    keel::printf("init: cannot start %s: %s\n", name, keel_status_name(static_cast<int32_t>(r)));
-    return KEEL_HANDLE_INVALID;
-  }
-  return h;
+// A program init keeps running: its process handle while it runs, and the
+// failed starts since it last started.
+struct Supervised {
+  const char* name;
+  keel_handle_t process = KEEL_HANDLE_INVALID;
+  int failed_starts = 0;
+  bool given_up = false;
+};
+
+// The kernel gives the first process, and no one else, the process
+// directory with every right as startup handle 0 (init passes on only
+// subsets of it).
+bool started_by_kernel() {
+  keel_object_info info;
+  return keel::object_info(directory, &info) == KEEL_OK &&
+         info.type == KEEL_OBJ_PROCESS_DIRECTORY && info.rights == KEEL_RIGHTS_ALL;
 }
 
-keel_handle_t start_procfs() {
+// The status of a failed start (< 0), or KEEL_OK with *out the process.
+int64_t start(const char* name, const keel_handle_t* handles, size_t n, keel_handle_t* out,
+              const char* const* args = nullptr, size_t nargs = 0) {
+  int64_t r = keel::spawn(name, args, nargs, handles, n, out);
+  if (r < 0) keel::printf("init: cannot start %s: %s\n", name, keel_status_name(static_cast<int32_t>(r)));
+  return r;
+}
+
+int64_t start_procfs(keel_handle_t* out) {
   keel_handle_t dir;
-  if (keel::handle_duplicate(directory, KEEL_RIGHT_ENUMERATE | KEEL_RIGHT_INSPECT | KEEL_RIGHT_TRANSFER, &dir) < 0)
-    return KEEL_HANDLE_INVALID;
+  int64_t r = keel::handle_duplicate(directory, KEEL_RIGHT_ENUMERATE | KEEL_RIGHT_INSPECT | KEEL_RIGHT_TRANSFER, &dir);
+  if (r < 0) return r;
   keel_handle_t server;  // procfs gets its own duplicate; init keeps the original
-  if (keel::handle_duplicate(service_server, KEEL_RIGHTS_SAME, &server) < 0) return KEEL_HANDLE_INVALID;
+  r = keel::handle_duplicate(service_server, KEEL_RIGHTS_SAME, &server);
+  if (r < 0) {
+    keel::handle_close(dir);
+    return r;
+  }
   keel_handle_t hs[] = {server, dir};
-  keel_handle_t p = start("procfs", hs, 2);
-  if (p == KEEL_HANDLE_INVALID) {
+  r = start("procfs", hs, 2, out);
+  if (r < 0) {  // a failed spawn leaves the handles with init
     keel::handle_close(server);
     keel::handle_close(dir);
   }
-  return p;
+  return r;
 }
 
-keel_handle_t start_shell(const char* program) {
+int64_t start_shell(const char* program, keel_handle_t* out) {
   keel_handle_t client, dir;
-  if (keel::handle_duplicate(service_client, KEEL_RIGHTS_SAME, &client) < 0) return KEEL_HANDLE_INVALID;
-  if (keel::handle_duplicate(directory, KEEL_RIGHT_POWER | KEEL_RIGHT_TRANSFER, &dir) < 0) {
+  int64_t r = keel::handle_duplicate(service_client, KEEL_RIGHTS_SAME, &client);
+  if (r < 0) return r;
+  r = keel::handle_duplicate(directory, KEEL_RIGHT_POWER | KEEL_RIGHT_TRANSFER, &dir);
+  if (r < 0) {
     keel::handle_close(client);
-    return KEEL_HANDLE_INVALID;
+    return r;
   }
   keel_handle_t hs[] = {client, dir};
-  keel_handle_t p = start(program, hs, 2, program_args, program_nargs);
-  if (p == KEEL_HANDLE_INVALID) {
+  r = start(program, hs, 2, out, program_args, program_nargs);
+  if (r < 0) {
     keel::handle_close(client);
     keel::handle_close(dir);
   }
-  return p;
+  return r;
+}
+
+// One attempt to (re)start p; after kMaxFailedStarts failures in a row init
+// gives up on it, naming the last error.
+template <typename Starter>
+void try_start(Supervised& p, Starter starter) {
+  if (p.given_up || p.process != KEEL_HANDLE_INVALID) return;
+  int64_t r = starter(&p.process);
+  if (r == KEEL_OK) {
+    p.failed_starts = 0;
+    return;
+  }
+  p.process = KEEL_HANDLE_INVALID;
+  if (++p.failed_starts < kMaxFailedStarts) return;
+  p.given_up = true;
+  keel::printf("init: giving up on %s after %d failed starts: %s\n", p.name, p.failed_starts,
+               keel_status_name(static_cast<int32_t>(r)));
 }
 }  // namespace
 
 int main(int argc, char** argv) {
   directory = keel::startup_handle(0);
+  if (!started_by_kernel()) {
+    keel::printf("init: not started by the kernel (startup handle 0 is not the process directory "
+                 "with every right); there is one init, and it is already running\n");
+    return 1;
+  }
   const char* program = argc > 1 ? argv[1] : "shell";
+  bool program_mode = argc > 1;  // a test program in the shell's place
   program_args = argc > 2 ? argv + 2 : nullptr;
   program_nargs = argc > 2 ? static_cast<size_t>(argc - 2) : 0;
   if (keel::channel_create(&service_client, &service_server) < 0) return 1;
-  keel_handle_t procfs = start_procfs();
-  keel_handle_t shell = start_shell(program);
+  Supervised procfs{"procfs"}, shell{program};
+  auto procfs_starter = [](keel_handle_t* out) { return start_procfs(out); };
+  auto shell_starter = [program](keel_handle_t* out) { return start_shell(program, out); };
+  try_start(procfs, procfs_starter);
+  try_start(shell, shell_starter);
+  int exit_status = 1;  // what init returns if it gives up on the shell
   for (;;) {
-    int64_t code = 0;
-    if (shell != KEEL_HANDLE_INVALID) {
-      int64_t r = keel::process_wait(shell, &code, 500);
-      if (r == KEEL_OK) {
-        // A test program run in the shell's place ends the system with its
-        // status; everything init started goes first, so the kernel's leak
-        // check sees the system as it was before init.
-        if (argc > 1) {
-          if (procfs != KEEL_HANDLE_INVALID) {
-            int64_t ignored;
-            keel::process_kill(procfs);
-            keel::process_wait(procfs, &ignored, KEEL_TIMEOUT_INFINITE);
-          }
-          keel::handle_close(service_client);
-          keel::handle_close(service_server);
-          return static_cast<int>(code);
-        }
-        keel::printf("init: shell exited (%ld), restarting it\n", code);
-        shell = start_shell(program);
-      }
-    } else {
-      keel::sleep_ms(1000);  // it could not start: try again, slowly
-      shell = start_shell(program);
+    if ((shell.process == KEEL_HANDLE_INVALID && !shell.given_up) ||
+        (procfs.process == KEEL_HANDLE_INVALID && !procfs.given_up)) {
+      keel::sleep_ms(1000);  // something could not start: try again, slowly
+      try_start(shell, shell_starter);
+      try_start(procfs, procfs_starter);
     }
-    if (procfs != KEEL_HANDLE_INVALID && keel::process_wait(procfs, &code, 0) == KEEL_OK) {
+    if (procfs.given_up && service_server != KEEL_HANDLE_INVALID) {
+      // Nobody will answer the service channel again: clients see
+      // ERR_PEER_CLOSED rather than waiting for ever.
+      keel::handle_close(service_server);
+      service_server = KEEL_HANDLE_INVALID;
+    }
+    if (shell.given_up) break;  // nothing left to run: init ends the system
+    int64_t code = 0;
+    if (shell.process != KEEL_HANDLE_INVALID &&
+        keel::process_wait(shell.process, &code, 500) == KEEL_OK) {
+      shell.process = KEEL_HANDLE_INVALID;  // process_wait consumed the handle
+      // A test program run in the shell's place ends the system with its
+      // status.
+      if (program_mode) {
+        exit_status = static_cast<int>(code);
+        break;
+      }
+      keel::printf("init: shell exited (%ld), restarting it\n", code);
+      try_start(shell, shell_starter);
+    }
+    if (procfs.process != KEEL_HANDLE_INVALID &&
+        keel::process_wait(procfs.process, &code, 0) == KEEL_OK) {
+      procfs.process = KEEL_HANDLE_INVALID;
       keel::printf("init: procfs exited (%ld), restarting it\n", code);
-      procfs = start_procfs();
-    } else if (procfs == KEEL_HANDLE_INVALID) {
-      keel::sleep_ms(1000);  // it could not start: try again, slowly
-      procfs = start_procfs();
+      try_start(procfs, procfs_starter);
     }
   }
+  // Everything init started goes first, so the kernel's leak check sees the
+  // system as it was before init.
+  if (procfs.process != KEEL_HANDLE_INVALID) {
+    int64_t ignored;
+    keel::process_kill(procfs.process);
+    keel::process_wait(procfs.process, &ignored, KEEL_TIMEOUT_INFINITE);
+  }
+  keel::handle_close(service_client);
+  if (service_server != KEEL_HANDLE_INVALID) keel::handle_close(service_server);
+  return exit_status;
 }

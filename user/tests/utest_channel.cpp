@@ -2,8 +2,10 @@
 // count, queue length), every bad pointer kind for every pointer argument
 // (a bad pointer changes nothing: no handle made, nothing sent, nothing
 // consumed), handle transfer, buffers too small, endpoints that may not
-// travel, nested channels freed when both ends close, and a process killed
-// while blocked in channel_call.
+// travel, nested channels freed when both ends close, a process killed
+// while blocked in channel_call, and channel_call's `sent`: for every way a
+// call can fail, before the request went out (the caller keeps its handles)
+// and after (they have moved).
 #include "common.h"
 
 using keel::syscall6;
@@ -448,13 +450,204 @@ void kill_blocked_caller(const keel::KstatSnapshot& base) {
   tap::at_baseline(base, "kill a process blocked in channel_call");
 }
 
+
+// --- channel_call: which phase failed ---
+
+// `utest-channel hog`: take every frame the kernel can give, then close the
+// startup handle (which needs no memory) to say so, and wait to be killed;
+// the kernel takes everything back, page tables included, when it dies.
+// vm_alloc can stop with a frame or two still free (a page needs its page
+// table too), so 4096-byte messages, which need one frame each, queued on
+// its own channel take the rest: what is left cannot hold a parent's
+// 4096-byte request either.
+int hog_memory() {
+  static char page[KEEL_CHANNEL_MAX_BYTES];
+  keel_handle_t a, b;
+  if (keel::channel_create(&a, &b) != KEEL_OK) return 1;
+  for (size_t sz = size_t{64} << 20; sz >= 4096; sz /= 2) {
+    uintptr_t addr;
+    while (keel::vm_alloc(sz, KEEL_VM_READ, &addr) == KEEL_OK) {
+    }
+  }
+  int64_t r;
+  while ((r = keel::channel_write(a, page, sizeof(page))) == KEEL_OK) {
+  }
+  if (r != ERR_NO_MEMORY) return 2;  // the queue filled first: memory is left
+  keel::handle_close(keel::startup_handle(0));
+  for (;;) keel::sleep_ms(3600 * 1000);  // until killed
+}
+
+// A child holding every free frame, until release(): meanwhile every kernel
+// allocation (a message among them) fails.
+struct MemoryHog {
+  Pair q;
+  keel_handle_t child = KEEL_HANDLE_INVALID;
+  bool take_all() {
+    q = make_pair();
+    child = utest::start("utest-channel", "hog", q.b);
+    // It closes its end when it is done. Ours stays open until release():
+    // closing it now would free an endpoint, maybe a whole slab, for the
+    // next allocation to take.
+    return receive(q.a, 0, 0, 60000) == ERR_PEER_CLOSED;
+  }
+  void release() {
+    utest::reap(child);
+    keel::handle_close(q.a);
+  }
+};
+
+constexpr uint32_t NOT_WRITTEN = 0xeeu;  // what `sent` holds before each call
+
+// One call carrying `carried` in its request. Checks the status, that `sent`
+// was written back as `want_sent`, and that the carried handle is still the
+// caller's exactly when sent is 0.
+void expect_call(keel_handle_t ch, keel_channel_call_args& c, keel_handle_t carried, int64_t want,
+                 uint32_t want_sent, const char* what) {
+  c.wr_handles = &carried;
+  c.wr_num_handles = 1;
+  c.sent = NOT_WRITTEN;
+  c.actual_bytes = c.actual_handles = 12345;
+  int64_t r = keel::channel_call(ch, &c);
+  expect(r, want, "channel_call %s", what);
+  bool kept = alive(carried);
+  tap::ok(c.sent == want_sent && kept == (want_sent == 0),
+          "%s: sent %u (want %u), the carried handle %s", what, c.sent, want_sent,
+          kept ? "stayed with the caller" : "has moved");
+}
+
+void call_phases(const keel::KstatSnapshot& base) {
+  char reply[16];
+  keel_channel_call_args c;
+  Pair x = make_pair();  // x.a travels in the requests
+  keel::KstatSnapshot before;
+
+  // Phase 1 fails: sent 0, nothing queued, the handle stays.
+  Pair p = make_pair(), s = make_pair();
+  keel::handle_close(s.a);  // a stale value
+  tap::baseline(before);
+  c = call_args("request", reply, sizeof(reply), 1000);
+  keel_handle_t two[2] = {x.a, s.a};
+  c.wr_handles = two;
+  c.wr_num_handles = 2;
+  c.sent = NOT_WRITTEN;
+  expect(keel::channel_call(p.a, &c), ERR_BAD_HANDLE, "channel_call with a closed handle in the request");
+  tap::ok(c.sent == 0 && alive(x.a), "before the send: sent 0, the good handle stayed with the caller");
+  keel_handle_t no_write;
+  keel::handle_duplicate(p.a, CHANNEL_RIGHTS & ~KEEL_RIGHT_WRITE, &no_write);
+  c = call_args("request", reply, sizeof(reply), 1000);
+  expect_call(no_write, c, x.a, ERR_ACCESS_DENIED, 0, "on a handle without WRITE");
+  keel::handle_close(no_write);
+  c = call_args("request", reply, sizeof(reply), 0);
+  expect_call(p.a, c, x.a, ERR_INVALID_ARGS, 0, "that may not wait");
+  static char big[KEEL_CHANNEL_MAX_BYTES + 1];
+  c = call_args("", reply, sizeof(reply), 1000);
+  c.wr_bytes = big;
+  c.wr_num_bytes = sizeof(big);
+  expect_call(p.a, c, x.a, ERR_OUT_OF_RANGE, 0, "with a request too big");
+  c = call_args("request", utest::read_only(), sizeof(reply), 1000);
+  expect_call(p.a, c, x.a, ERR_INVALID_ARGS, 0, "with a reply buffer in read-only memory");
+  tap::ok(c.actual_bytes == 0 && c.actual_handles == 0, "the sizes are written back as 0 (%zu, %zu)",
+          c.actual_bytes, c.actual_handles);
+  // No memory for the request (4096 bytes need a frame of their own).
+  static char page[KEEL_CHANNEL_MAX_BYTES];
+  MemoryHog hog;
+  tap::ok(hog.take_all(), "a child now holds every free frame");
+  c = call_args("", reply, sizeof(reply), 1000);
+  c.wr_bytes = page;
+  c.wr_num_bytes = sizeof(page);
+  expect_call(p.a, c, x.a, ERR_NO_MEMORY, 0, "with no memory for the request");
+  hog.release();
+  tap::at_baseline(before, "calls that failed before the send sent nothing");
+  tap::ok(receive(p.b) == ERR_SHOULD_WAIT, "nothing is queued at the peer");
+  // The peer's queue is full.
+  size_t queued = 0;
+  while (queued < KEEL_CHANNEL_MAX_QUEUED && keel::channel_write(p.a, "f", 1) == KEEL_OK) queued++;
+  c = call_args("request", reply, sizeof(reply), 1000);
+  expect_call(p.a, c, x.a, ERR_SHOULD_WAIT, 0, "to a full queue");
+  // The peer is already gone.
+  keel::handle_close(p.b);
+  c = call_args("request", reply, sizeof(reply), 1000);
+  expect_call(p.a, c, x.a, ERR_PEER_CLOSED, 0, "to a peer closed before the call");
+  keel::handle_close(p.a);
+
+  // Phase 2 fails: sent 1, the handle has moved.
+  // The reply does not fit: it stays queued, with its sizes reported.
+  p = make_pair();
+  Pair y = make_pair();
+  keel::channel_write(p.b, "0123456789", 10, &y.a, 1);  // the "reply", already waiting
+  c = call_args("request", reply, 4, 1000);
+  expect_call(p.a, c, x.a, ERR_BUFFER_TOO_SMALL, 1, "whose reply is too big for the buffer");
+  tap::ok(c.actual_bytes == 10 && c.actual_handles == 1, "the call reports the reply's size (%zu, %zu)",
+          c.actual_bytes, c.actual_handles);
+  tap::ok(receive(p.b) == KEEL_OK && got.is("request") && got.nh == 1 && alive(got.handles[0]),
+          "the request went out with the handle");
+  x.a = got.handles[0];  // ours again, under a new value
+  tap::ok(receive(p.a) == KEEL_OK && got.is("0123456789") && got.nh == 1, "the reply stayed queued");
+  y.a = got.handles[0];
+
+  // The reply's handles do not fit the handle table: ERR_NO_MEMORY, sizes
+  // reported, the reply stays queued; channel_read says the same.
+  keel_handle_t two_ends[2];
+  keel::channel_create(&two_ends[0], &two_ends[1]);
+  keel::channel_write(p.b, "reply", 5, two_ends, 2);
+  size_t filled = 0;
+  static keel_handle_t filler[KEEL_MAX_HANDLES_PER_PROCESS];
+  while (keel::handle_duplicate(p.b, KEEL_RIGHTS_SAME, &filler[filled]) == KEEL_OK) filled++;
+  c = call_args("request", reply, sizeof(reply), 1000);
+  expect_call(p.a, c, x.a, ERR_NO_MEMORY, 1, "whose reply's 2 handles do not fit the handle table");
+  tap::ok(c.actual_bytes == 5 && c.actual_handles == 2, "the call reports the reply's size (%zu, %zu)",
+          c.actual_bytes, c.actual_handles);
+  keel_channel_read_args ra{};
+  ra.bytes = got.bytes;
+  ra.bytes_cap = sizeof(got.bytes);
+  ra.handles = got.handles;
+  ra.handles_cap = KEEL_CHANNEL_MAX_HANDLES;
+  ra.actual_bytes = ra.actual_handles = 12345;
+  expect(keel::channel_read(p.a, &ra), ERR_NO_MEMORY, "channel_read of that reply into the full table");
+  tap::ok(ra.actual_bytes == 5 && ra.actual_handles == 2, "channel_read reports its size too (%zu, %zu)",
+          ra.actual_bytes, ra.actual_handles);
+  for (size_t i = 0; i < filled; i++) keel::handle_close(filler[i]);
+  tap::ok(receive(p.a) == KEEL_OK && got.is("reply") && got.nh == 2, "the reply stayed queued");
+  close_all({got.handles[0], got.handles[1]});
+  tap::ok(receive(p.b) == KEEL_OK && got.is("request") && got.nh == 1, "the request went out");
+  x.a = got.handles[0];
+
+  // Nobody answers: the request stays sent.
+  c = call_args("request", reply, sizeof(reply), 30);
+  expect_call(p.a, c, x.a, ERR_TIMED_OUT, 1, "that nobody answers");
+  tap::ok(receive(p.b) == KEEL_OK && got.is("request") && got.nh == 1, "the request was delivered");
+  x.a = got.handles[0];
+  close_all({p.a, p.b});
+
+  // The peer goes away while the caller waits: holder (no count) takes the
+  // request as its one read and exits, closing its end.
+  p = make_pair();
+  keel_handle_t holder = utest::start("holder", "0", p.b);
+  tap::ok(receive(p.a, sizeof(got.bytes), 0, 5000) == KEEL_OK && got.is("ready"), "the holder is ready");
+  c = call_args("request", reply, sizeof(reply), KEEL_TIMEOUT_INFINITE);
+  expect_call(p.a, c, x.a, ERR_PEER_CLOSED, 1, "whose peer goes away while it waits");
+  utest::reap(holder, false);
+  keel::handle_close(p.a);
+
+  // And a call that works says sent 1 too.
+  p = make_pair();
+  keel::channel_write(p.b, "ok", 2);
+  c = call_args("request", reply, sizeof(reply), 1000);
+  expect_call(p.a, c, x.b, KEEL_OK, 1, "that gets its reply");
+  tap::ok(c.actual_bytes == 2 && c.actual_handles == 0, "with the reply's size");
+  tap::ok(receive(p.b) == KEEL_OK && got.is("request") && got.nh == 1, "the request went out");
+  close_all({p.a, p.b, got.handles[0], y.a, y.b, s.b});
+  tap::at_baseline(base, "channel_call reports the phase that failed");
+}
+
 }  // namespace
 
-int main(int, char**) {
-  tap::plan(164);
+int main(int argc, char** argv) {
+  if (argc > 1 && libk::str_eq(argv[1], "hog")) return hog_memory();  // call_phases' helper
+  tap::plan(207);
   utest::scratch();  // warm up: the scratch and read-only pages
   utest::read_only();
-  utest::grow_handle_table(512);
+  utest::grow_handle_table(KEEL_MAX_HANDLES_PER_PROCESS);  // the whole table (call_phases fills it)
   keel::KstatSnapshot base;
   tap::baseline(base);
 
@@ -470,5 +663,6 @@ int main(int, char**) {
   call(base);
   call_bad_pointers(base);
   kill_blocked_caller(base);
+  call_phases(base);
   return tap::done();
 }

@@ -1,8 +1,11 @@
 // Handles: close, duplicate, object_info, and the handle argument of every
-// syscall that takes one: bad values (0, forged, bit 31 set, more than 32
-// bits), stale (closed), revoked (observer of an exited process), wrong
-// object type, missing rights. Rights never grow; a full handle table
-// refuses cleanly and changes nothing.
+// syscall that takes one: bad values (0, forged, bit 63 set, a live slot's
+// index with another generation), stale (closed), revoked (observer of an
+// exited process), wrong object type, missing rights. Rights never grow; a
+// full handle table refuses cleanly and changes nothing; a kept value never
+// revives, however often its slot is reused.
+#include <libk/handle_value.h>
+
 #include "common.h"
 
 using keel::syscall6;
@@ -18,7 +21,7 @@ constexpr uint32_t PROCESS_RIGHTS = KEEL_RIGHT_KILL | KEEL_RIGHT_WAIT | KEEL_RIG
 keel_handle_t dup(keel_handle_t h, uint64_t rights) {
   keel_handle_t out = KEEL_HANDLE_INVALID;
   int64_t r = syscall6(SYS_HANDLE_DUPLICATE, h, rights, keel::u(&out));
-  if (r != KEEL_OK) tap::diag("duplicate(%#x, %#lx): %s", h, rights, keel_status_name(int32_t(r)));
+  if (r != KEEL_OK) tap::diag("duplicate(%#lx, %#lx): %s", h, rights, keel_status_name(int32_t(r)));
   return out;
 }
 
@@ -27,7 +30,7 @@ keel_handle_t dup(keel_handle_t h, uint64_t rights) {
 enum class Kind { Any, Channel, Process, Directory };
 
 // Handles of each type that the operations below may use for their other
-// arguments, and as the valid low half of a too-wide handle value.
+// arguments, and as the live handle a bad value is derived from.
 struct Fixture {
   keel_handle_t channel, peer;  // a channel pair
   keel_handle_t process;        // a sleeping child
@@ -36,7 +39,6 @@ struct Fixture {
 struct Op {
   const char* name;
   Kind kind;
-  bool in_message;  // the handle travels in an array (32-bit values only)
   int64_t (*call)(uint64_t h);
 };
 
@@ -92,22 +94,20 @@ int64_t op_spawn(uint64_t h) {
 }
 
 const Op ops[] = {
-    {"handle_close", Kind::Any, false, op_close},
-    {"handle_duplicate", Kind::Any, false, op_duplicate},
-    {"object_info", Kind::Any, false, op_info},
-    {"channel_write", Kind::Channel, false, op_write},
-    {"channel_read", Kind::Channel, false, op_read},
-    {"channel_call", Kind::Channel, false, op_call},
-    {"process_kill", Kind::Process, false, op_kill},
-    {"process_wait", Kind::Process, false, op_wait},
-    {"process_list", Kind::Directory, false, op_list},
-    {"process_open", Kind::Directory, false, op_open},
-    {"poweroff", Kind::Directory, false, op_poweroff},
-    {"channel_write carrying it", Kind::Any, true, op_send},
-    {"process_spawn passing it", Kind::Any, true, op_spawn},
+    {"handle_close", Kind::Any, op_close},
+    {"handle_duplicate", Kind::Any, op_duplicate},
+    {"object_info", Kind::Any, op_info},
+    {"channel_write", Kind::Channel, op_write},
+    {"channel_read", Kind::Channel, op_read},
+    {"channel_call", Kind::Channel, op_call},
+    {"process_kill", Kind::Process, op_kill},
+    {"process_wait", Kind::Process, op_wait},
+    {"process_list", Kind::Directory, op_list},
+    {"process_open", Kind::Directory, op_open},
+    {"poweroff", Kind::Directory, op_poweroff},
+    {"channel_write carrying it", Kind::Any, op_send},
+    {"process_spawn passing it", Kind::Any, op_spawn},
 };
-constexpr int NOPS = sizeof(ops) / sizeof(ops[0]);
-constexpr int NOPS_WIDE = NOPS - 2;  // those that take a 64-bit register
 
 keel_handle_t valid_of(Kind k) {
   switch (k) {
@@ -141,7 +141,7 @@ void close_and_generations(const keel::KstatSnapshot& base) {
   expect(keel::handle_close(a), KEEL_OK, "close a channel handle");
   expect(keel::handle_close(a), ERR_BAD_HANDLE, "close it again");
   keel::channel_create(&c, &d);  // reuses the freed slot with a new generation
-  tap::ok(c != a && d != a, "a reused slot gives a new value (%#x, %#x; old %#x)", c, d, a);
+  tap::ok(c != a && d != a, "a reused slot gives a new value (%#lx, %#lx; old %#lx)", c, d, a);
   expect(keel::object_info(a, &out_info), ERR_BAD_HANDLE, "the old value stays dead");
   expect(keel::object_info(c, &out_info), KEEL_OK, "the new value works");
   keel::handle_close(b);
@@ -219,12 +219,15 @@ void bad_values(const keel::KstatSnapshot& base) {
   tap::baseline(before);
   every_op("handle 0", 0, ERR_BAD_HANDLE);
   every_op("a forged handle", 0x05a5a5a5, ERR_BAD_HANDLE);
-  every_op("a handle with bit 31 set", 0x80002001, ERR_BAD_HANDLE);
-  // More than 32 bits, whose low half is a valid handle of the right type:
-  // must not be truncated into that handle.
-  for (int i = 0; i < NOPS_WIDE; i++) {
-    uint64_t v = (1ull << 32) | valid_of(ops[i].kind);
-    expect(ops[i].call(v), ERR_BAD_HANDLE, "%s: a valid handle plus bit 32", ops[i].name);
+  every_op("a forged 64-bit handle", 0x5a5a5a5a5a5a5a5aull, ERR_BAD_HANDLE);
+  // Derived from a valid handle of the right type: bit 63 set (no value has
+  // it), or the same slot with another generation (bit 32 lies in the
+  // generation): neither may be taken for that handle.
+  for (const Op& op : ops) {
+    uint64_t v = valid_of(op.kind);
+    expect(op.call(v | (1ull << 63)), ERR_BAD_HANDLE, "%s: a valid handle with bit 63 set", op.name);
+    expect(op.call(v ^ (1ull << 32)), ERR_BAD_HANDLE,
+           "%s: a valid handle's slot with another generation", op.name);
   }
   keel_handle_t a, b;
   keel::channel_create(&a, &b);
@@ -235,7 +238,7 @@ void bad_values(const keel::KstatSnapshot& base) {
   tap::ok(keel::object_info(fx.channel, &out_info) == KEEL_OK &&
               keel::object_info(fx.process, &out_info) == KEEL_OK &&
               keel::object_info(utest::dir(), &out_info) == KEEL_OK,
-          "the valid handles behind the wide values are still there");
+          "the valid handles behind the derived values are still there");
   teardown_fixture();
   tap::at_baseline(base, "bad handle values");
 }
@@ -369,6 +372,7 @@ void full_table(const keel::KstatSnapshot& base) {
   size_t nb = 0, nh = 0;
   expect(keel::read_message(a, buf, sizeof(buf), &nb, got_h, KEEL_CHANNEL_MAX_HANDLES, &nh, 0),
          ERR_NO_MEMORY, "reading a message with a handle into a full table");
+  tap::ok(nb == 1 && nh == 1, "the read reports the message's size (%zu bytes, %zu handles)", nb, nh);
   tap::at_baseline(full, "a full table refused everything and changed nothing");
 
   keel::handle_close(filler[--n]);  // one free slot
@@ -389,10 +393,56 @@ void full_table(const keel::KstatSnapshot& base) {
   tap::at_baseline(base, "full handle table");
 }
 
+
+// A value a program kept must never name anything again, however often its
+// slot is reused. Duplicate a handle (the kept value), then repeat {close the
+// slot's handle; channel_create; close the second end}: the first end takes
+// the same slot each time (the lowest free slot is reused first), so the
+// slot's generation moves by one per cycle. The old 18-bit generation
+// wrapped after 262,143 closes and handed the kept value out again; this
+// cycles one slot past that point.
+void no_revival(const keel::KstatSnapshot& base) {
+  constexpr uint32_t OLD_WRAP = (1u << 18) - 1;  // the old generation's period
+  constexpr uint32_t CYCLES = OLD_WRAP + 16;
+  constexpr uint64_t SLOT_MASK = (1u << libk::kHandleIndexBits) - 1;
+  keel_handle_t a, b;
+  keel::channel_create(&a, &b);
+  keel_handle_t kept = dup(a, KEEL_RIGHTS_SAME);
+  keel_handle_t cur = kept;
+  uint32_t cycles = 0, same_slot = 0, repeated = 0, answered = 0;
+  int64_t first_answer = ERR_BAD_HANDLE;
+  while (cycles < CYCLES) {
+    if (keel::handle_close(cur) != KEEL_OK) break;
+    keel_handle_t x = KEEL_HANDLE_INVALID, y = KEEL_HANDLE_INVALID;
+    if (keel::channel_create(&x, &y) != KEEL_OK) break;
+    keel::handle_close(y);
+    cur = x;
+    cycles++;
+    if ((x & SLOT_MASK) == (kept & SLOT_MASK)) same_slot++;
+    if (x == kept) repeated++;
+    int64_t r = keel::object_info(kept, &out_info);
+    if (r != ERR_BAD_HANDLE && answered++ == 0) {
+      first_answer = r;
+      tap::diag("cycle %u: the kept value answers %s (type %u, koid %lu)", cycles,
+                keel_status_name(int32_t(r)), out_info.type, out_info.koid);
+    }
+  }
+  tap::ok(cycles == CYCLES && same_slot == CYCLES,
+          "%u of %u cycles ran, each reusing the kept value's slot", same_slot, CYCLES);
+  tap::ok(repeated == 0, "the slot never gave out the kept value again (%u times)", repeated);
+  tap::ok(answered == 0, "after every cycle the kept value answers ERR_BAD_HANDLE (%u did not; first %s)",
+          answered, keel_status_name(int32_t(first_answer)));
+  expect(keel::object_info(kept, &out_info), ERR_BAD_HANDLE,
+         "object_info on the kept value past the old wrap point");
+  keel::handle_close(cur);
+  for (keel_handle_t h : {a, b}) keel::handle_close(h);
+  tap::at_baseline(base, "a kept value never revives");
+}
+
 }  // namespace
 
 int main(int, char**) {
-  tap::plan(162);
+  tap::plan(183);
   utest::scratch();     // warm up: the scratch page
   utest::self_pid();    // and the pid lookup
   utest::grow_handle_table(KEEL_MAX_HANDLES_PER_PROCESS);  // and the whole handle table
@@ -407,5 +457,6 @@ int main(int, char**) {
   wrong_type(base);
   missing_rights(base);
   full_table(base);
+  no_revival(base);
   return tap::done();
 }

@@ -1,0 +1,66 @@
+// Handle values never revive: a slot that reaches its last generation is
+// retired when it closes, and the table never hands it out again.
+#include <libk/handle_value.h>
+
+#include "ktest/ktest.h"
+#include "object/channel.h"
+#include "object/handle_table.h"
+
+namespace {
+constexpr uint32_t kRights = KEEL_RIGHT_READ | KEEL_RIGHT_INSPECT;
+
+// Slot index of a value (the low bits).
+uint32_t slot_of(keel_handle_t h) {
+  uint32_t index = 0;
+  uint64_t gen = 0;
+  return libk::handle_decode(h, &index, &gen) ? index : UINT32_MAX;
+}
+}  // namespace
+
+KTEST("handles.closed_slot_is_reused_with_the_next_generation") {
+  RefPtr<Channel> a, b;
+  KT_ASSERT(Channel::create_pair(&a, &b).ok());
+  {
+    HandleTable table;
+    keel_handle_t first = table.add(RefPtr<Object>(a.get()), kRights).value();
+    KT_EXPECT(table.close(first).ok());
+    keel_handle_t second = table.add(RefPtr<Object>(b.get()), kRights).value();
+    KT_EXPECT_EQ(slot_of(second), slot_of(first));
+    KT_EXPECT(second != first);
+    KT_EXPECT_EQ(table.lookup(first, 0, ObjectType(0)).error(), ERR_BAD_HANDLE);
+    KT_EXPECT(table.lookup(second, 0, ObjectType(0)).ok());
+    KT_EXPECT_EQ(table.retired_for_test(), 0u);
+  }
+}
+
+KTEST("handles.slot_at_its_last_generation_retires") {
+  RefPtr<Channel> a, b;
+  KT_ASSERT(Channel::create_pair(&a, &b).ok());
+  {
+    HandleTable table;
+    keel_handle_t h = table.add(RefPtr<Object>(a.get()), kRights).value();
+    uint32_t slot = slot_of(h);
+    // As if the slot had been closed 2^50 - 2 times already.
+    table.set_generation_for_test(h, libk::kHandleLastGeneration);
+    keel_handle_t last = libk::handle_encode(slot, libk::kHandleLastGeneration);
+    KT_EXPECT_EQ(table.lookup(h, 0, ObjectType(0)).error(), ERR_BAD_HANDLE);  // h is stale now
+    KT_EXPECT(table.lookup(last, 0, ObjectType(0)).ok());
+    KT_EXPECT(table.close(last).ok());
+    KT_EXPECT_EQ(table.retired_for_test(), 1u);
+    KT_EXPECT_EQ(table.count(), 0u);
+    // The lowest free slot is the retired one's: it is skipped, by add() and
+    // by reserve() alike.
+    KT_EXPECT(table.reserve(1).ok());
+    keel_handle_t next = table.add(RefPtr<Object>(b.get()), kRights).value();
+    KT_EXPECT(slot_of(next) != slot);
+    for (keel_handle_t old : {h, last, libk::handle_encode(slot, libk::kHandleFirstGeneration)})
+      KT_EXPECT_EQ(table.lookup(old, 0, ObjectType(0)).error(), ERR_BAD_HANDLE);
+    KT_EXPECT_EQ(table.close(last).error(), ERR_BAD_HANDLE);
+    // Filling the table uses every other slot and never the retired one.
+    size_t added = 1;
+    while (table.add(RefPtr<Object>(b.get()), kRights).ok()) added++;
+    KT_EXPECT_EQ(added, size_t{HandleTable::MAX} - 1);
+    KT_EXPECT(table.reserve(1).is_error());
+    KT_EXPECT_EQ(table.retired_for_test(), 1u);
+  }
+}
