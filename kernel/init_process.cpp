@@ -20,7 +20,7 @@ kstat::Snapshot baseline, after;
 RefPtr<Process> init;  // the kernel's own handle on init: it reads the exit code
 
 int watch(void*) {
-  auto code = init->wait(0);
+  auto code = init->wait(Deadline::never());
   fail_alloc::disarm();  // the check below must not fail on purpose
   int64_t status = code.ok() ? code.value() : -1;
   init.reset();  // the exit record goes too
@@ -110,8 +110,12 @@ void start() {
   if (bootargs::get_or_stop("failalloc", failalloc, sizeof(failalloc)) &&
       !fail_alloc::arm_from_spec(failalloc, &why))
     bootargs::stop("boot argument 'failalloc': %s", why);
-  init->start();
+  // The watcher is queued before init: this code runs as the idle task, so
+  // once init is runnable a tick can switch away from here until the
+  // system is idle, and a watcher started after it would sit meanwhile
+  // created but owned by no queue (the audit saw it as an orphan task).
   sched::start(watcher.release_value());
+  init->start();
 }
 
 }  // namespace init_process

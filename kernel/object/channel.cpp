@@ -153,7 +153,7 @@ libk::Result<void> Channel::write_locked(Message* msg, void (*commit)(void*, Mes
   return libk::ok();
 }
 
-libk::Result<Message*> Channel::read(uint64_t deadline, size_t bytes_cap, size_t handles_cap,
+libk::Result<Message*> Channel::read(Deadline deadline, size_t bytes_cap, size_t handles_cap,
                                      uint32_t* need_bytes, uint32_t* need_handles) {
   SpinGuard r(readers_.lock());
   for (;;) {
@@ -169,7 +169,7 @@ libk::Result<Message*> Channel::read(uint64_t deadline, size_t bytes_cap, size_t
       return m;
     }
     if (peer_gone_) return libk::err(ERR_PEER_CLOSED);
-    if (deadline == 0) return libk::err(ERR_SHOULD_WAIT);
+    if (deadline.is_poll()) return libk::err(ERR_SHOULD_WAIT);
     TRY(readers_.block_locked(deadline));
   }
 }

@@ -76,10 +76,11 @@ class Channel final : public Object {
   // Both rules together make a cycle of endpoints that only own each other
   // through their queues impossible, so closing handles always frees all.
   bool may_carry(Object& object);
-  // Take the next message, waiting until `deadline` (ticks; 0 = do not wait,
-  // UINT64_MAX = forever). If it does not fit (bytes_cap/handles_cap), it
-  // stays queued and ERR_BUFFER_TOO_SMALL comes back with its sizes.
-  libk::Result<Message*> read(uint64_t deadline, size_t bytes_cap, size_t handles_cap,
+  // Take the next message, waiting until the deadline (Deadline::poll():
+  // ERR_SHOULD_WAIT when none is queued). If it does not fit (bytes_cap/
+  // handles_cap), it stays queued and ERR_BUFFER_TOO_SMALL comes back with
+  // its sizes.
+  libk::Result<Message*> read(Deadline deadline, size_t bytes_cap, size_t handles_cap,
                               uint32_t* need_bytes, uint32_t* need_handles);
   uint64_t peer_koid();
   bool peer_closed();

@@ -13,7 +13,7 @@ void input_arrived() {
   readers.wake_all_locked();
 }
 
-libk::Result<size_t> read(char* buf, size_t cap, uint64_t deadline) {
+libk::Result<size_t> read(char* buf, size_t cap, Deadline deadline) {
   if (cap == 0) return size_t{0};
   SpinGuard g(readers.lock());
   for (;;) {
@@ -24,7 +24,7 @@ libk::Result<size_t> read(char* buf, size_t cap, uint64_t deadline) {
       buf[n++] = static_cast<char>(c);
     }
     if (n) return n;
-    if (deadline == 0) return libk::err(ERR_SHOULD_WAIT);
+    if (deadline.is_poll()) return libk::err(ERR_SHOULD_WAIT);
     TRY(readers.block_locked(deadline));
   }
 }

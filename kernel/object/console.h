@@ -4,13 +4,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sched/deadline.h"
+
 namespace console {
 
 // The UART's input listener (main registers it): input was queued.
 void input_arrived();
 // Read at least one byte (up to cap) of console input, waiting until the
-// deadline (ticks; 0: do not wait; UINT64_MAX: forever). ERR_SHOULD_WAIT,
+// deadline (Deadline::poll(): do not wait). ERR_SHOULD_WAIT,
 // ERR_TIMED_OUT, ERR_INTERRUPTED.
-libk::Result<size_t> read(char* buf, size_t cap, uint64_t deadline);
+libk::Result<size_t> read(char* buf, size_t cap, Deadline deadline);
 
 }  // namespace console

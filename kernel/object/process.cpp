@@ -58,7 +58,7 @@ void Process::kill(int64_t code) {
   for (Task& t : tasks_) sched::kill(t);
 }
 
-libk::Result<int64_t> Process::wait(uint64_t deadline) {
+libk::Result<int64_t> Process::wait(Deadline deadline) {
   SpinGuard g(exit_waiters_.lock());
   while (state() != State::Exited) TRY(exit_waiters_.block_locked(deadline));
   return exit_code_;

@@ -53,7 +53,7 @@ class Process final : public Object {
   // The first exit code wins.
   void kill(int64_t code);
   // Wait for the exit record; ERR_TIMED_OUT, ERR_INTERRUPTED.
-  libk::Result<int64_t> wait(uint64_t deadline_ticks);
+  libk::Result<int64_t> wait(Deadline deadline);
 
   // Exit path of a task of this process (called with no references held,
   // at the top of the task's stack). The last task performs the teardown.

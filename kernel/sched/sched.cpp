@@ -145,12 +145,12 @@ void yield() {
   arch::irq_restore(irq);
 }
 
-void block_current(uint64_t deadline, Spinlock& queue_lock) {
+void block_current(Deadline deadline, Spinlock& queue_lock) {
   HartSched& hs = this_hart();
   hs.lock.lock();
   Task* cur = hs.current;
-  if (deadline) {
-    cur->deadline = deadline;
+  if (!deadline.is_never()) {
+    cur->deadline = deadline.tick();
     insert_deadline(hs, *cur);
   }
   queue_lock.raw_unlock();  // interrupts stay off until we run again
@@ -164,9 +164,9 @@ void cancel_deadline(Task& t) {
   hs.lock.unlock();
 }
 
-libk::Result<void> sleep(uint64_t n) { return sleep_until(ticks() + (n ? n : 1)); }
+libk::Result<void> sleep(uint64_t n) { return sleep_until(Deadline::at(ticks() + (n ? n : 1))); }
 
-libk::Result<void> sleep_until(uint64_t deadline) {
+libk::Result<void> sleep_until(Deadline deadline) {
   WaitQueue& wq = sleepers[arch::this_cpu()->hartid];
   SpinGuard g(wq.lock());
   auto r = wq.block_locked(deadline);
@@ -190,7 +190,7 @@ void kill(Task& t) {
 
 bool current_killed() { return current()->kill_requested(); }
 
-libk::Result<int> join(Task& t, uint64_t deadline) {
+libk::Result<int> join(Task& t, Deadline deadline) {
   if (&t == current()) return libk::err(ERR_INVALID_ARGS);
   SpinGuard g(exit_wq.lock());
   while (!t.reaped) TRY(exit_wq.block_locked(deadline));

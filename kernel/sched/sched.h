@@ -12,6 +12,7 @@
 // they hold) and exits. Its stack and scheduler reference are freed by the
 // next task after its final switch. join() returns only after that.
 #pragma once
+#include "sched/deadline.h"
 #include <libk/result.h>
 #include <stdint.h>
 
@@ -35,14 +36,14 @@ void start(RefPtr<Task>&& task);
 void yield();
 // Sleep for n ticks. ERR_INTERRUPTED if the task is killed meanwhile.
 libk::Result<void> sleep(uint64_t n);
-// Sleep until the tick count reaches `deadline` (UINT64_MAX: until killed).
-libk::Result<void> sleep_until(uint64_t deadline);
+// Sleep until the deadline (Deadline::never(): until killed).
+libk::Result<void> sleep_until(Deadline deadline);
 // Ask a task to die (see above). Safe in any state, idempotent.
 void kill(Task& task);
 bool current_killed();
 // Wait until `task` is dead and its stack freed; its exit code.
 // deadline in ticks (0: none): ERR_TIMED_OUT.
-libk::Result<int> join(Task& task, uint64_t deadline = 0);
+libk::Result<int> join(Task& task, Deadline deadline = Deadline::never());
 
 // Called from the timer interrupt, and at the end of every interrupt.
 void on_tick();
@@ -65,7 +66,7 @@ inline bool need_resched() { return this_hart().need_resched; }
 // Block the current task, whose reference the caller has already moved into
 // the wait queue whose lock it holds; deadline 0 for none. That lock is
 // released once the hart lock is held. Interrupts are off.
-void block_current(uint64_t deadline, Spinlock& queue_lock);
+void block_current(Deadline deadline, Spinlock& queue_lock);
 // Make a task ready with the reference moved out of a wait queue.
 void make_ready(RefPtr<Task>&& task);
 void cancel_deadline(Task& task);

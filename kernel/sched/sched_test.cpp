@@ -303,7 +303,7 @@ KTEST("sched.join_deadline_and_self") {
   static WaitQueue wq;
   RefPtr<Task> t = spawn("blocked", block_forever, &wq);
   KT_ASSERT(t);
-  KT_EXPECT_EQ(sched::join(*t, sched::ticks() + 3).error(), ERR_TIMED_OUT);
+  KT_EXPECT_EQ(sched::join(*t, Deadline::at(sched::ticks() + 3)).error(), ERR_TIMED_OUT);
   KT_EXPECT_EQ(sched::join(*sched::current()).error(), ERR_INVALID_ARGS);
   sched::kill(*t);
   KT_EXPECT(sched::join(*t).ok());

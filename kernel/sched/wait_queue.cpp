@@ -5,12 +5,12 @@
 
 WaitQueue::~WaitQueue() { KASSERT(waiters_.empty()); }
 
-libk::Result<void> WaitQueue::block_locked(uint64_t deadline) {
+libk::Result<void> WaitQueue::block_locked(Deadline deadline) {
   Task* cur = sched::current();
   KASSERT(cur != sched::idle_task());
-  if (deadline == UINT64_MAX) deadline = 0;  // "no deadline", however it is spelled
   if (cur->kill_requested()) return libk::err(ERR_INTERRUPTED);
-  if (deadline && deadline <= sched::ticks()) return libk::err(ERR_TIMED_OUT);
+  if (deadline.is_poll() || (!deadline.is_never() && deadline.tick() <= sched::ticks()))
+    return libk::err(ERR_TIMED_OUT);
   cur->set_state(Task::State::Blocked);
   cur->wake_status = KEEL_OK;
   __atomic_store_n(&cur->waiting_on, this, __ATOMIC_SEQ_CST);

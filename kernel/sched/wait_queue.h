@@ -10,6 +10,7 @@
 #include <libk/result.h>
 
 #include "arch/riscv64/spinlock.h"
+#include "sched/deadline.h"
 #include "sched/task.h"
 
 class WaitQueue {
@@ -21,11 +22,11 @@ class WaitQueue {
 
   Spinlock& lock() { return lock_; }
 
-  // Block the current task (caller holds lock()). deadline is in scheduler
-  // ticks; 0 or UINT64_MAX for none. Returns ok when woken, ERR_TIMED_OUT, or
-  // ERR_INTERRUPTED if the task is being killed (also returned at once, without
-  // blocking, for a task already marked for killing).
-  libk::Result<void> block_locked(uint64_t deadline = 0);
+  // Block the current task (caller holds lock()) until woken or the
+  // deadline. Returns ok when woken, ERR_TIMED_OUT (at once for
+  // Deadline::poll() or a deadline already past), or ERR_INTERRUPTED if the
+  // task is being killed (also at once, for a task already marked for it).
+  libk::Result<void> block_locked(Deadline deadline = Deadline::never());
 
   // Wake the first waiter / all waiters (caller holds lock()).
   bool wake_one_locked();

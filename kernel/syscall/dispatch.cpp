@@ -37,20 +37,23 @@ constexpr Handler table[SYS_COUNT] = {
 int64_t dispatch(arch::TrapFrame& tf) {
   uint64_t n = tf.x[17];  // a7
   if (n >= SYS_COUNT || !table[n]) return ERR_UNSUPPORTED;
-  return table[n](tf.a(0), tf.a(1), tf.a(2), tf.a(3), tf.a(4), tf.a(5));
+  // a0..a5 are x[10..15], in order: the arguments are read where they are.
+  return table[n](*reinterpret_cast<const Args*>(&tf.a(0)));
 }
 
 Process& current_process() { return *sched::current()->process; }
 
-uint64_t deadline_from_ms(uint64_t ms) {
-  if (ms == 0) return 0;
+Deadline deadline_from_ms(uint64_t ms) {
+  if (ms == 0) return Deadline::poll();
   // A timeout too long to count in ticks (KEEL_TIMEOUT_INFINITE among them)
   // has no end; it must not wrap around into a short one.
-  if (ms > (UINT64_MAX - 999) / timer::TICK_HZ) return UINT64_MAX;
+  if (ms > (UINT64_MAX - 999) / timer::TICK_HZ) return Deadline::never();
   // Round up, plus one tick for the part of the current tick already gone:
   // a timeout never ends early.
   uint64_t ticks = (ms * timer::TICK_HZ + 999) / 1000;
-  return sched::ticks() + ticks + 1;
+  uint64_t now = sched::ticks();
+  if (ticks + 1 > UINT64_MAX - now) return Deadline::never();
+  return Deadline::at(now + ticks + 1);
 }
 
 uint64_t ms_since_boot() { return timer::now() / (timer::timebase_hz() / 1000); }

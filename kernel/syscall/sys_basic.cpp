@@ -2,148 +2,173 @@
 #include <libk/format.h>
 
 #include "audit.h"
-#include "object/console.h"
 #include "dev/platform_exit.h"
 #include "kstat.h"
 #include "lib/kprintf.h"
 #include "mm/fail_alloc.h"
-#include "sched/scratch.h"
 #include "mm/user_copy.h"
+#include "object/console.h"
+#include "object/process_directory.h"
 #include "sched/sched.h"
+#include "sched/scratch.h"
 #include "syscall.h"
 
 namespace syscall {
+namespace {
+struct None {};
+libk::Result<None> no_args(const Args&) { return None{}; }
 
-int64_t sys_null(SYSCALL_ARGS) {
-  SYSCALL_UNUSED;
-  return KEEL_OK;
+// A process directory handle with `right`.
+libk::Result<RefPtr<ProcessDirectory>> directory(uint64_t h, uint32_t right) {
+  return current_process().handles().lookup_as<ProcessDirectory>(h, right);
 }
+
+libk::Result<void> null(None&) { return libk::ok(); }
 
 // The process ends: every task is asked to stop, this one included; the
 // return-to-user path then takes this task out, and the last task out tears
 // the process down.
-int64_t sys_exit(SYSCALL_ARGS) {
-  SYSCALL_UNUSED;
-  current_process().kill(static_cast<int64_t>(a0));
-  return KEEL_OK;
+struct ExitRequest {
+  int64_t code;
+};
+libk::Result<ExitRequest> decode_exit(const Args& a) { return ExitRequest{static_cast<int64_t>(a[0])}; }
+libk::Result<void> exit(ExitRequest& r) {
+  current_process().kill(r.code);
+  return libk::ok();
 }
 
-int64_t sys_yield(SYSCALL_ARGS) {
-  SYSCALL_UNUSED;
+libk::Result<void> yield(None&) {
   sched::yield();
-  return KEEL_OK;
+  return libk::ok();
 }
 
-int64_t sys_sleep_ms(SYSCALL_ARGS) {
-  SYSCALL_UNUSED;
-  if (a0 == KEEL_TIMEOUT_INFINITE) return ERR_INVALID_ARGS;
-  uint64_t deadline = deadline_from_ms(a0);
-  if (deadline == 0) return KEEL_OK;
-  return status(sched::sleep_until(deadline));
+libk::Result<Deadline> decode_sleep(const Args& a) {
+  if (a[0] == KEEL_TIMEOUT_INFINITE) return libk::err(ERR_INVALID_ARGS);
+  return deadline_from_ms(a[0]);
+}
+libk::Result<void> sleep(Deadline& deadline) {
+  if (deadline.is_poll()) return libk::ok();
+  return sched::sleep_until(deadline);
 }
 
-int64_t sys_clock_ms(SYSCALL_ARGS) {
-  SYSCALL_UNUSED;
-  return status(user::write<uint64_t>(a0, ms_since_boot()));
-}
+libk::Result<uintptr_t> decode_clock(const Args& a) { return out_ptr<uint64_t>(a[0]); }
+libk::Result<void> clock(uintptr_t& out) { return user::write<uint64_t>(out, ms_since_boot()); }
 
-int64_t sys_debug_write(SYSCALL_ARGS) {
-  SYSCALL_UNUSED;
-  uintptr_t buf = a0;
-  size_t len = a1;
-  if (len > KEEL_CHANNEL_MAX_BYTES) return ERR_OUT_OF_RANGE;
-  if (!user::range_ok(buf, len)) return ERR_INVALID_ARGS;
+struct DebugWrite {
+  uintptr_t buf;
+  size_t len;
+};
+libk::Result<DebugWrite> decode_debug_write(const Args& a) {
+  if (a[1] > KEEL_CHANNEL_MAX_BYTES) return libk::err(ERR_OUT_OF_RANGE);
+  if (!user::range_ok(a[0], a[1])) return libk::err(ERR_INVALID_ARGS);
+  return DebugWrite{a[0], a[1]};
+}
+libk::Result<void> debug_write(DebugWrite& r) {
   char chunk[256];
-  for (size_t off = 0; off < len; off += sizeof(chunk)) {
-    size_t n = len - off < sizeof(chunk) ? len - off : sizeof(chunk);
-    auto r = user::copy_in(chunk, buf + off, n);
-    if (r.is_error()) return r.error();
+  for (size_t off = 0; off < r.len; off += sizeof(chunk)) {
+    size_t n = r.len - off < sizeof(chunk) ? r.len - off : sizeof(chunk);
+    TRY(user::copy_in(chunk, r.buf + off, n));
     for (size_t i = 0; i < n; i++) kputc(chunk[i]);
   }
-  return KEEL_OK;
+  return libk::ok();
 }
 
-int64_t sys_debug_read(SYSCALL_ARGS) {
-  SYSCALL_UNUSED;
-  uintptr_t buf = a0, actual = a2;
-  size_t cap = a1 < 256 ? a1 : 256;
-  if (!user::range_ok(buf, a1) || a1 == 0) return ERR_INVALID_ARGS;
+constexpr size_t DEBUG_READ_MAX = 256;
+struct DebugRead {
+  uintptr_t buf, actual;
+  size_t cap;
+  Deadline deadline;
+};
+libk::Result<DebugRead> decode_debug_read(const Args& a) {
+  size_t cap = a[1] < DEBUG_READ_MAX ? a[1] : DEBUG_READ_MAX;
+  if (!user::range_ok(a[0], a[1]) || a[1] == 0) return libk::err(ERR_INVALID_ARGS);
   // Both out pointers writable before any input is taken: a bad one loses none.
-  if (actual % alignof(size_t) || !user::writable(actual, sizeof(size_t)) || !user::writable(buf, cap))
-    return ERR_INVALID_ARGS;
-  char tmp[256];
-  auto n = console::read(tmp, cap, deadline_from_ms(a3));
-  if (n.is_error()) return n.error();
-  auto r = user::copy_out(buf, tmp, n.value());
-  if (r.is_error()) return r.error();
-  return status(user::write<size_t>(actual, n.value()));
+  uintptr_t actual = TRY(out_ptr<size_t>(a[2]));
+  if (!user::writable(a[0], cap)) return libk::err(ERR_INVALID_ARGS);
+  return DebugRead{a[0], actual, cap, deadline_from_ms(a[3])};
+}
+libk::Result<void> debug_read(DebugRead& r) {
+  char tmp[DEBUG_READ_MAX];
+  size_t n = TRY(console::read(tmp, r.cap, r.deadline));
+  TRY(user::copy_out(r.buf, tmp, n));
+  return user::write<size_t>(r.actual, n);
 }
 
-int64_t sys_kstat_read(SYSCALL_ARGS) {
-  SYSCALL_UNUSED;
-  uintptr_t buf = a0, actual = a2;
-  size_t cap = a1;
-  if (!user::range_ok(buf, cap)) return ERR_INVALID_ARGS;
-  if (actual % alignof(size_t) || !user::range_ok(actual, sizeof(size_t))) return ERR_INVALID_ARGS;
+struct KstatRead {
+  uintptr_t buf, actual;
+  size_t cap;
+};
+libk::Result<KstatRead> decode_kstat_read(const Args& a) {
+  if (!user::range_ok(a[0], a[1])) return libk::err(ERR_INVALID_ARGS);
+  if (a[2] % alignof(size_t) || !user::range_ok(a[2], sizeof(size_t)))
+    return libk::err(ERR_INVALID_ARGS);
+  return KstatRead{a[0], a[2], a[1]};
+}
+// The text is built in two scratch buffers the task owns (they are freed
+// when it is, whatever happens here).
+libk::Result<void> kstat_read(KstatRead& r) {
   ScratchBuffer snap_mem, text_mem;
-  auto s = snap_mem.allocate(sizeof(kstat::Snapshot));
-  if (s.is_error()) return ERR_NO_MEMORY;
-  auto* snap = static_cast<kstat::Snapshot*>(s.value());
+  auto* snap = static_cast<kstat::Snapshot*>(TRY(snap_mem.allocate(sizeof(kstat::Snapshot))));
   kstat::snapshot(*snap);
   constexpr size_t TEXT = 4096;
-  auto t = text_mem.allocate(TEXT);
-  if (t.is_error()) return ERR_NO_MEMORY;
-  char* text = static_cast<char*>(t.value());
+  char* text = static_cast<char*>(TRY(text_mem.allocate(TEXT)));
   size_t len = 0;
   for (size_t i = 0; i < snap->count && len < TEXT; i++)
     len += libk::format(text + len, TEXT - len, "%s %ld\n", snap->entries[i].name,
                         snap->entries[i].value);
   if (len > TEXT) len = TEXT;
-  int64_t result = KEEL_OK;
-  if (len > cap) {
-    result = ERR_BUFFER_TOO_SMALL;
-  } else {
-    auto r = user::copy_out(buf, text, len);
-    if (r.is_error()) result = r.error();
-  }
-  if (result == KEEL_OK || result == ERR_BUFFER_TOO_SMALL) {
-    auto r = user::write<size_t>(actual, len);
-    if (r.is_error()) result = r.error();
-  }
-  return result;
+  if (len <= r.cap) TRY(user::copy_out(r.buf, text, len));
+  TRY(user::write<size_t>(r.actual, len));  // also when too small: the size a retry needs
+  if (len > r.cap) return libk::err(ERR_BUFFER_TOO_SMALL);
+  return libk::ok();
 }
 
-int64_t sys_poweroff(SYSCALL_ARGS) {
-  SYSCALL_UNUSED;
-  keel_handle_t h = a0;
-  auto dir = current_process().handles().lookup(h, KEEL_RIGHT_POWER,
-                                                ObjectType::ProcessDirectory);
-  if (dir.is_error()) return dir.error();
-  kprintf("\nkeel: power off (status %lu)\n", a1);
-  platform_exit(static_cast<uint32_t>(a1 & 0xff));
+struct Poweroff {
+  uint32_t status;
+};
+libk::Result<Poweroff> decode_poweroff(const Args& a) {
+  TRY(directory(a[0], KEEL_RIGHT_POWER));
+  return Poweroff{static_cast<uint32_t>(a[1] & 0xff)};
+}
+libk::Result<void> poweroff(Poweroff& r) {
+  kprintf("\nkeel: power off (status %u)\n", r.status);
+  platform_exit(r.status);
 }
 
 // The orphan audit, on demand: tests run it while their structures are live.
-int64_t sys_system_audit(SYSCALL_ARGS) {
-  SYSCALL_UNUSED;
-  keel_handle_t h = a0;
-  auto dir = current_process().handles().lookup(h, KEEL_RIGHT_AUDIT, ObjectType::ProcessDirectory);
-  if (dir.is_error()) return dir.error();
-  return static_cast<int64_t>(audit::run());
+libk::Result<None> decode_audit(const Args& a) {
+  TRY(directory(a[0], KEEL_RIGHT_AUDIT));
+  return None{};
 }
+libk::Result<uint64_t> system_audit(None&) { return uint64_t{audit::run()}; }
 
 // Allocation-failure injection (mm/fail_alloc.h), for tests that sweep every
 // allocation an operation makes.
-int64_t sys_fault_inject(SYSCALL_ARGS) {
-  SYSCALL_UNUSED;
-  keel_handle_t h = a0;
-  auto dir = current_process().handles().lookup(h, KEEL_RIGHT_FAULT_INJECT,
-                                                ObjectType::ProcessDirectory);
-  if (dir.is_error()) return dir.error();
-  if (!user::writable(a3, sizeof(uint64_t)) || (a3 & 7)) return ERR_INVALID_ARGS;
-  uint64_t injected = fail_alloc::disarm();
-  fail_alloc::arm(a1, a2);
-  return status(user::write<uint64_t>(a3, injected));
+struct FaultInject {
+  uint64_t nth, every;
+  uintptr_t out;
+};
+libk::Result<FaultInject> decode_fault_inject(const Args& a) {
+  TRY(directory(a[0], KEEL_RIGHT_FAULT_INJECT));
+  return FaultInject{a[1], a[2], TRY(out_ptr<uint64_t>(a[3]))};
 }
+libk::Result<void> fault_inject(FaultInject& r) {
+  uint64_t injected = fail_alloc::disarm();
+  fail_alloc::arm(r.nth, r.every);
+  return user::write<uint64_t>(r.out, injected);
+}
+}  // namespace
+
+int64_t sys_null(const Args& a) { return handler<no_args, null>(a); }
+int64_t sys_exit(const Args& a) { return handler<decode_exit, exit>(a); }
+int64_t sys_yield(const Args& a) { return handler<no_args, yield>(a); }
+int64_t sys_sleep_ms(const Args& a) { return handler<decode_sleep, sleep>(a); }
+int64_t sys_clock_ms(const Args& a) { return handler<decode_clock, clock>(a); }
+int64_t sys_debug_write(const Args& a) { return handler<decode_debug_write, debug_write>(a); }
+int64_t sys_debug_read(const Args& a) { return handler<decode_debug_read, debug_read>(a); }
+int64_t sys_kstat_read(const Args& a) { return handler<decode_kstat_read, kstat_read>(a); }
+int64_t sys_poweroff(const Args& a) { return handler<decode_poweroff, poweroff>(a); }
+int64_t sys_system_audit(const Args& a) { return handler<decode_audit, system_audit>(a); }
+int64_t sys_fault_inject(const Args& a) { return handler<decode_fault_inject, fault_inject>(a); }
 
 }  // namespace syscall

@@ -83,7 +83,7 @@ libk::Result<void> check_read_buffers(uintptr_t bytes, size_t cap, uintptr_t han
 // its handles; otherwise it stays queued (ERR_BUFFER_TOO_SMALL with its
 // sizes, or ERR_NO_MEMORY).
 libk::Result<ReadResult> receive(Channel& ch, HandleTable& table, uintptr_t bytes, size_t cap,
-                                 uintptr_t handles, size_t hcap, uint64_t deadline,
+                                 uintptr_t handles, size_t hcap, Deadline deadline,
                                  ReadResult* sizes) {
   size_t room = table.reserve_up_to(min(hcap, KEEL_CHANNEL_MAX_HANDLES));
   uint32_t need_bytes = 0, need_handles = 0;
@@ -113,116 +113,149 @@ libk::Result<ReadResult> receive(Channel& ch, HandleTable& table, uintptr_t byte
   if (r1.is_error() || r2.is_error()) return libk::err(ERR_INVALID_ARGS);
   return res;
 }
-}  // namespace
 
-int64_t sys_channel_create(SYSCALL_ARGS) {
-  SYSCALL_UNUSED;
+struct Create {
+  uintptr_t out0, out1;
+};
+// Both out pointers and room for two handles are checked before anything
+// is created.
+libk::Result<Create> decode_create(const Args& a) {
+  if (a[0] == a[1]) return libk::err(ERR_INVALID_ARGS);  // one value would be lost
+  TRY(user::write<keel_handle_t>(a[0], KEEL_HANDLE_INVALID));
+  TRY(user::write<keel_handle_t>(a[1], KEEL_HANDLE_INVALID));
+  TRY(current_process().handles().reserve(2));
+  return Create{a[0], a[1]};
+}
+libk::Result<void> create(Create& r) {
   HandleTable& table = current_process().handles();
-  // Check both out pointers and room for two handles before creating anything.
-  if (a0 == a1) return ERR_INVALID_ARGS;  // one value would be lost
-  auto p0 = user::write<keel_handle_t>(a0, KEEL_HANDLE_INVALID);
-  if (p0.is_error()) return p0.error();
-  auto p1 = user::write<keel_handle_t>(a1, KEEL_HANDLE_INVALID);
-  if (p1.is_error()) return p1.error();
-  auto room = table.reserve(2);
-  if (room.is_error()) return room.error();
   RefPtr<Channel> a, b;
-  auto made = Channel::create_pair(&a, &b);
-  if (made.is_error()) return made.error();
+  TRY(Channel::create_pair(&a, &b));
   constexpr uint32_t rights = KEEL_RIGHT_READ | KEEL_RIGHT_WRITE | KEEL_RIGHT_DUPLICATE |
                               KEEL_RIGHT_TRANSFER | KEEL_RIGHT_INSPECT;
   keel_handle_t h0 = table.add(static_cast<RefPtr<Object>&&>(a), rights).value();
   keel_handle_t h1 = table.add(static_cast<RefPtr<Object>&&>(b), rights).value();
-  auto w0 = user::write<keel_handle_t>(a0, h0);
-  auto w1 = user::write<keel_handle_t>(a1, h1);
-  if (w0.is_error() || w1.is_error()) {
+  auto w0 = user::write<keel_handle_t>(r.out0, h0);
+  auto w1 = user::write<keel_handle_t>(r.out1, h1);
+  if (w0.is_error() || w1.is_error()) {  // unmapped meanwhile: undo
     (void)table.close(h0);
     (void)table.close(h1);
-    return ERR_INVALID_ARGS;
+    return libk::err(ERR_INVALID_ARGS);
   }
-  return KEEL_OK;
+  return libk::ok();
 }
 
-int64_t sys_channel_write(SYSCALL_ARGS) {
-  SYSCALL_UNUSED;
-  keel_handle_t h = a0;
+struct Write {
+  RefPtr<Channel> channel;
+  Outgoing out;
+  Message* message;  // owned by the request until queued
+  ~Write() {
+    if (message) Message::destroy(message);  // holds no handles: they never moved
+  }
+};
+// The message is built (bytes copied in, every handle checked movable)
+// before anything moves.
+libk::Result<void> decode_write_into(const Args& a, Write& r) {
   HandleTable& table = current_process().handles();
-  auto ch = table.lookup_as<Channel>(h, KEEL_RIGHT_WRITE);
-  if (ch.is_error()) return ch.error();
-  return status(send(*ch.value(), table, a1, a2, a3, a4));
+  r.channel = TRY(table.lookup_as<Channel>(a[0], KEEL_RIGHT_WRITE));
+  r.message = TRY(prepare(*r.channel, table, a[1], a[2], a[3], a[4], r.out));
+  return libk::ok();
+}
+libk::Result<void> write(Write& r) {
+  TRY(r.channel->write(r.message, move_handles, &r.out, r.out.objects, r.out.count));
+  r.message = nullptr;  // queued: the channel owns it
+  return libk::ok();
 }
 
-int64_t sys_channel_read(SYSCALL_ARGS) {
-  SYSCALL_UNUSED;
-  keel_handle_t h = a0;
-  HandleTable& table = current_process().handles();
+struct Read {
+  keel_handle_t h;
+  uintptr_t args_at;
   keel_channel_read_args in;
-  auto args = user::read_into(in, a1);
-  if (args.is_error()) return args.error();
-  if (!user::writable(a1, sizeof(in))) return ERR_INVALID_ARGS;  // the sizes go back there
-  auto ch = table.lookup_as<Channel>(h, KEEL_RIGHT_READ);
-  if (ch.is_error()) return ch.error();
-  auto checked = check_read_buffers(reinterpret_cast<uintptr_t>(in.bytes), in.bytes_cap,
-                                    reinterpret_cast<uintptr_t>(in.handles), in.handles_cap);
-  if (checked.is_error()) return checked.error();
+  RefPtr<Channel> channel;
+};
+libk::Result<void> decode_read_into(const Args& a, Read& r) {
+  r.h = a[0];
+  r.args_at = a[1];
+  TRY(user::read_into(r.in, a[1]));
+  if (!user::writable(a[1], sizeof(r.in))) return libk::err(ERR_INVALID_ARGS);  // sizes go back
+  r.channel = TRY(current_process().handles().lookup_as<Channel>(a[0], KEEL_RIGHT_READ));
+  TRY(check_read_buffers(reinterpret_cast<uintptr_t>(r.in.bytes), r.in.bytes_cap,
+                         reinterpret_cast<uintptr_t>(r.in.handles), r.in.handles_cap));
+  return libk::ok();
+}
+libk::Result<void> read(Read& r) {
   ReadResult sizes{0, 0};
-  auto r = receive(*ch.value(), table, reinterpret_cast<uintptr_t>(in.bytes), in.bytes_cap,
-                   reinterpret_cast<uintptr_t>(in.handles), in.handles_cap,
-                   deadline_from_ms(in.timeout_ms), &sizes);
+  auto got = receive(*r.channel, current_process().handles(),
+                     reinterpret_cast<uintptr_t>(r.in.bytes), r.in.bytes_cap,
+                     reinterpret_cast<uintptr_t>(r.in.handles), r.in.handles_cap,
+                     deadline_from_ms(r.in.timeout_ms), &sizes);
   // The sizes go back after every receive: they are what a caller sizes a
   // retry by (ERR_BUFFER_TOO_SMALL, ERR_NO_MEMORY), and 0 when no message
   // was looked at.
-  in.actual_bytes = sizes.bytes;
-  in.actual_handles = sizes.handles;
-  auto w = user::write<keel_channel_read_args>(a1, in);
-  if (w.is_error() && r.ok()) return w.error();
-  return status(r);
+  r.in.actual_bytes = sizes.bytes;
+  r.in.actual_handles = sizes.handles;
+  auto written = user::write<keel_channel_read_args>(r.args_at, r.in);
+  if (got.is_error()) return libk::err(got.error());
+  return written;
 }
 
-namespace {
-// The two phases of a call, after its args block was read. Sets in.sent
-// once the request is queued at the peer, and the reply's sizes once one
-// was looked at; the caller writes them back whatever the result.
-keel_status call(keel_handle_t h, keel_channel_call_args& in) {
+struct Call {
+  keel_handle_t h;
+  uintptr_t args_at;
+  keel_channel_call_args in;
+  RefPtr<Channel> channel;
+  Deadline deadline = Deadline::never();
+};
+// Everything a call needs is checked before the request goes out: the
+// channel, a deadline (a call always waits for its reply) and the reply
+// buffers. The request itself is checked by send(), which moves nothing
+// unless it queues.
+libk::Result<void> decode_call_into(const Args& a, Call& r) {
+  r.h = a[0];
+  r.args_at = a[1];
+  TRY(user::read_into(r.in, a[1]));
+  // sent and the sizes go back there: from here on, on every return.
+  if (!user::writable(a[1], sizeof(r.in))) return libk::err(ERR_INVALID_ARGS);
+  r.in.sent = 0;
+  r.in.actual_bytes = 0;
+  r.in.actual_handles = 0;
+  return libk::ok();
+}
+// The checks that must report through the args block (its sent field is
+// written back on every return once it is known writable), then the two
+// phases. Sets in.sent once the request is queued at the peer, and the
+// reply's sizes once one was looked at.
+libk::Result<void> call_phases(Call& r) {
   HandleTable& table = current_process().handles();
-  auto ch = table.lookup_as<Channel>(h, KEEL_RIGHT_READ | KEEL_RIGHT_WRITE);
-  if (ch.is_error()) return ch.error();
-  uint64_t deadline = deadline_from_ms(in.timeout_ms);
-  if (deadline == 0) return ERR_INVALID_ARGS;  // a call always waits for its reply
-  // The reply buffers are checked before the request goes out.
-  auto checked = check_read_buffers(reinterpret_cast<uintptr_t>(in.rd_bytes), in.rd_bytes_cap,
-                                    reinterpret_cast<uintptr_t>(in.rd_handles), in.rd_handles_cap);
-  if (checked.is_error()) return checked.error();
+  r.channel = TRY(table.lookup_as<Channel>(r.h, KEEL_RIGHT_READ | KEEL_RIGHT_WRITE));
+  r.deadline = deadline_from_ms(r.in.timeout_ms);
+  if (r.deadline.is_poll()) return libk::err(ERR_INVALID_ARGS);
+  TRY(check_read_buffers(reinterpret_cast<uintptr_t>(r.in.rd_bytes), r.in.rd_bytes_cap,
+                         reinterpret_cast<uintptr_t>(r.in.rd_handles), r.in.rd_handles_cap));
   // Phase 1: send. On error nothing moved: the handles are the caller's.
-  auto sent = send(*ch.value(), table, reinterpret_cast<uintptr_t>(in.wr_bytes), in.wr_num_bytes,
-                   reinterpret_cast<uintptr_t>(in.wr_handles), in.wr_num_handles);
-  if (sent.is_error()) return sent.error();
-  in.sent = 1;
+  TRY(send(*r.channel, table, reinterpret_cast<uintptr_t>(r.in.wr_bytes), r.in.wr_num_bytes,
+           reinterpret_cast<uintptr_t>(r.in.wr_handles), r.in.wr_num_handles));
+  r.in.sent = 1;
   // Phase 2: receive. Whatever happens now, the request's handles are gone.
   ReadResult sizes{0, 0};
-  auto r = receive(*ch.value(), table, reinterpret_cast<uintptr_t>(in.rd_bytes), in.rd_bytes_cap,
-                   reinterpret_cast<uintptr_t>(in.rd_handles), in.rd_handles_cap, deadline,
-                   &sizes);
-  in.actual_bytes = sizes.bytes;
-  in.actual_handles = sizes.handles;
-  return r.is_error() ? r.error() : KEEL_OK;
+  auto got = receive(*r.channel, table, reinterpret_cast<uintptr_t>(r.in.rd_bytes),
+                     r.in.rd_bytes_cap, reinterpret_cast<uintptr_t>(r.in.rd_handles),
+                     r.in.rd_handles_cap, r.deadline, &sizes);
+  r.in.actual_bytes = sizes.bytes;
+  r.in.actual_handles = sizes.handles;
+  if (got.is_error()) return libk::err(got.error());
+  return libk::ok();
+}
+libk::Result<void> call(Call& r) {
+  auto result = call_phases(r);
+  auto written = user::write<keel_channel_call_args>(r.args_at, r.in);
+  if (result.is_error()) return result;
+  return written;
 }
 }  // namespace
 
-int64_t sys_channel_call(SYSCALL_ARGS) {
-  SYSCALL_UNUSED;
-  keel_channel_call_args in;
-  auto args = user::read_into(in, a1);
-  if (args.is_error()) return args.error();
-  // sent and the sizes go back there: from here on, on every return.
-  if (!user::writable(a1, sizeof(in))) return ERR_INVALID_ARGS;
-  in.sent = 0;
-  in.actual_bytes = 0;
-  in.actual_handles = 0;
-  keel_status r = call(a0, in);
-  auto w = user::write<keel_channel_call_args>(a1, in);
-  if (w.is_error() && r == KEEL_OK) return w.error();
-  return r;
-}
+int64_t sys_channel_create(const Args& a) { return handler<decode_create, create>(a); }
+int64_t sys_channel_write(const Args& a) { return handler_in_place<Write, decode_write_into, write>(a); }
+int64_t sys_channel_read(const Args& a) { return handler_in_place<Read, decode_read_into, read>(a); }
+int64_t sys_channel_call(const Args& a) { return handler_in_place<Call, decode_call_into, call>(a); }
 
 }  // namespace syscall

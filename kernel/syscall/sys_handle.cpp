@@ -5,40 +5,46 @@
 #include "syscall.h"
 
 namespace syscall {
+namespace {
 
-int64_t sys_handle_close(SYSCALL_ARGS) {
-  SYSCALL_UNUSED;
-  keel_handle_t h = a0;
-  return status(current_process().handles().close(h));
+libk::Result<keel_handle_t> decode_close(const Args& a) { return keel_handle_t{a[0]}; }
+libk::Result<void> close(keel_handle_t& h) { return current_process().handles().close(h); }
+
+struct Duplicate {
+  keel_handle_t h;
+  uint32_t rights;
+  uintptr_t out;
+};
+libk::Result<Duplicate> decode_duplicate(const Args& a) {
+  uint32_t rights = TRY(arg_u32(a[1]));
+  if (rights != KEEL_RIGHTS_SAME && (rights & ~KEEL_RIGHTS_ALL)) return libk::err(ERR_INVALID_ARGS);
+  // A bad out pointer must leave no new handle: probed before anything.
+  TRY(user::write<keel_handle_t>(a[2], KEEL_HANDLE_INVALID));
+  return Duplicate{a[0], rights, a[2]};
+}
+libk::Result<void> duplicate(Duplicate& r) {
+  HandleTable& table = current_process().handles();
+  keel_handle_t dup = TRY(table.duplicate(r.h, r.rights));
+  auto written = user::write<keel_handle_t>(r.out, dup);
+  if (written.is_error()) (void)table.close(dup);  // unmapped meanwhile: undo
+  return written;
 }
 
-int64_t sys_handle_duplicate(SYSCALL_ARGS) {
-  SYSCALL_UNUSED;
-  keel_handle_t h = a0;
-  if (a1 > UINT32_MAX) return ERR_INVALID_ARGS;
-  uint32_t rights = static_cast<uint32_t>(a1);
-  if (rights != KEEL_RIGHTS_SAME && (rights & ~KEEL_RIGHTS_ALL)) return ERR_INVALID_ARGS;
-  HandleTable& table = current_process().handles();
-  // Decode everything first: a bad out pointer must leave no new handle.
-  auto probe = user::write<keel_handle_t>(a2, KEEL_HANDLE_INVALID);
-  if (probe.is_error()) return probe.error();
-  auto dup = table.duplicate(h, rights);
-  if (dup.is_error()) return dup.error();
-  auto r = user::write<keel_handle_t>(a2, dup.value());
-  if (r.is_error()) (void)table.close(dup.value());
-  return status(r);
+struct Info {
+  keel_handle_t h;
+  RefPtr<Object> object;
+  uintptr_t out;
+};
+libk::Result<Info> decode_info(const Args& a) {
+  RefPtr<Object> o = TRY(current_process().handles().lookup(a[0], KEEL_RIGHT_INSPECT, ObjectType(0)));
+  uintptr_t out = TRY(out_ptr<keel_object_info>(a[1]));
+  return Info{a[0], static_cast<RefPtr<Object>&&>(o), out};
 }
-
-int64_t sys_object_info(SYSCALL_ARGS) {
-  SYSCALL_UNUSED;
-  keel_handle_t h = a0;
-  HandleTable& table = current_process().handles();
-  auto object = table.lookup(h, KEEL_RIGHT_INSPECT, static_cast<ObjectType>(0));
-  if (object.is_error()) return object.error();
+libk::Result<void> object_info(Info& r) {
   keel_object_info info{};
-  auto rights = table.rights_of(h);
+  auto rights = current_process().handles().rights_of(r.h);
   info.rights = rights.ok() ? rights.value() : 0;
-  Object* o = object.value().get();
+  Object* o = r.object.get();
   info.type = static_cast<uint32_t>(o->type());
   info.koid = o->koid();
   switch (o->type()) {
@@ -55,7 +61,12 @@ int64_t sys_object_info(SYSCALL_ARGS) {
     default:
       break;
   }
-  return status(user::write<keel_object_info>(a1, info));
+  return user::write<keel_object_info>(r.out, info);
 }
+}  // namespace
+
+int64_t sys_handle_close(const Args& a) { return handler<decode_close, close>(a); }
+int64_t sys_handle_duplicate(const Args& a) { return handler<decode_duplicate, duplicate>(a); }
+int64_t sys_object_info(const Args& a) { return handler<decode_info, object_info>(a); }
 
 }  // namespace syscall

@@ -5,42 +5,50 @@
 #include "syscall.h"
 
 namespace syscall {
-
+namespace {
 constexpr size_t VM_ALLOC_MAX = 64ull << 20;  // one call maps at most 64 MiB
 
-int64_t sys_vm_alloc(SYSCALL_ARGS) {
-  SYSCALL_UNUSED;
-  size_t size = a0;
-  uint32_t perms = static_cast<uint32_t>(a1);
-  uintptr_t out = a2;
-  if (a1 > UINT32_MAX || perms & ~(KEEL_VM_READ | KEEL_VM_WRITE | KEEL_VM_EXEC))
-    return ERR_INVALID_ARGS;
-  if (!(perms & KEEL_VM_READ)) return ERR_INVALID_ARGS;
-  if ((perms & KEEL_VM_WRITE) && (perms & KEEL_VM_EXEC)) return ERR_ACCESS_DENIED;
-  if (size == 0 || size > VM_ALLOC_MAX) return ERR_INVALID_ARGS;
-  // Check the out pointer before acting, so a bad one changes nothing.
-  auto probe = user::write<uintptr_t>(out, 0);
-  if (probe.is_error()) return probe.error();
+struct VmAlloc {
+  size_t size;
+  uint32_t arch_perms;
+  uintptr_t out;
+};
+libk::Result<VmAlloc> decode_vm_alloc(const Args& a) {
+  uint32_t perms = TRY(arg_u32(a[1]));
+  if (perms & ~(KEEL_VM_READ | KEEL_VM_WRITE | KEEL_VM_EXEC)) return libk::err(ERR_INVALID_ARGS);
+  if (!(perms & KEEL_VM_READ)) return libk::err(ERR_INVALID_ARGS);
+  if ((perms & KEEL_VM_WRITE) && (perms & KEEL_VM_EXEC)) return libk::err(ERR_ACCESS_DENIED);
+  if (a[0] == 0 || a[0] > VM_ALLOC_MAX) return libk::err(ERR_INVALID_ARGS);
+  // The out pointer is checked before acting, so a bad one changes nothing.
+  TRY(user::write<uintptr_t>(a[2], 0));
   uint32_t arch_perms = arch::PERM_R;
   if (perms & KEEL_VM_WRITE) arch_perms |= arch::PERM_W;
   if (perms & KEEL_VM_EXEC) arch_perms |= arch::PERM_X;
+  return VmAlloc{a[0], arch_perms, a[2]};
+}
+libk::Result<void> vm_alloc(VmAlloc& r) {
   AddressSpace& as = current_process().address_space();
-  auto addr = as.allocate(size, arch_perms);
-  if (addr.is_error()) return addr.error();
-  auto r = user::write<uintptr_t>(out, addr.value());
-  if (r.is_error()) {  // unmapped meanwhile by another task: undo
-    (void)as.release(addr.value(), size);
-    return r.error();
-  }
-  return KEEL_OK;
+  uintptr_t addr = TRY(as.allocate(r.size, r.arch_perms));
+  auto written = user::write<uintptr_t>(r.out, addr);
+  if (written.is_error()) (void)as.release(addr, r.size);  // unmapped meanwhile: undo
+  return written;
 }
 
-int64_t sys_vm_free(SYSCALL_ARGS) {
-  SYSCALL_UNUSED;
-  uintptr_t addr = a0;
-  size_t size = a1;
-  if (addr % arch::PAGE_SIZE || size == 0 || !user::range_ok(addr, size)) return ERR_INVALID_ARGS;
-  return status(current_process().address_space().release(addr, size));
+struct VmFree {
+  uintptr_t addr;
+  size_t size;
+};
+libk::Result<VmFree> decode_vm_free(const Args& a) {
+  if (a[0] % arch::PAGE_SIZE || a[1] == 0 || !user::range_ok(a[0], a[1]))
+    return libk::err(ERR_INVALID_ARGS);
+  return VmFree{a[0], a[1]};
 }
+libk::Result<void> vm_free(VmFree& r) {
+  return current_process().address_space().release(r.addr, r.size);
+}
+}  // namespace
+
+int64_t sys_vm_alloc(const Args& a) { return handler<decode_vm_alloc, vm_alloc>(a); }
+int64_t sys_vm_free(const Args& a) { return handler<decode_vm_free, vm_free>(a); }
 
 }  // namespace syscall

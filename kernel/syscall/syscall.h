@@ -1,5 +1,17 @@
-// The syscall layer: decode and check every argument, then call into the
-// object layer. Handlers are thin; none leaves partial state on error.
+// The syscall layer. Every syscall is two functions, seL4-style:
+//
+//   decode(const Args&) -> Result<Request>   read the registers, copy in and
+//   (or decode(const Args&, Request&) -> Result<void>, into place)
+//                                            check every argument, resolve
+//                                            every handle, check every out
+//                                            pointer; change nothing
+//   invoke(Request&)    -> Result<T>         act on a checked request
+//
+// and one line that registers the pair (handler<decode, invoke>): the
+// registers are unpacked once, in decode, and an invoke cannot run before
+// its decode succeeded, so no handler acts on an unchecked argument or
+// leaves partial state behind a bad one. Errors travel as Result and TRY;
+// the thunk turns the final Result into a0 (the status, or T's value).
 #pragma once
 #include <keel/syscall.h>
 #include <libk/result.h>
@@ -7,53 +19,91 @@
 
 #include "arch/riscv64/trap_frame.h"
 #include "object/process.h"
+#include "sched/deadline.h"
 
 namespace syscall {
+
+// The six argument registers a0..a5, as the trap frame holds them.
+struct Args {
+  uint64_t a[6];
+  uint64_t operator[](int i) const { return a[i]; }
+};
+static_assert(sizeof(Args) == 6 * sizeof(uint64_t));
+
+using Handler = int64_t (*)(const Args&);
 
 // Run the syscall in a7 with arguments a0..a5; the status for a0.
 int64_t dispatch(arch::TrapFrame& tf);
 
 // The process of the calling task.
 Process& current_process();
-// Milliseconds from user space to a scheduler deadline (0: do not wait,
-// UINT64_MAX: no deadline).
-uint64_t deadline_from_ms(uint64_t timeout_ms);
+// A timeout in milliseconds from user space as a deadline: 0 does not
+// wait, KEEL_TIMEOUT_INFINITE (or anything too long to count) never ends.
+Deadline deadline_from_ms(uint64_t timeout_ms);
 uint64_t ms_since_boot();
 
-using Handler = int64_t (*)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+// A 32-bit argument: the whole register must fit.
+inline libk::Result<uint32_t> arg_u32(uint64_t v) {
+  if (v > UINT32_MAX) return libk::err(ERR_INVALID_ARGS);
+  return static_cast<uint32_t>(v);
+}
+// An out pointer for a T: aligned, inside user space and writable.
+template <typename T>
+libk::Result<uintptr_t> out_ptr(uint64_t v);
 
-// Status of a Result<void>/Result<T> as a syscall return value.
-template <typename R>
-int64_t status(const R& r) {
-  return r.is_error() ? static_cast<int64_t>(r.error()) : 0;
+// What an invoke's Result becomes in a0.
+inline int64_t to_status(const libk::Result<void>& r) {
+  return r.is_error() ? static_cast<int64_t>(r.error()) : int64_t{KEEL_OK};
+}
+template <typename T>
+int64_t to_status(const libk::Result<T>& r) {
+  return r.is_error() ? static_cast<int64_t>(r.error()) : static_cast<int64_t>(r.value());
 }
 
-// Handlers, one file per area (sys_*.cpp).
-int64_t sys_null(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_exit(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_yield(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_sleep_ms(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_clock_ms(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_debug_write(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_debug_read(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_kstat_read(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_vm_alloc(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_vm_free(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_handle_close(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_handle_duplicate(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_object_info(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_channel_create(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_channel_write(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_channel_read(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_channel_call(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_process_spawn(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_process_kill(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_process_wait(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_process_list(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_process_open(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_poweroff(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_system_audit(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
-int64_t sys_fault_inject(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
+// decode, then invoke.
+template <auto Decode, auto Invoke>
+int64_t handler(const Args& args) {
+  auto request = Decode(args);
+  if (request.is_error()) return request.error();
+  return to_status(Invoke(request.value()));
+}
+
+// The same, for requests that own resources or are large (a built message,
+// a copied args block on every IPC call): decoded into place, never copied.
+template <typename Request, auto DecodeInto, auto Invoke>
+int64_t handler_in_place(const Args& args) {
+  Request request{};
+  auto decoded = DecodeInto(args, request);
+  if (decoded.is_error()) return decoded.error();
+  return to_status(Invoke(request));
+}
+
+// The handlers, one file per area (sys_*.cpp); each is handler<decode, invoke>.
+int64_t sys_null(const Args&);
+int64_t sys_exit(const Args&);
+int64_t sys_yield(const Args&);
+int64_t sys_sleep_ms(const Args&);
+int64_t sys_clock_ms(const Args&);
+int64_t sys_debug_write(const Args&);
+int64_t sys_debug_read(const Args&);
+int64_t sys_kstat_read(const Args&);
+int64_t sys_vm_alloc(const Args&);
+int64_t sys_vm_free(const Args&);
+int64_t sys_handle_close(const Args&);
+int64_t sys_handle_duplicate(const Args&);
+int64_t sys_object_info(const Args&);
+int64_t sys_channel_create(const Args&);
+int64_t sys_channel_write(const Args&);
+int64_t sys_channel_read(const Args&);
+int64_t sys_channel_call(const Args&);
+int64_t sys_process_spawn(const Args&);
+int64_t sys_process_kill(const Args&);
+int64_t sys_process_wait(const Args&);
+int64_t sys_process_list(const Args&);
+int64_t sys_process_open(const Args&);
+int64_t sys_poweroff(const Args&);
+int64_t sys_system_audit(const Args&);
+int64_t sys_fault_inject(const Args&);
 
 // A handle argument is the whole register: keel_handle_t is 64 bits, so no
 // value is truncated into another; HandleTable::lookup() judges every bit.
@@ -61,5 +111,12 @@ static_assert(sizeof(keel_handle_t) == sizeof(uint64_t));
 
 }  // namespace syscall
 
-#define SYSCALL_ARGS uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3, uint64_t a4, uint64_t a5
-#define SYSCALL_UNUSED (void)a0, (void)a1, (void)a2, (void)a3, (void)a4, (void)a5
+#include "mm/user_copy.h"
+
+namespace syscall {
+template <typename T>
+libk::Result<uintptr_t> out_ptr(uint64_t v) {
+  if (v % alignof(T) || !user::writable(v, sizeof(T))) return libk::err(ERR_INVALID_ARGS);
+  return static_cast<uintptr_t>(v);
+}
+}  // namespace syscall
