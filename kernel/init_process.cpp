@@ -3,10 +3,10 @@
 #include <libk/format.h>
 #include <libk/string.h>
 
-#include "audit.h"
+#include "object/audit.h"
 #include "bootargs.h"
 #include "dev/platform_exit.h"
-#include "kstat.h"
+#include "mm/kstat.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "mm/fail_alloc.h"

@@ -7,7 +7,7 @@
 #pragma once
 #include <stdint.h>
 
-#include "kstat.h"
+#include "mm/kstat.h"
 #include "lib/kprintf.h"
 
 namespace ktest {

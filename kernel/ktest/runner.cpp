@@ -3,7 +3,7 @@
 #include <libk/string.h>
 #include <stdarg.h>
 
-#include "kstat.h"
+#include "mm/kstat.h"
 #include "ktest.h"
 
 extern "C" const ktest::TestCase* const __ktest_start[];

@@ -1,7 +1,7 @@
 // Slab caches and kmalloc: live counts return to zero, frames come back,
 // bad frees are refused.
 #include "arch/riscv64/memlayout.h"
-#include "kstat.h"
+#include "mm/kstat.h"
 #include "ktest/ktest.h"
 #include "mm/heap_stats.h"
 #include "mm/kmalloc.h"

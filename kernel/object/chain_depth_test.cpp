@@ -8,7 +8,7 @@
 #include <libk/string.h>
 
 #include "arch/riscv64/csr.h"
-#include "audit.h"
+#include "object/audit.h"
 #include "ktest/ktest.h"
 #include "object/channel.h"
 #include "object/process.h"

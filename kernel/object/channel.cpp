@@ -1,6 +1,6 @@
 #include "channel.h"
 
-#include "kstat.h"
+#include "mm/kstat.h"
 #include "lib/panic.h"
 #include "object/payload.h"
 #include "sched/sched.h"

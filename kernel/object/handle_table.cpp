@@ -4,7 +4,7 @@
 
 #include <new>
 
-#include "kstat.h"
+#include "mm/kstat.h"
 #include "lib/panic.h"
 #include "mm/kmalloc.h"
 #include "object/process.h"

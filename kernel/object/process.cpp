@@ -1,7 +1,7 @@
 #include "process.h"
 
 #include "arch/riscv64/csr.h"
-#include "kstat.h"
+#include "mm/kstat.h"
 #include "lib/panic.h"
 #include "mm/kernel_vm.h"
 #include "object/observer.h"

@@ -2,7 +2,7 @@
 // task (park path, exit path, observers) cannot happen here.
 #include "arch/riscv64/fault.h"
 #include "arch/riscv64/csr.h"
-#include "kstat.h"
+#include "mm/kstat.h"
 #include "ktest/ktest.h"
 #include "mm/kmalloc.h"
 #include "mm/kstack.h"

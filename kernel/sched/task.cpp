@@ -1,6 +1,6 @@
 #include "task.h"
 
-#include "kstat.h"
+#include "mm/kstat.h"
 #include "lib/panic.h"
 #include "arch/riscv64/trap_frame.h"
 #include "mm/kernel_vm.h"

@@ -1,9 +1,9 @@
 // Syscalls about time, the console, counters and the end of a process.
 #include <libk/format.h>
 
-#include "audit.h"
+#include "object/audit.h"
 #include "dev/platform_exit.h"
-#include "kstat.h"
+#include "mm/kstat.h"
 #include "lib/kprintf.h"
 #include "mm/fail_alloc.h"
 #include "mm/user_copy.h"
