@@ -25,9 +25,6 @@
 #include "sched/task.h"
 #include "sched/wait_queue.h"
 
-constexpr int64_t KEEL_EXIT_KILLED = -9;
-constexpr int64_t KEEL_EXIT_FAULT = -11;
-
 class Process final : public Object {
  public:
   static constexpr ObjectType kType = ObjectType::Process;
