@@ -15,7 +15,7 @@ HartSched harts[arch::MAX_HARTS];
 namespace {
 
 
-WaitQueue exit_wq;     // joiners wait here for Task::reaped
+WaitQueue exit_wq;     // joiners wait here for Task::reaped (only tests and bench join)
 WaitQueue sleepers[arch::MAX_HARTS];  // sleeping tasks, woken only by their deadline
 
 
@@ -37,9 +37,13 @@ void finish_switch(HartSched& hs) {
   hs.lock.unlock();
   if (!dead) return;
   dead->stack.release();
-  {
+  dead->reaped.store(true, libk::MemoryOrder::Release);
+  // Pairs with join's fence: either its joiner sees reaped, or we see the
+  // joiner counted and wake it (under the queue lock, which it holds from
+  // its check of reaped until it is on the queue). Nobody joins: no lock.
+  libk::atomic_fence(libk::MemoryOrder::SeqCst);
+  if (dead->joiners.load(libk::MemoryOrder::Relaxed) != 0) {
     SpinGuard g(exit_wq.lock());
-    dead->reaped = true;
     exit_wq.wake_all_locked();
   }
   RefPtr<Task> last = libk::adopt(dead);  // the dead slot's reference, dropped here
@@ -58,13 +62,10 @@ void reschedule(HartSched& hs) {
   hs.need_resched = false;
   if (next != prev) {
     hs.switches++;
-    arch::Cpu* cpu = arch::this_cpu();
     if (next->satp != prev->satp) {  // the kernel half is in both: safe to switch here
       arch::w_satp(next->satp);
       arch::sfence_vma();
     }
-    prev->fault_catch = cpu->fault_catch;
-    cpu->fault_catch = next->fault_catch;
     arch::set_stack_bounds(next->stack_lo, next->stack_hi);
     context_switch(&prev->context, &next->context);
   }
@@ -189,11 +190,21 @@ void kill(Task& t) {
 
 bool current_killed() { return current()->kill_requested(); }
 
+namespace {
+libk::Result<int> wait_reaped(Task& t, uint64_t deadline) {
+  SpinGuard g(exit_wq.lock());
+  while (!t.reaped.load(libk::MemoryOrder::Acquire)) TRY(exit_wq.block_locked(deadline));
+  return t.exit_code();
+}
+}  // namespace
+
 libk::Result<int> join(Task& t, uint64_t deadline) {
   if (&t == current()) return libk::err(ERR_INVALID_ARGS);
-  SpinGuard g(exit_wq.lock());
-  while (!t.reaped) TRY(exit_wq.block_locked(deadline));
-  return t.exit_code();
+  t.joiners.fetch_add(1, libk::MemoryOrder::Relaxed);
+  libk::atomic_fence(libk::MemoryOrder::SeqCst);  // pairs with finish_switch's
+  libk::Result<int> r = wait_reaped(t, deadline);
+  t.joiners.fetch_sub(1, libk::MemoryOrder::Relaxed);
+  return r;
 }
 
 void exit_current(int code) {

@@ -14,6 +14,7 @@
 // its count never changes.
 #pragma once
 #include <keel/status.h>
+#include <libk/atomic.h>
 #include <libk/list.h>
 #include <libk/result.h>
 #include <stdint.h>
@@ -23,7 +24,6 @@
 #include "mm/slab.h"
 #include "object/object.h"
 
-struct FaultCatch;
 class WaitQueue;
 class Process;
 
@@ -60,9 +60,9 @@ class Task final : public Object {
   WaitQueue* waiting_on = nullptr;  // the wait queue owning us while Blocked (its lock)
   uint64_t deadline = 0;            // tick at which a timed block ends
   keel_status wake_status = KEEL_OK;
-  FaultCatch* fault_catch = nullptr;  // this task's armed fault recovery
   uint32_t hart = 0;                  // hart whose run queue takes this task
-  bool reaped = false;                // dead and its stack freed (exit wait queue's lock)
+  libk::Atomic<uint32_t> joiners;     // tasks in sched::join for this one
+  libk::Atomic<bool> reaped;          // dead and its stack freed (join waits for it)
   Entry entry = nullptr;
   void* arg = nullptr;
   uint64_t satp = 0;                  // address space to run in (kernel's for kernel tasks)

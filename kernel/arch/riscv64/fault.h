@@ -5,7 +5,9 @@
 // run_catching_faults(fn, arg) runs fn; a page fault or access fault inside it
 // returns to the caller with the cause instead of panicking. Only code written
 // for it may run under a catch (it must hold no locks and own no state that a
-// fault halfway would leave inconsistent).
+// fault halfway would leave inconsistent). fn runs with interrupts off and
+// must not block: the catch is armed on the hart (Cpu::fault_catch), not on
+// the task, so no switch may happen while it is armed.
 #pragma once
 #include <stddef.h>
 #include <stdint.h>
