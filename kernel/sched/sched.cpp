@@ -38,11 +38,11 @@ void finish_switch(HartSched& hs) {
   if (!dead) return;
   dead->stack.release();
   dead->reaped.store(true, libk::MemoryOrder::Release);
-  // Pairs with join's fence: either its joiner sees reaped, or we see the
-  // joiner counted and wake it (under the queue lock, which it holds from
-  // its check of reaped until it is on the queue). Nobody joins: no lock.
+  // Pairs with join's fence: either a joiner sees reaped, or we see joined
+  // and wake it (under the queue lock, which it holds from its check of
+  // reaped until it is on the queue). Never joined: no lock.
   libk::atomic_fence(libk::MemoryOrder::SeqCst);
-  if (dead->joiners.load(libk::MemoryOrder::Relaxed) != 0) {
+  if (dead->joined.load(libk::MemoryOrder::Relaxed)) {
     SpinGuard g(exit_wq.lock());
     exit_wq.wake_all_locked();
   }
@@ -100,7 +100,7 @@ void init_this_hart() {
 }
 
 Task* idle_task() { return this_hart().idle; }
-uint64_t ticks() { return __atomic_load_n(&this_hart().ticks, __ATOMIC_RELAXED); }
+uint64_t ticks() { return this_hart().ticks.load(libk::MemoryOrder::Relaxed); }
 uint64_t context_switches() { return this_hart().switches; }
 
 void make_ready(RefPtr<Task>&& task) {
@@ -176,13 +176,13 @@ libk::Result<void> sleep_until(uint64_t deadline) {
 
 void kill(Task& t) {
   t.request_kill();
-  __atomic_thread_fence(__ATOMIC_SEQ_CST);  // pairs with block_locked's re-check
+  libk::atomic_fence(libk::MemoryOrder::SeqCst);  // pairs with block_locked's re-check
   // A blocked task is taken out of its wait queue and made ready at once.
   for (;;) {
-    WaitQueue* wq = __atomic_load_n(&t.waiting_on, __ATOMIC_ACQUIRE);
+    WaitQueue* wq = t.waiting_on.load(libk::MemoryOrder::Acquire);
     if (!wq) return;
     SpinGuard g(wq->lock());
-    if (t.waiting_on != wq) continue;  // woken meanwhile: look again
+    if (t.waiting_on.load(libk::MemoryOrder::Relaxed) != wq) continue;  // woken meanwhile: look again
     wq->wake_task_locked(t, ERR_INTERRUPTED);
     return;
   }
@@ -190,21 +190,13 @@ void kill(Task& t) {
 
 bool current_killed() { return current()->kill_requested(); }
 
-namespace {
-libk::Result<int> wait_reaped(Task& t, uint64_t deadline) {
+libk::Result<int> join(Task& t, uint64_t deadline) {
+  if (&t == current()) return libk::err(ERR_INVALID_ARGS);
+  t.joined.store(true, libk::MemoryOrder::Relaxed);
+  libk::atomic_fence(libk::MemoryOrder::SeqCst);  // pairs with finish_switch's
   SpinGuard g(exit_wq.lock());
   while (!t.reaped.load(libk::MemoryOrder::Acquire)) TRY(exit_wq.block_locked(deadline));
   return t.exit_code();
-}
-}  // namespace
-
-libk::Result<int> join(Task& t, uint64_t deadline) {
-  if (&t == current()) return libk::err(ERR_INVALID_ARGS);
-  t.joiners.fetch_add(1, libk::MemoryOrder::Relaxed);
-  libk::atomic_fence(libk::MemoryOrder::SeqCst);  // pairs with finish_switch's
-  libk::Result<int> r = wait_reaped(t, deadline);
-  t.joiners.fetch_sub(1, libk::MemoryOrder::Relaxed);
-  return r;
 }
 
 void exit_current(int code) {
@@ -242,16 +234,16 @@ void task_main(uint64_t task, uint64_t) {
 void on_tick() {
   HartSched& hs = this_hart();
   hs.lock.lock();
-  hs.ticks++;
+  hs.ticks.store(hs.ticks.load(libk::MemoryOrder::Relaxed) + 1, libk::MemoryOrder::Relaxed);
   while (Task* t = hs.deadlines.front()) {
-    if (t->deadline > hs.ticks) break;
+    if (t->deadline > hs.ticks.load(libk::MemoryOrder::Relaxed)) break;
     hs.deadlines.remove(*t);
-    WaitQueue* wq = t->waiting_on;
+    WaitQueue* wq = t->waiting_on.load(libk::MemoryOrder::Relaxed);
     if (!wq) continue;  // being woken elsewhere right now: its waker cancels the deadline
     RefPtr<Task> pin(t);  // keeps t addressable while no lock is held
     hs.lock.unlock();
     wq->lock().raw_relock(0);
-    if (t->waiting_on == wq) wq->wake_task_locked(*t, ERR_TIMED_OUT);
+    if (t->waiting_on.load(libk::MemoryOrder::Relaxed) == wq) wq->wake_task_locked(*t, ERR_TIMED_OUT);
     wq->lock().raw_unlock();
     hs.lock.lock();
   }
