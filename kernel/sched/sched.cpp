@@ -2,6 +2,8 @@
 
 #include <libk/owning_list.h>
 
+#include <utility>
+
 #include "arch/riscv64/cpu.h"
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/timer.h"
@@ -108,7 +110,7 @@ void make_ready(RefPtr<Task>&& task) {
   uint64_t irq = arch::irq_save();
   hs.lock.lock();
   task->set_state(Task::State::Ready);
-  hs.ready.push_back(static_cast<RefPtr<Task>&&>(task));
+  hs.ready.push_back(std::move(task));
   if (hs.current == hs.idle) hs.need_resched = true;
   hs.lock.unlock();
   arch::irq_restore(irq);
@@ -119,7 +121,7 @@ void start(RefPtr<Task>&& task) {
   task->hart = static_cast<uint32_t>(arch::this_cpu()->hartid);
   uint64_t irq = arch::irq_save();
   hs.lock.lock();
-  hs.ready.push_back(static_cast<RefPtr<Task>&&>(task));  // Ready from creation
+  hs.ready.push_back(std::move(task));  // Ready from creation
   if (hs.current == hs.idle) hs.need_resched = true;
   hs.lock.unlock();
   arch::irq_restore(irq);

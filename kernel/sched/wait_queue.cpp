@@ -1,5 +1,7 @@
 #include "wait_queue.h"
 
+#include <utility>
+
 #include "lib/panic.h"
 #include "sched/sched.h"
 
@@ -38,7 +40,7 @@ void WaitQueue::wake_task_locked(Task& t, keel_status why) {
   t.waiting_on.store(nullptr, libk::MemoryOrder::Release);
   t.wake_status = why;
   sched::cancel_deadline(t);
-  sched::make_ready(static_cast<RefPtr<Task>&&>(ref));
+  sched::make_ready(std::move(ref));
 }
 
 bool WaitQueue::wake_one_locked() {
