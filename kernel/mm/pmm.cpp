@@ -43,7 +43,7 @@ struct FrameCache {
   size_t count;
 };
 FrameCache caches[arch::MAX_HARTS];
-libk::Atomic<size_t> cached_total;
+size_t cached_total;  // under the frame lock; frames_free reads it racily
 libk::Atomic<size_t> reclaimable;
 size_t (*reclaim_hook)();
 
@@ -137,7 +137,7 @@ uintptr_t take_block(unsigned order) {
   if (order == 0) {
     FrameCache& c = this_cache();
     if (c.count) {
-      cached_total.store(cached_total.load(libk::MemoryOrder::Relaxed) - 1, libk::MemoryOrder::Relaxed);
+      cached_total--;
       return c.frames[--c.count];
     }
   }
@@ -222,7 +222,7 @@ void free(uintptr_t pa, unsigned order, FrameUse use) {
     FrameCache& c = this_cache();
     if (c.count < CACHE_SIZE) {
       c.frames[c.count++] = pa;
-      cached_total.store(cached_total.load(libk::MemoryOrder::Relaxed) + 1, libk::MemoryOrder::Relaxed);
+      cached_total++;
       return;
     }
   }
@@ -251,7 +251,7 @@ size_t frames_total() {
 }
 
 size_t frames_free() {
-  size_t n = cached_total.load(libk::MemoryOrder::Relaxed) + reclaimable.load(libk::MemoryOrder::Relaxed);
+  size_t n = libk::AtomicRef(cached_total).load(libk::MemoryOrder::Relaxed) + reclaimable.load(libk::MemoryOrder::Relaxed);
   for (size_t i = 0; i < zone_count; i++) n += zones[i].buddy.frames_free();
   return n;
 }

@@ -54,7 +54,7 @@ void Process::kill(int64_t code) {
     exit_code_ = code;
     exit_code_set_ = true;
   }
-  if (state_.load(libk::MemoryOrder::Relaxed) == State::Running) state_.store(State::Exiting, libk::MemoryOrder::Release);
+  if (state_ == State::Running) libk::AtomicRef(state_).store(State::Exiting, libk::MemoryOrder::Release);
   for (Task& t : tasks_) sched::kill(t);
 }
 
@@ -98,7 +98,7 @@ void Process::teardown() {
   arch::irq_disable();
   {
     SpinGuard g(exit_waiters_.lock());
-    state_.store(State::Exited, libk::MemoryOrder::Release);
+    libk::AtomicRef(state_).store(State::Exited, libk::MemoryOrder::Release);
     exit_waiters_.wake_all_locked();
   }
   RefPtr<Process> registered = process_table::remove(*this);
@@ -109,8 +109,8 @@ void Process::fill_info(keel_object_info& info) {
   info.type = KEEL_OBJ_PROCESS;
   info.koid = pid();
   info.related_koid = parent_pid_;
-  info.state = state_.load(libk::MemoryOrder::Relaxed) == State::Exited ? KEEL_STATE_EXITED : KEEL_STATE_RUNNING;
-  info.exit_code = state_.load(libk::MemoryOrder::Relaxed) == State::Exited ? exit_code_ : 0;
+  info.state = state_ == State::Exited ? KEEL_STATE_EXITED : KEEL_STATE_RUNNING;
+  info.exit_code = state_ == State::Exited ? exit_code_ : 0;
   info.tasks = task_count_;
   info.pages = aspace_.pages();
   info.handles = handles_.count();

@@ -37,7 +37,7 @@ class Process final : public Object {
   uint64_t pid() const { return koid(); }
   const char* name() const { return name_; }
   uint64_t parent_pid() const { return parent_pid_; }
-  State state() const { return state_.load(libk::MemoryOrder::Acquire); }
+  State state() const { return libk::AtomicRef(state_).load(libk::MemoryOrder::Acquire); }
   int64_t exit_code() const { return exit_code_; }
   AddressSpace& address_space() { return aspace_; }
   HandleTable& handles() { return handles_; }
@@ -75,7 +75,7 @@ class Process final : public Object {
 
   char name_[KEEL_NAME_MAX];
   uint64_t parent_pid_;
-  libk::Atomic<State> state_{State::Running};
+  State state_ = State::Running;  // written under lock_ with release stores
   int64_t exit_code_ = 0;
   bool exit_code_set_ = false;
   AddressSpace aspace_;

@@ -20,7 +20,7 @@ struct HartSched {
   Task* current = nullptr;  // owns the Running task's reference (except idle's)
   Task* idle = nullptr;     // owns the idle task's reference, for ever
   Task* dead = nullptr;     // owns the reference of the task that just died
-  libk::Atomic<uint64_t> ticks;
+  uint64_t ticks = 0;  // under lock; sched::ticks() reads it racily
   uint64_t slice = TIME_SLICE_TICKS;
   bool need_resched = false;
   uint64_t switches = 0;

@@ -17,7 +17,7 @@ HartSched harts[arch::MAX_HARTS];
 namespace {
 
 
-WaitQueue exit_wq;     // joiners wait here for Task::reaped (only tests and bench join)
+WaitQueue exit_wq;     // joiners wait here for Task::EXIT_REAPED (only tests and bench join)
 WaitQueue sleepers[arch::MAX_HARTS];  // sleeping tasks, woken only by their deadline
 
 
@@ -39,12 +39,10 @@ void finish_switch(HartSched& hs) {
   hs.lock.unlock();
   if (!dead) return;
   dead->stack.release();
-  dead->reaped.store(true, libk::MemoryOrder::Release);
-  // Pairs with join's fence: either a joiner sees reaped, or we see joined
-  // and wake it (under the queue lock, which it holds from its check of
-  // reaped until it is on the queue). Never joined: no lock.
-  libk::atomic_fence(libk::MemoryOrder::SeqCst);
-  if (dead->joined.load(libk::MemoryOrder::Relaxed)) {
+  // Either join's fetch_or comes first and we wake its caller (under the
+  // queue lock, which it holds from its check of REAPED until it is on the
+  // queue), or ours does and join sees REAPED. Never joined: no lock.
+  if (dead->exit_flags.fetch_or(Task::EXIT_REAPED, libk::MemoryOrder::AcqRel) & Task::EXIT_JOINED) {
     SpinGuard g(exit_wq.lock());
     exit_wq.wake_all_locked();
   }
@@ -102,7 +100,7 @@ void init_this_hart() {
 }
 
 Task* idle_task() { return this_hart().idle; }
-uint64_t ticks() { return this_hart().ticks.load(libk::MemoryOrder::Relaxed); }
+uint64_t ticks() { return libk::AtomicRef(this_hart().ticks).load(libk::MemoryOrder::Relaxed); }
 uint64_t context_switches() { return this_hart().switches; }
 
 void make_ready(RefPtr<Task>&& task) {
@@ -194,10 +192,11 @@ bool current_killed() { return current()->kill_requested(); }
 
 libk::Result<int> join(Task& t, uint64_t deadline) {
   if (&t == current()) return libk::err(ERR_INVALID_ARGS);
-  t.joined.store(true, libk::MemoryOrder::Relaxed);
-  libk::atomic_fence(libk::MemoryOrder::SeqCst);  // pairs with finish_switch's
+  if (t.exit_flags.fetch_or(Task::EXIT_JOINED, libk::MemoryOrder::AcqRel) & Task::EXIT_REAPED)
+    return t.exit_code();
   SpinGuard g(exit_wq.lock());
-  while (!t.reaped.load(libk::MemoryOrder::Acquire)) TRY(exit_wq.block_locked(deadline));
+  while (!(t.exit_flags.load(libk::MemoryOrder::Acquire) & Task::EXIT_REAPED))
+    TRY(exit_wq.block_locked(deadline));
   return t.exit_code();
 }
 
@@ -236,9 +235,9 @@ void task_main(uint64_t task, uint64_t) {
 void on_tick() {
   HartSched& hs = this_hart();
   hs.lock.lock();
-  hs.ticks.store(hs.ticks.load(libk::MemoryOrder::Relaxed) + 1, libk::MemoryOrder::Relaxed);
+  hs.ticks++;
   while (Task* t = hs.deadlines.front()) {
-    if (t->deadline > hs.ticks.load(libk::MemoryOrder::Relaxed)) break;
+    if (t->deadline > hs.ticks) break;
     hs.deadlines.remove(*t);
     WaitQueue* wq = t->waiting_on.load(libk::MemoryOrder::Relaxed);
     if (!wq) continue;  // being woken elsewhere right now: its waker cancels the deadline

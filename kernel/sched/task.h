@@ -61,8 +61,11 @@ class Task final : public Object {
   uint64_t deadline = 0;            // tick at which a timed block ends
   keel_status wake_status = KEEL_OK;
   uint32_t hart = 0;                  // hart whose run queue takes this task
-  libk::Atomic<bool> joined;          // sched::join was called for it (never cleared)
-  libk::Atomic<bool> reaped;          // dead and its stack freed (join waits for it)
+  // The exit handshake of finish_switch and sched::join, one word so that
+  // each side's read-modify-write sees the other's: REAPED (dead, stack
+  // freed) wakes the exit wait queue only if JOINED (join was called).
+  static constexpr uint32_t EXIT_REAPED = 1, EXIT_JOINED = 2;
+  libk::Atomic<uint32_t> exit_flags;
   Entry entry = nullptr;
   void* arg = nullptr;
   uint64_t satp = 0;                  // address space to run in (kernel's for kernel tasks)

@@ -311,6 +311,14 @@ TEST_CASE("Atomic<T> loads and stores bools, enums and bytes") {
   CHECK(h.load() == 0xffff);
 }
 
+TEST_CASE("AtomicRef<T> loads and stores a plain variable") {
+  uint64_t plain = 7;
+  libk::AtomicRef<uint64_t> r(plain);
+  CHECK(r.load(libk::MemoryOrder::Relaxed) == 7);
+  r.store(9, libk::MemoryOrder::Release);
+  CHECK(plain == 9);
+}
+
 TEST_CASE("over-release and resurrection are caught") {
   CHECK_LIBK_ASSERT("old != 0", {
     Obj o;

@@ -127,4 +127,20 @@ class Atomic {
   T value_;
 };
 
+// AtomicRef<T>: atomic loads and stores of a plain variable that is
+// otherwise read and written plainly by its owner (under its lock), the way
+// std::atomic_ref is used: the owner's accesses stay ordinary code.
+template <detail::AtomicValue T>
+class AtomicRef {
+ public:
+  explicit AtomicRef(T& v) : p_(&v) {}
+  T load(MemoryOrder o = MemoryOrder::SeqCst) const { return __atomic_load_n(p_, detail::order(o)); }
+  void store(T v, MemoryOrder o = MemoryOrder::SeqCst) {
+    __atomic_store_n(p_, v, detail::order(o));
+  }
+
+ private:
+  T* p_;
+};
+
 }  // namespace libk
