@@ -90,6 +90,12 @@ enum keel_object_state : uint32_t {
   KEEL_STATE_PEER_CLOSED = 4,  // channel whose peer is gone
 };
 
+// Exit statuses the kernel gives a process that did not choose its own
+// (process_wait, keel_object_info.exit_code). A process may also exit with
+// these values itself: they say how it ended only by convention.
+#define KEEL_EXIT_KILLED INT64_C(-9)  // process_kill
+#define KEEL_EXIT_FAULT INT64_C(-11)  // a fault in user mode that nothing handles
+
 #define KEEL_NAME_MAX 32
 
 typedef struct keel_object_info {

@@ -2,6 +2,8 @@
 // subset QEMU models): RBR/THR 0, IER 1, FCR 2, LCR 3, LSR 5.
 #include "uart.h"
 
+#include <libk/atomic.h>
+
 #include "arch/riscv64/cpu.h"
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/memlayout.h"
@@ -21,7 +23,7 @@ Spinlock tx_lock;
 // After a panic the console belongs to the panicking hart: it writes without
 // tx_lock (whoever held it may never let go), and any other hart that tries
 // to print stops where it is. -1: no panic.
-int64_t panic_owner = -1;
+libk::Atomic<int64_t> panic_owner{-1};
 
 // Input ring: the irq handler produces, getc consumes. One lock, irqs off.
 constexpr size_t RING = 256;
@@ -57,7 +59,7 @@ void enable_rx_interrupt() { regs[IER] = IER_RX_AVAILABLE; }
 }
 
 void putc(char c) {
-  int64_t owner = __atomic_load_n(&panic_owner, __ATOMIC_ACQUIRE);
+  int64_t owner = panic_owner.load(libk::MemoryOrder::Acquire);
   if (owner >= 0) {
     if (owner != static_cast<int64_t>(arch::this_cpu()->hartid)) stop_here();
     if (c == '\n') raw_putc('\r');
@@ -99,8 +101,8 @@ void set_input_listener(void (*listener)()) { input_listener = listener; }
 void claim_for_panic() {
   int64_t me = static_cast<int64_t>(arch::this_cpu()->hartid);
   int64_t expected = -1;
-  if (!__atomic_compare_exchange_n(&panic_owner, &expected, me, false, __ATOMIC_ACQ_REL,
-                                   __ATOMIC_ACQUIRE) &&
+  if (!panic_owner.compare_exchange(expected, me, libk::MemoryOrder::AcqRel,
+                                    libk::MemoryOrder::Acquire) &&
       expected != me)
     stop_here();  // another hart is already reporting its panic
 }

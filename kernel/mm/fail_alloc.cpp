@@ -6,7 +6,7 @@
 
 namespace fail_alloc {
 namespace detail {
-bool armed;
+libk::Atomic<bool> armed;
 }
 
 namespace {
@@ -19,13 +19,13 @@ uint64_t injected;  // failed on purpose since arm()
 
 bool detail::count_and_decide() {
   SpinGuard g(lock);
-  if (!armed) return false;
+  if (!armed.load(libk::MemoryOrder::Relaxed)) return false;
   if (++seen != next) return false;
   injected++;
   if (period)
     next += period;
   else
-    __atomic_store_n(&armed, false, __ATOMIC_RELAXED);
+    armed.store(false, libk::MemoryOrder::Relaxed);
   return true;
 }
 
@@ -35,12 +35,12 @@ void arm(uint64_t nth, uint64_t every) {
   injected = 0;
   next = nth;
   period = every;
-  __atomic_store_n(&detail::armed, nth != 0, __ATOMIC_RELAXED);
+  detail::armed.store(nth != 0, libk::MemoryOrder::Relaxed);
 }
 
 uint64_t disarm() {
   SpinGuard g(lock);
-  __atomic_store_n(&detail::armed, false, __ATOMIC_RELAXED);
+  detail::armed.store(false, libk::MemoryOrder::Relaxed);
   return injected;
 }
 

@@ -13,18 +13,19 @@
 // post-init check disarms it first) or at run time by the fault_inject
 // syscall (user/tests/utest_fault.cpp sweeps N over whole operations).
 #pragma once
+#include <libk/atomic.h>
 #include <stdint.h>
 
 namespace fail_alloc {
 
 namespace detail {
-extern bool armed;
+extern libk::Atomic<bool> armed;
 bool count_and_decide();
 }  // namespace detail
 
 // Called by the allocators before they allocate: true means "fail this one".
 inline bool should_fail() {
-  return __builtin_expect(__atomic_load_n(&detail::armed, __ATOMIC_RELAXED), false) &&
+  return __builtin_expect(detail::armed.load(libk::MemoryOrder::Relaxed), false) &&
          detail::count_and_decide();
 }
 

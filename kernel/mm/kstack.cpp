@@ -2,6 +2,7 @@
 // bitmap of slots is the allocator. Each slot's guard page is never mapped.
 #include "kstack.h"
 
+#include <libk/atomic.h>
 #include <libk/bitmap.h>
 
 #include "arch/riscv64/memlayout.h"
@@ -17,7 +18,7 @@ constexpr size_t MAX_STACKS = 8192;
 
 libk::StaticBitmap<MAX_STACKS> slots;
 Spinlock lock;
-size_t frames, stacks;
+libk::Atomic<size_t> frames, stacks;
 
 uintptr_t slot_base(uint32_t slot) { return arch::KSTACK_AREA_BASE + slot * SLOT_SIZE; }
 
@@ -29,7 +30,7 @@ void unmap_and_free(uintptr_t first_page, size_t count) {
     if (!pt.translate(va, &pa)) continue;
     pt.unmap(va, arch::PAGE_SIZE);
     pmm::free(pa, 0, pmm::FrameUse::KernelStack);
-    __atomic_fetch_sub(&frames, 1, __ATOMIC_RELAXED);
+    frames.fetch_sub(1, libk::MemoryOrder::Relaxed);
   }
 }
 }  // namespace
@@ -57,8 +58,8 @@ void init() {
   }
   pmm::free(pa.value(), 0, pmm::FrameUse::Test);
 }
-size_t frames_in_use() { return __atomic_load_n(&frames, __ATOMIC_RELAXED); }
-size_t stacks_in_use() { return __atomic_load_n(&stacks, __ATOMIC_RELAXED); }
+size_t frames_in_use() { return frames.load(libk::MemoryOrder::Relaxed); }
+size_t stacks_in_use() { return stacks.load(libk::MemoryOrder::Relaxed); }
 }  // namespace kstack
 
 KernelStack::~KernelStack() { release(); }
@@ -89,9 +90,9 @@ libk::Result<void> KernelStack::allocate() {
       slots.clear(slot);
       return libk::err(ERR_NO_MEMORY);
     }
-    __atomic_fetch_add(&frames, 1, __ATOMIC_RELAXED);
+    frames.fetch_add(1, libk::MemoryOrder::Relaxed);
   }
-  __atomic_fetch_add(&stacks, 1, __ATOMIC_RELAXED);
+  stacks.fetch_add(1, libk::MemoryOrder::Relaxed);
   slot_ = slot;
   top_ = first_page + PAGES * arch::PAGE_SIZE;
   return libk::ok();
@@ -104,6 +105,6 @@ void KernelStack::release() {
     SpinGuard g(lock);
     slots.clear(slot_);
   }
-  __atomic_fetch_sub(&stacks, 1, __ATOMIC_RELAXED);
+  stacks.fetch_sub(1, libk::MemoryOrder::Relaxed);
   top_ = 0;
 }

@@ -1,5 +1,6 @@
 #include "kstat.h"
 
+#include <libk/atomic.h>
 #include <libk/format.h>
 #include <libk/string.h>
 
@@ -11,7 +12,7 @@
 
 namespace kstat {
 namespace {
-int64_t counters[static_cast<unsigned>(Counter::count_)];
+libk::Atomic<int64_t> counters[static_cast<unsigned>(Counter::count_)];
 const char* const counter_names[] = {"tasks_live", "processes_live", "handles_live",
                                      "channels_live", "messages_live"};
 static_assert(sizeof(counter_names) / sizeof(counter_names[0]) ==
@@ -26,7 +27,7 @@ void put(Snapshot& s, const char* prefix, const char* name, int64_t v) {
 }  // namespace
 
 void add(Counter c, int64_t delta) {
-  __atomic_fetch_add(&counters[static_cast<unsigned>(c)], delta, __ATOMIC_RELAXED);
+  counters[static_cast<unsigned>(c)].fetch_add(delta, libk::MemoryOrder::Relaxed);
 }
 
 void snapshot(Snapshot& s) {
@@ -34,7 +35,7 @@ void snapshot(Snapshot& s) {
   put(s, "", "frames_total", static_cast<int64_t>(pmm::frames_total()));
   put(s, "", "frames_free", static_cast<int64_t>(pmm::frames_free()));
   for (unsigned i = 0; i < static_cast<unsigned>(Counter::count_); i++)
-    put(s, "", counter_names[i], __atomic_load_n(&counters[i], __ATOMIC_RELAXED));
+    put(s, "", counter_names[i], counters[i].load(libk::MemoryOrder::Relaxed));
   put(s, "", "heap_bytes_used", static_cast<int64_t>(heap_stats::bytes_used()));
   put(s, "", "slab_frames", static_cast<int64_t>(heap_stats::slab_frames()));
   put(s, "", "task_stack_frames", static_cast<int64_t>(kstack::frames_in_use()));

@@ -1,6 +1,7 @@
 // Boot-time carving of RAM into zones, and the locked allocator front end.
 #include "pmm.h"
 
+#include <libk/atomic.h>
 #include <libk/buddy.h>
 #include <libk/string.h>
 
@@ -42,8 +43,8 @@ struct FrameCache {
   size_t count;
 };
 FrameCache caches[arch::MAX_HARTS];
-size_t cached_total;
-size_t reclaimable;
+size_t cached_total;  // under the frame lock; frames_free reads it racily
+libk::Atomic<size_t> reclaimable;
 size_t (*reclaim_hook)();
 
 FrameCache& this_cache() { return caches[arch::this_cpu()->hartid % arch::MAX_HARTS]; }
@@ -171,8 +172,8 @@ libk::Result<uintptr_t> alloc(unsigned order, FrameUse use) {
   return alloc_locked(order, use);
 }
 
-void reclaimable_add(size_t n) { __atomic_fetch_add(&reclaimable, n, __ATOMIC_RELAXED); }
-void reclaimable_sub(size_t n) { __atomic_fetch_sub(&reclaimable, n, __ATOMIC_RELAXED); }
+void reclaimable_add(size_t n) { reclaimable.fetch_add(n, libk::MemoryOrder::Relaxed); }
+void reclaimable_sub(size_t n) { reclaimable.fetch_sub(n, libk::MemoryOrder::Relaxed); }
 void set_reclaim_hook(size_t (*hook)()) { reclaim_hook = hook; }
 
 libk::Result<uintptr_t> alloc_zeroed(unsigned order, FrameUse use) {
@@ -250,8 +251,7 @@ size_t frames_total() {
 }
 
 size_t frames_free() {
-  size_t n = __atomic_load_n(&cached_total, __ATOMIC_RELAXED) +
-             __atomic_load_n(&reclaimable, __ATOMIC_RELAXED);
+  size_t n = libk::AtomicRef(cached_total).load(libk::MemoryOrder::Relaxed) + reclaimable.load(libk::MemoryOrder::Relaxed);
   for (size_t i = 0; i < zone_count; i++) n += zones[i].buddy.frames_free();
   return n;
 }

@@ -180,7 +180,7 @@ void check_object(void*, SlabCache& cache, void* obj) {
   // A blocked task is owned by the wait queue it sleeps on.
   if (libk::str_eq(cache.name(), "task")) {
     Task* t = static_cast<Task*>(obj);
-    WaitQueue* wq = t->waiting_on;
+    WaitQueue* wq = t->waiting_on.load(libk::MemoryOrder::Relaxed);
     if (t->state() == Task::State::Blocked && wq && wq->has_waiter(*t)) return;
     kprintf("audit: task %lu (%s) unreached: state %d, waiting on %p, process %p\n", t->tid(),
             t->name(), static_cast<int>(t->state()), static_cast<void*>(wq),

@@ -1,5 +1,7 @@
 #include "channel.h"
 
+#include <utility>
+
 #include "mm/kstat.h"
 #include "lib/panic.h"
 #include "object/payload.h"
@@ -82,8 +84,8 @@ libk::Result<void> Channel::create_pair(RefPtr<Channel>* a, RefPtr<Channel>* b) 
   y->peer_ = x;
   x->peer_koid_ = y->koid();
   y->peer_koid_ = x->koid();
-  *a = static_cast<RefPtr<Channel>&&>(xr);
-  *b = static_cast<RefPtr<Channel>&&>(yr);
+  *a = std::move(xr);
+  *b = std::move(yr);
   return libk::ok();
 }
 

@@ -3,6 +3,7 @@
 #include <libk/handle_value.h>
 
 #include <new>
+#include <utility>
 
 #include "mm/kstat.h"
 #include "lib/panic.h"
@@ -73,7 +74,7 @@ size_t HandleTable::reserve_up_to(size_t n) {
 keel_handle_t HandleTable::install(uint32_t index, RefPtr<Object> object, ObserverLink* link,
                                    uint32_t rights) {
   HandleSlot* s = slot(index);
-  s->object = static_cast<RefPtr<Object>&&>(object);
+  s->object = std::move(object);
   s->observer = link;
   s->rights = rights;
   s->used = true;
@@ -85,7 +86,7 @@ keel_handle_t HandleTable::install(uint32_t index, RefPtr<Object> object, Observ
 libk::Result<keel_handle_t> HandleTable::add(RefPtr<Object> object, uint32_t rights) {
   SpinGuard g(lock_);
   uint32_t index = TRY(free_index());
-  return install(index, static_cast<RefPtr<Object>&&>(object), nullptr, rights);
+  return install(index, std::move(object), nullptr, rights);
 }
 
 libk::Result<keel_handle_t> HandleTable::add_observer(ObserverLink* link, uint32_t rights) {
@@ -105,7 +106,7 @@ libk::Result<RefPtr<Object>> HandleTable::lookup(keel_handle_t h, uint32_t right
     held = s->rights;
     if (s->observer) {
       RefPtr<Process> p = TRY(observer::resolve(s->observer));  // ERR_REVOKED
-      object = static_cast<RefPtr<Object>&&>(p);
+      object = std::move(p);
     } else {
       object = s->object;
     }
@@ -123,7 +124,7 @@ libk::Result<uint32_t> HandleTable::rights_of(keel_handle_t h) {
 }
 
 void HandleTable::clear_slot(HandleSlot& s, MovedHandle* out_object, ObserverLink** out_link) {
-  out_object->object = static_cast<RefPtr<Object>&&>(s.object);
+  out_object->object = std::move(s.object);
   out_object->rights = s.rights;
   *out_link = s.observer;
   s.observer = nullptr;
@@ -160,7 +161,7 @@ libk::Result<keel_handle_t> HandleTable::duplicate(keel_handle_t h, uint32_t rig
   if (s->observer) return libk::err(ERR_ACCESS_DENIED);  // observers are never copied
   RefPtr<Object> copy = s->object;
   uint32_t free = TRY(free_index());
-  return install(free, static_cast<RefPtr<Object>&&>(copy), nullptr, rights);
+  return install(free, std::move(copy), nullptr, rights);
 }
 
 libk::Result<void> HandleTable::check_movable(keel_handle_t h, uint32_t rights) {

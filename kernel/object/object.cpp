@@ -1,8 +1,10 @@
 #include "object.h"
 
+#include <libk/atomic.h>
+
 namespace {
-uint64_t next_koid = 1;
+libk::Atomic<uint64_t> next_koid{1};
 }
 
 Object::Object(ObjectType type)
-    : koid_(__atomic_fetch_add(&next_koid, 1, __ATOMIC_RELAXED)), type_(type) {}
+    : koid_(next_koid.fetch_add(1, libk::MemoryOrder::Relaxed)), type_(type) {}

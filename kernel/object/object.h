@@ -5,16 +5,24 @@
 // goes, destroy() returns the object to its type's slab cache; objects are
 // never new'd or deleted anywhere else.
 #pragma once
+#include <keel/syscall.h>
 #include <libk/refptr.h>
 #include <stdint.h>
 
+// The values user space sees are keel_object_type's (object_info reports
+// type() as is); Test is kernel-only.
 enum class ObjectType : uint8_t {
-  Task = 1,
-  Process,
-  Channel,
-  ProcessDirectory = 5,  // the capability to list and observe processes
-  Test,                  // objects made by kernel tests
+  Task = KEEL_OBJ_TASK,
+  Process = KEEL_OBJ_PROCESS,
+  Channel = KEEL_OBJ_CHANNEL,
+  ProcessDirectory = KEEL_OBJ_PROCESS_DIRECTORY,  // the capability to list and observe processes
+  Test,                                           // objects made by kernel tests
 };
+static_assert(static_cast<uint32_t>(ObjectType::Task) == KEEL_OBJ_TASK);
+static_assert(static_cast<uint32_t>(ObjectType::Process) == KEEL_OBJ_PROCESS);
+static_assert(static_cast<uint32_t>(ObjectType::Channel) == KEEL_OBJ_CHANNEL);
+static_assert(static_cast<uint32_t>(ObjectType::ProcessDirectory) == KEEL_OBJ_PROCESS_DIRECTORY);
+static_assert(static_cast<uint32_t>(ObjectType::Test) == 6, "kernel-only, after every ABI type");
 
 class Object : public libk::RefCounted<Object> {
  public:

@@ -34,8 +34,9 @@ void destroy(ObserverLink* link) {
 
 libk::Result<RefPtr<Process>> resolve(ObserverLink* link) {
   SpinGuard g(observer_lock);
-  // A linked target is still registered in the process table (revocation
-  // comes first in its teardown), so taking a reference here is safe.
+  // A linked target is still registered in the process table (its teardown
+  // revokes every link before it leaves the table, whose reference it
+  // drops last), so taking a reference here is safe.
   if (!link->target) return libk::err(ERR_REVOKED);
   return RefPtr<Process>(link->target);
 }

@@ -54,7 +54,7 @@ void Process::kill(int64_t code) {
     exit_code_ = code;
     exit_code_set_ = true;
   }
-  if (state_ == State::Running) __atomic_store_n(&state_, State::Exiting, __ATOMIC_RELEASE);
+  if (state_ == State::Running) libk::AtomicRef(state_).store(State::Exiting, libk::MemoryOrder::Release);
   for (Task& t : tasks_) sched::kill(t);
 }
 
@@ -98,7 +98,7 @@ void Process::teardown() {
   arch::irq_disable();
   {
     SpinGuard g(exit_waiters_.lock());
-    __atomic_store_n(&state_, State::Exited, __ATOMIC_RELEASE);
+    libk::AtomicRef(state_).store(State::Exited, libk::MemoryOrder::Release);
     exit_waiters_.wake_all_locked();
   }
   RefPtr<Process> registered = process_table::remove(*this);

@@ -14,6 +14,7 @@
 // consumes the parent's).
 #pragma once
 #include <keel/syscall.h>
+#include <libk/atomic.h>
 #include <libk/list.h>
 #include <libk/owning_list.h>
 #include <libk/result.h>
@@ -24,9 +25,6 @@
 #include "object/object.h"
 #include "sched/task.h"
 #include "sched/wait_queue.h"
-
-constexpr int64_t KEEL_EXIT_KILLED = -9;
-constexpr int64_t KEEL_EXIT_FAULT = -11;
 
 class Process final : public Object {
  public:
@@ -39,7 +37,7 @@ class Process final : public Object {
   uint64_t pid() const { return koid(); }
   const char* name() const { return name_; }
   uint64_t parent_pid() const { return parent_pid_; }
-  State state() const { return __atomic_load_n(&state_, __ATOMIC_ACQUIRE); }
+  State state() const { return libk::AtomicRef(state_).load(libk::MemoryOrder::Acquire); }
   int64_t exit_code() const { return exit_code_; }
   AddressSpace& address_space() { return aspace_; }
   HandleTable& handles() { return handles_; }
@@ -77,7 +75,7 @@ class Process final : public Object {
 
   char name_[KEEL_NAME_MAX];
   uint64_t parent_pid_;
-  State state_ = State::Running;
+  State state_ = State::Running;  // written under lock_ with release stores
   int64_t exit_code_ = 0;
   bool exit_code_set_ = false;
   AddressSpace aspace_;

@@ -1,6 +1,7 @@
 // Per-hart scheduler state (sched.cpp owns it; it is here so that the
 // accessors on the syscall and trap return paths inline).
 #pragma once
+#include <libk/atomic.h>
 #include <libk/list.h>
 #include <libk/owning_list.h>
 
@@ -19,7 +20,7 @@ struct HartSched {
   Task* current = nullptr;  // owns the Running task's reference (except idle's)
   Task* idle = nullptr;     // owns the idle task's reference, for ever
   Task* dead = nullptr;     // owns the reference of the task that just died
-  uint64_t ticks = 0;
+  uint64_t ticks = 0;  // under lock; sched::ticks() reads it racily
   uint64_t slice = TIME_SLICE_TICKS;
   bool need_resched = false;
   uint64_t switches = 0;

@@ -2,6 +2,8 @@
 
 #include <libk/owning_list.h>
 
+#include <utility>
+
 #include "arch/riscv64/cpu.h"
 #include "arch/riscv64/csr.h"
 #include "arch/riscv64/timer.h"
@@ -16,7 +18,7 @@ HartSched harts[arch::MAX_HARTS];
 namespace {
 
 
-WaitQueue exit_wq;     // joiners wait here for Task::reaped
+WaitQueue exit_wq;     // joiners wait here for Task::EXIT_REAPED (only tests and bench join)
 WaitQueue sleepers[arch::MAX_HARTS];  // sleeping tasks, woken only by their deadline
 
 
@@ -38,9 +40,11 @@ void finish_switch(HartSched& hs) {
   hs.lock.unlock();
   if (!dead) return;
   dead->stack.release();
-  {
+  // Either join's fetch_or comes first and we wake its caller (under the
+  // queue lock, which it holds from its check of REAPED until it is on the
+  // queue), or ours does and join sees REAPED. Never joined: no lock.
+  if (dead->exit_flags.fetch_or(Task::EXIT_REAPED, libk::MemoryOrder::AcqRel) & Task::EXIT_JOINED) {
     SpinGuard g(exit_wq.lock());
-    dead->reaped = true;
     exit_wq.wake_all_locked();
   }
   RefPtr<Task> last = libk::adopt(dead);  // the dead slot's reference, dropped here
@@ -59,13 +63,10 @@ void reschedule(HartSched& hs) {
   hs.need_resched = false;
   if (next != prev) {
     hs.switches++;
-    arch::Cpu* cpu = arch::this_cpu();
     if (next->satp != prev->satp) {  // the kernel half is in both: safe to switch here
       arch::w_satp(next->satp);
       arch::sfence_vma();
     }
-    prev->fault_catch = cpu->fault_catch;
-    cpu->fault_catch = next->fault_catch;
     arch::set_stack_bounds(next->stack_lo, next->stack_hi);
     context_switch(&prev->context, &next->context);
   }
@@ -100,7 +101,7 @@ void init_this_hart() {
 }
 
 Task* idle_task() { return this_hart().idle; }
-uint64_t ticks() { return __atomic_load_n(&this_hart().ticks, __ATOMIC_RELAXED); }
+uint64_t ticks() { return libk::AtomicRef(this_hart().ticks).load(libk::MemoryOrder::Relaxed); }
 uint64_t context_switches() { return this_hart().switches; }
 
 void make_ready(RefPtr<Task>&& task) {
@@ -108,7 +109,7 @@ void make_ready(RefPtr<Task>&& task) {
   uint64_t irq = arch::irq_save();
   hs.lock.lock();
   task->set_state(Task::State::Ready);
-  hs.ready.push_back(static_cast<RefPtr<Task>&&>(task));
+  hs.ready.push_back(std::move(task));
   if (hs.current == hs.idle) hs.need_resched = true;
   hs.lock.unlock();
   arch::irq_restore(irq);
@@ -119,7 +120,7 @@ void start(RefPtr<Task>&& task) {
   task->hart = static_cast<uint32_t>(arch::this_cpu()->hartid);
   uint64_t irq = arch::irq_save();
   hs.lock.lock();
-  hs.ready.push_back(static_cast<RefPtr<Task>&&>(task));  // Ready from creation
+  hs.ready.push_back(std::move(task));  // Ready from creation
   if (hs.current == hs.idle) hs.need_resched = true;
   hs.lock.unlock();
   arch::irq_restore(irq);
@@ -176,13 +177,13 @@ libk::Result<void> sleep_until(Deadline deadline) {
 
 void kill(Task& t) {
   t.request_kill();
-  __atomic_thread_fence(__ATOMIC_SEQ_CST);  // pairs with block_locked's re-check
+  libk::atomic_fence(libk::MemoryOrder::SeqCst);  // pairs with block_locked's re-check
   // A blocked task is taken out of its wait queue and made ready at once.
   for (;;) {
-    WaitQueue* wq = __atomic_load_n(&t.waiting_on, __ATOMIC_ACQUIRE);
+    WaitQueue* wq = t.waiting_on.load(libk::MemoryOrder::Acquire);
     if (!wq) return;
     SpinGuard g(wq->lock());
-    if (t.waiting_on != wq) continue;  // woken meanwhile: look again
+    if (t.waiting_on.load(libk::MemoryOrder::Relaxed) != wq) continue;  // woken meanwhile: look again
     wq->wake_task_locked(t, ERR_INTERRUPTED);
     return;
   }
@@ -192,8 +193,11 @@ bool current_killed() { return current()->kill_requested(); }
 
 libk::Result<int> join(Task& t, Deadline deadline) {
   if (&t == current()) return libk::err(ERR_INVALID_ARGS);
+  if (t.exit_flags.fetch_or(Task::EXIT_JOINED, libk::MemoryOrder::AcqRel) & Task::EXIT_REAPED)
+    return t.exit_code();
   SpinGuard g(exit_wq.lock());
-  while (!t.reaped) TRY(exit_wq.block_locked(deadline));
+  while (!(t.exit_flags.load(libk::MemoryOrder::Acquire) & Task::EXIT_REAPED))
+    TRY(exit_wq.block_locked(deadline));
   return t.exit_code();
 }
 
@@ -236,12 +240,12 @@ void on_tick() {
   while (Task* t = hs.deadlines.front()) {
     if (t->deadline > hs.ticks) break;
     hs.deadlines.remove(*t);
-    WaitQueue* wq = t->waiting_on;
+    WaitQueue* wq = t->waiting_on.load(libk::MemoryOrder::Relaxed);
     if (!wq) continue;  // being woken elsewhere right now: its waker cancels the deadline
     RefPtr<Task> pin(t);  // keeps t addressable while no lock is held
     hs.lock.unlock();
     wq->lock().raw_relock(0);
-    if (t->waiting_on == wq) wq->wake_task_locked(*t, ERR_TIMED_OUT);
+    if (t->waiting_on.load(libk::MemoryOrder::Relaxed) == wq) wq->wake_task_locked(*t, ERR_TIMED_OUT);
     wq->lock().raw_unlock();
     hs.lock.lock();
   }

@@ -1,5 +1,7 @@
 // Scheduler regression suite: the three ways another kernel leaked every
 // task (park path, exit path, observers) cannot happen here.
+#include <libk/atomic.h>
+
 #include "arch/riscv64/fault.h"
 #include "arch/riscv64/csr.h"
 #include "mm/kstat.h"
@@ -160,7 +162,7 @@ int sleep_long(void*) {
   return r.is_error() ? r.error() : 0;
 }
 int spin_until_killed(void* counter) {
-  while (!sched::current_killed()) __atomic_fetch_add(static_cast<uint64_t*>(counter), 1, __ATOMIC_RELAXED);
+  while (!sched::current_killed()) static_cast<libk::Atomic<uint64_t>*>(counter)->fetch_add(1, libk::MemoryOrder::Relaxed);
   return 5;
 }
 }  // namespace
@@ -217,12 +219,12 @@ KTEST("sched.kill_sleeping_task") {
 }
 
 KTEST("sched.kill_preempted_busy_task") {
-  static uint64_t counter;
-  counter = 0;
+  static libk::Atomic<uint64_t> counter;
+  counter.store(0, libk::MemoryOrder::Relaxed);
   RefPtr<Task> t = spawn("spinner", spin_until_killed, &counter);
   KT_ASSERT(t);
   KT_EXPECT(sched::sleep(3).ok());  // it runs (and is preempted) meanwhile
-  KT_EXPECT(counter > 0);
+  KT_EXPECT(counter.load(libk::MemoryOrder::Relaxed) > 0);
   sched::kill(*t);
   sched::kill(*t);  // idempotent
   auto code = sched::join(*t);
@@ -235,17 +237,17 @@ KTEST("sched.kill_preempted_busy_task") {
 namespace {
 struct Busy {
   volatile bool stop;
-  int last;          // which busy task ran last
-  uint64_t turns[2];  // times each one found the other had run since its last look
+  libk::Atomic<int> last;          // which busy task ran last
+  libk::Atomic<uint64_t> turns[2];  // times each one found the other had run since its last look
 };
 Busy busy;
 // Never yields, never blocks: only preemption lets anyone else run.
 int busy_loop(void* arg) {
   int me = static_cast<int>(reinterpret_cast<uintptr_t>(arg));
   while (!busy.stop) {
-    if (__atomic_load_n(&busy.last, __ATOMIC_RELAXED) != me) {
-      __atomic_store_n(&busy.last, me, __ATOMIC_RELAXED);
-      __atomic_fetch_add(&busy.turns[me], 1, __ATOMIC_RELAXED);
+    if (busy.last.load(libk::MemoryOrder::Relaxed) != me) {
+      busy.last.store(me, libk::MemoryOrder::Relaxed);
+      busy.turns[me].fetch_add(1, libk::MemoryOrder::Relaxed);
     }
   }
   return 0;
@@ -264,8 +266,9 @@ int timed_sleeper(void* arg) {
 
 KTEST("sched.preemption_busy_tasks_both_progress") {
   busy.stop = false;
-  busy.last = -1;
-  busy.turns[0] = busy.turns[1] = 0;
+  busy.last.store(-1, libk::MemoryOrder::Relaxed);
+  busy.turns[0].store(0, libk::MemoryOrder::Relaxed);
+  busy.turns[1].store(0, libk::MemoryOrder::Relaxed);
   RefPtr<Task> a = spawn("busy0", busy_loop, reinterpret_cast<void*>(uintptr_t{0}));
   RefPtr<Task> b = spawn("busy1", busy_loop, reinterpret_cast<void*>(uintptr_t{1}));
   KT_ASSERT(a && b);
@@ -273,13 +276,12 @@ KTEST("sched.preemption_busy_tasks_both_progress") {
   // gets is a preemption. Wait (in ticks, generously) for several of each.
   constexpr uint64_t TURNS = 5;
   for (int i = 0; i < 6000; i++) {
-    if (__atomic_load_n(&busy.turns[0], __ATOMIC_RELAXED) >= TURNS &&
-        __atomic_load_n(&busy.turns[1], __ATOMIC_RELAXED) >= TURNS)
+    if (busy.turns[0].load(libk::MemoryOrder::Relaxed) >= TURNS && busy.turns[1].load(libk::MemoryOrder::Relaxed) >= TURNS)
       break;
     KT_EXPECT(sched::sleep(1).ok());
   }
-  KT_EXPECT(busy.turns[0] >= TURNS);
-  KT_EXPECT(busy.turns[1] >= TURNS);
+  KT_EXPECT(busy.turns[0].load(libk::MemoryOrder::Relaxed) >= TURNS);
+  KT_EXPECT(busy.turns[1].load(libk::MemoryOrder::Relaxed) >= TURNS);
   busy.stop = true;
   KT_EXPECT(sched::join(*a).ok());
   KT_EXPECT(sched::join(*b).ok());

@@ -46,7 +46,7 @@ libk::Result<RefPtr<Task>> Task::adopt_running_context(const char* name, uintptr
   Task* t = TRY(task_cache.create(name));
   t->stack_lo = stack_lo;
   t->stack_hi = stack_hi;
-  t->state_ = State::Running;
+  t->state_.store(State::Running, libk::MemoryOrder::Relaxed);
   t->satp = kernel_vm::page_table().satp();
   return libk::adopt(t);
 }
@@ -73,5 +73,5 @@ void Task::set_state(State next) {
   if (!ok)
     panic("task %lu (%s): illegal state change %s -> %s", tid(), name_, state_name(cur),
           state_name(next));
-  __atomic_store_n(&state_, next, __ATOMIC_RELEASE);
+  state_.store(next, libk::MemoryOrder::Release);
 }

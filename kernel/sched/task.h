@@ -14,6 +14,7 @@
 // its count never changes.
 #pragma once
 #include <keel/status.h>
+#include <libk/atomic.h>
 #include <libk/list.h>
 #include <libk/result.h>
 #include <stdint.h>
@@ -23,7 +24,6 @@
 #include "mm/slab.h"
 #include "object/object.h"
 
-struct FaultCatch;
 class WaitQueue;
 class Process;
 
@@ -43,11 +43,11 @@ class Task final : public Object {
 
   uint64_t tid() const { return koid(); }
   const char* name() const { return name_; }
-  State state() const { return __atomic_load_n(&state_, __ATOMIC_ACQUIRE); }
+  State state() const { return state_.load(libk::MemoryOrder::Acquire); }
   // Checked transition: an illegal one is a kernel bug and panics.
   void set_state(State next);
-  bool kill_requested() const { return __atomic_load_n(&kill_requested_, __ATOMIC_ACQUIRE); }
-  void request_kill() { __atomic_store_n(&kill_requested_, true, __ATOMIC_RELEASE); }
+  bool kill_requested() const { return kill_requested_.load(libk::MemoryOrder::Acquire); }
+  void request_kill() { kill_requested_.store(true, libk::MemoryOrder::Release); }
   int exit_code() const { return exit_code_; }
   static const char* state_name(State s);
 
@@ -57,12 +57,15 @@ class Task final : public Object {
   uintptr_t stack_lo = 0, stack_hi = 0;  // where its kernel frames may go (trap entry checks)
   libk::ListNode sched_node;        // in the run queue or wait queue owning our reference
   libk::ListNode timer_node;        // in the hart's deadline list (does not own)
-  WaitQueue* waiting_on = nullptr;  // the wait queue owning us while Blocked (its lock)
+  libk::Atomic<WaitQueue*> waiting_on;  // the wait queue owning us while Blocked (its lock)
   uint64_t deadline = 0;            // tick at which a timed block ends
   keel_status wake_status = KEEL_OK;
-  FaultCatch* fault_catch = nullptr;  // this task's armed fault recovery
   uint32_t hart = 0;                  // hart whose run queue takes this task
-  bool reaped = false;                // dead and its stack freed (exit wait queue's lock)
+  // The exit handshake of finish_switch and sched::join, one word so that
+  // each side's read-modify-write sees the other's: REAPED (dead, stack
+  // freed) wakes the exit wait queue only if JOINED (join was called).
+  static constexpr uint32_t EXIT_REAPED = 1, EXIT_JOINED = 2;
+  libk::Atomic<uint32_t> exit_flags;
   Entry entry = nullptr;
   void* arg = nullptr;
   uint64_t satp = 0;                  // address space to run in (kernel's for kernel tasks)
@@ -83,6 +86,6 @@ class Task final : public Object {
   friend class TypedCache<Task>;
 
   char name_[24];
-  State state_ = State::Ready;
-  bool kill_requested_ = false;
+  libk::Atomic<State> state_{State::Ready};
+  libk::Atomic<bool> kill_requested_;
 };

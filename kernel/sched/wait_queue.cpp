@@ -1,5 +1,7 @@
 #include "wait_queue.h"
 
+#include <utility>
+
 #include "lib/panic.h"
 #include "sched/sched.h"
 
@@ -13,11 +15,11 @@ libk::Result<void> WaitQueue::block_locked(Deadline deadline) {
     return libk::err(ERR_TIMED_OUT);
   cur->set_state(Task::State::Blocked);
   cur->wake_status = KEEL_OK;
-  __atomic_store_n(&cur->waiting_on, this, __ATOMIC_SEQ_CST);
+  cur->waiting_on.store(this, libk::MemoryOrder::SeqCst);
   // kill() sets the flag, then looks at waiting_on; we published waiting_on,
   // now look at the flag again: one of the two sides sees the other.
   if (cur->kill_requested()) {
-    __atomic_store_n(&cur->waiting_on, nullptr, __ATOMIC_RELEASE);
+    cur->waiting_on.store(nullptr, libk::MemoryOrder::Release);
     cur->set_state(Task::State::Ready);
     cur->set_state(Task::State::Running);
     return libk::err(ERR_INTERRUPTED);
@@ -33,12 +35,12 @@ libk::Result<void> WaitQueue::block_locked(Deadline deadline) {
 }
 
 void WaitQueue::wake_task_locked(Task& t, keel_status why) {
-  KASSERT(t.waiting_on == this);  // waiting_on names the one queue that owns t
+  KASSERT(t.waiting_on.load(libk::MemoryOrder::Relaxed) == this);  // waiting_on names the one queue that owns t
   RefPtr<Task> ref = waiters_.remove(t);  // this queue's reference moves out
-  __atomic_store_n(&t.waiting_on, nullptr, __ATOMIC_RELEASE);
+  t.waiting_on.store(nullptr, libk::MemoryOrder::Release);
   t.wake_status = why;
   sched::cancel_deadline(t);
-  sched::make_ready(static_cast<RefPtr<Task>&&>(ref));
+  sched::make_ready(std::move(ref));
 }
 
 bool WaitQueue::wake_one_locked() {

@@ -1,6 +1,8 @@
 // Channels: create, write, read, call. Handles in messages are moved: the
 // sender keeps them if anything fails, loses them only once the message is
 // queued.
+#include <utility>
+
 #include "mm/user_copy.h"
 #include "object/channel.h"
 #include "sched/sched.h"
@@ -103,7 +105,7 @@ libk::Result<ReadResult> receive(Channel& ch, HandleTable& table, uintptr_t byte
   keel_handle_t values[KEEL_CHANNEL_MAX_HANDLES];
   for (uint32_t i = 0; i < m->num_handles; i++) {
     MovedHandle moved = m->take_handle(i);
-    auto h = table.add(static_cast<RefPtr<Object>&&>(moved.object), moved.rights);
+    auto h = table.add(std::move(moved.object), moved.rights);
     values[i] = h.ok() ? h.value() : KEEL_HANDLE_INVALID;
   }
   auto r1 = user::copy_out(bytes, m->bytes, m->num_bytes);
@@ -132,8 +134,8 @@ libk::Result<void> create(Create& r) {
   TRY(Channel::create_pair(&a, &b));
   constexpr uint32_t rights = KEEL_RIGHT_READ | KEEL_RIGHT_WRITE | KEEL_RIGHT_DUPLICATE |
                               KEEL_RIGHT_TRANSFER | KEEL_RIGHT_INSPECT;
-  keel_handle_t h0 = table.add(static_cast<RefPtr<Object>&&>(a), rights).value();
-  keel_handle_t h1 = table.add(static_cast<RefPtr<Object>&&>(b), rights).value();
+  keel_handle_t h0 = table.add(std::move(a), rights).value();
+  keel_handle_t h1 = table.add(std::move(b), rights).value();
   auto w0 = user::write<keel_handle_t>(r.out0, h0);
   auto w1 = user::write<keel_handle_t>(r.out1, h1);
   if (w0.is_error() || w1.is_error()) {  // unmapped meanwhile: undo

@@ -1,4 +1,6 @@
 // Handles: close, duplicate (rights only shrink), object_info.
+#include <utility>
+
 #include "mm/user_copy.h"
 #include "object/channel.h"
 #include "object/process_directory.h"
@@ -38,7 +40,7 @@ struct Info {
 libk::Result<Info> decode_info(const Args& a) {
   RefPtr<Object> o = TRY(current_process().handles().lookup(a[0], KEEL_RIGHT_INSPECT, ObjectType(0)));
   uintptr_t out = TRY(out_ptr<keel_object_info>(a[1]));
-  return Info{a[0], static_cast<RefPtr<Object>&&>(o), out};
+  return Info{a[0], std::move(o), out};
 }
 libk::Result<void> object_info(Info& r) {
   keel_object_info info{};

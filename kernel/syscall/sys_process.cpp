@@ -1,4 +1,6 @@
 // Processes: spawn, kill, wait; the process directory's list and open.
+#include <utility>
+
 #include "mm/user_copy.h"
 #include "object/loader.h"
 #include "object/observer.h"
@@ -65,7 +67,7 @@ libk::Result<void> spawn(Spawn& r) {
   for (size_t i = 0; i < r.in.num_handles; i++) {
     MovedHandle mh = table.take(r.handles[i]);
     child_values[i] =
-        child->handles().add(static_cast<RefPtr<Object>&&>(mh.object), mh.rights).value();
+        child->handles().add(std::move(mh.object), mh.rights).value();
   }
   auto started =
       loader::set_start(*child, r.args, r.in.args_len, r.in.argc, child_values, r.in.num_handles);
@@ -94,7 +96,7 @@ libk::Result<Wait> decode_wait(const Args& a) {
   if (a[1] % alignof(int64_t) || !user::range_ok(a[1], sizeof(int64_t)))
     return libk::err(ERR_INVALID_ARGS);
   TRY(user::write<int64_t>(a[1], 0));
-  return Wait{a[0], static_cast<RefPtr<Process>&&>(p), a[1], deadline_from_ms(a[2])};
+  return Wait{a[0], std::move(p), a[1], deadline_from_ms(a[2])};
 }
 // On success the process handle is consumed: waiting reaps the exit record.
 libk::Result<void> wait(Wait& r) {

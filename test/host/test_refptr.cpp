@@ -289,6 +289,36 @@ TEST_CASE("Atomic<T> operations return the previous value") {
   CHECK(p.load() == arr + 1);
 }
 
+// Narrow values, bools and enums: loads and stores only.
+enum class Colour : uint8_t { Red, Green };
+template <typename T>
+concept CanExchange = requires(libk::Atomic<T>& a, T v) { a.exchange(v); };
+template <typename T>
+concept CanFetchAdd = requires(libk::Atomic<T>& a) { a.fetch_add(1); };
+static_assert(!CanExchange<bool> && !CanExchange<Colour> && !CanFetchAdd<uint8_t>);
+static_assert(CanExchange<uint32_t> && CanFetchAdd<uint32_t> && CanFetchAdd<int*>);
+
+TEST_CASE("Atomic<T> loads and stores bools, enums and bytes") {
+  libk::Atomic<bool> flag;
+  CHECK_FALSE(flag.load());
+  flag.store(true, libk::MemoryOrder::Release);
+  CHECK(flag.load(libk::MemoryOrder::Acquire));
+  libk::Atomic<Colour> c(Colour::Green);
+  CHECK(c.load() == Colour::Green);
+  c.store(Colour::Red);
+  CHECK(c.load(libk::MemoryOrder::Relaxed) == Colour::Red);
+  libk::Atomic<uint16_t> h(0xffff);
+  CHECK(h.load() == 0xffff);
+}
+
+TEST_CASE("AtomicRef<T> loads and stores a plain variable") {
+  uint64_t plain = 7;
+  libk::AtomicRef<uint64_t> r(plain);
+  CHECK(r.load(libk::MemoryOrder::Relaxed) == 7);
+  r.store(9, libk::MemoryOrder::Release);
+  CHECK(plain == 9);
+}
+
 TEST_CASE("over-release and resurrection are caught") {
   CHECK_LIBK_ASSERT("old != 0", {
     Obj o;

@@ -67,7 +67,7 @@ int main(int, char**) {
   i1 = instret();
   t1 = keel::clock_ms();
   tap::diag("freeing a chain %lu deep: %lu ms, %lu instructions", DEPTH, t1 - t0, i1 - i0);
-  tap::ok(utest::reap(child) == -9, "kill the child holding the other chain");
+  tap::ok(utest::reap(child) == KEEL_EXIT_KILLED, "kill the child holding the other chain");
   keel::handle_close(ctl);
   tap::ok(keel::system_audit(dir) == 0, "the audit finds nothing after both are gone");
   tap::expect_status(keel::system_audit(KEEL_HANDLE_INVALID), ERR_BAD_HANDLE,

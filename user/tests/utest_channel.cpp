@@ -273,7 +273,7 @@ void transfer(const keel::KstatSnapshot& base) {
   expect(keel::channel_write(p.a, "p", 1, &child, 1), KEEL_OK, "send a process handle");
   tap::ok(receive(p.b) == KEEL_OK && got.nh == 1 && utest::info_of(got.handles[0]).type == KEEL_OBJ_PROCESS,
           "it arrives as a process handle");
-  tap::ok(utest::reap(got.handles[0]) == -9, "and can kill and reap the child");
+  tap::ok(utest::reap(got.handles[0]) == KEEL_EXIT_KILLED, "and can kill and reap the child");
   close_all({p.a, p.b, q.b, moved, moved_reduced});
   tap::at_baseline(base, "handle transfer");
 }
@@ -444,7 +444,7 @@ void kill_blocked_caller(const keel::KstatSnapshot& base) {
   keel::sleep_ms(20);
   tap::ok(utest::info_of(caller).state == KEEL_STATE_RUNNING, "the caller is still blocked in the call");
   expect(keel::process_kill(caller), KEEL_OK, "kill it");
-  tap::ok(utest::reap(caller, false) == -9, "it exits with the kill status");
+  tap::ok(utest::reap(caller, false) == KEEL_EXIT_KILLED, "it exits with the kill status");
   expect(receive(p.a), ERR_PEER_CLOSED, "its end of the channel is closed");
   keel::handle_close(p.a);
   tap::at_baseline(base, "kill a process blocked in channel_call");

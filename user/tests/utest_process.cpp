@@ -14,8 +14,6 @@ namespace {
 
 constexpr uint32_t PROCESS_RIGHTS = KEEL_RIGHT_KILL | KEEL_RIGHT_WAIT | KEEL_RIGHT_INSPECT |
                                     KEEL_RIGHT_DUPLICATE | KEEL_RIGHT_TRANSFER;
-constexpr int64_t EXIT_KILLED = -9;
-constexpr int64_t EXIT_FAULT = -11;
 
 struct Pair {
   keel_handle_t a = KEEL_HANDLE_INVALID, b = KEEL_HANDLE_INVALID;
@@ -120,7 +118,7 @@ void spawn_more(const keel::KstatSnapshot& base) {
   keel_handle_t w = KEEL_HANDLE_INVALID;
   keel::spawn("spawner", args, 2, nullptr, 0, &w);
   keel::sleep_ms(30);
-  tap::ok(utest::reap(w) == EXIT_KILLED, "a parent killed while it waits for its child");
+  tap::ok(utest::reap(w) == KEEL_EXIT_KILLED, "a parent killed while it waits for its child");
   await_processes(processes);
   tap::at_baseline(base, "its orphan ended on its own; nothing is left");
 
@@ -148,7 +146,7 @@ void wait_timeouts(const keel::KstatSnapshot& base) {
   tap::ok(alive(p), "a bad code pointer does not consume the handle");
   expect(keel::process_kill(p), KEEL_OK, "end it");
   expect(keel::process_wait(p, &code, KEEL_TIMEOUT_INFINITE), KEEL_OK, "wait until it is done");
-  tap::ok(code == EXIT_KILLED, "the sleeper ends with the kill status");
+  tap::ok(code == KEEL_EXIT_KILLED, "the sleeper ends with the kill status");
 
   // Timeouts too long to count in ticks are long, not short.
   p = utest::start("sleeper", "100");
@@ -157,7 +155,7 @@ void wait_timeouts(const keel::KstatSnapshot& base) {
   p = utest::start("sleeper", "18446744073709551614");
   keel::sleep_ms(50);
   expect(keel::process_wait(p, &code, 0), ERR_SHOULD_WAIT, "a sleep of 2^64-2 ms is still going");
-  tap::ok(utest::reap(p) == EXIT_KILLED, "until it is killed");
+  tap::ok(utest::reap(p) == KEEL_EXIT_KILLED, "until it is killed");
 
   // The same once it has exited: the record is not lost to a bad pointer.
   p = utest::start("exitcode", "5");
@@ -175,18 +173,18 @@ void kill(const keel::KstatSnapshot& base) {
   expect(keel::process_wait(spin, &code, 0), ERR_SHOULD_WAIT, "spin runs until killed");
   expect(keel::process_kill(spin), KEEL_OK, "kill spin");
   expect(keel::process_kill(spin), KEEL_OK, "kill it again");
-  tap::ok(utest::reap(spin, false) == EXIT_KILLED, "spin's exit code is the kill status");
+  tap::ok(utest::reap(spin, false) == KEEL_EXIT_KILLED, "spin's exit code is the kill status");
 
   keel_handle_t sleeper = utest::start("sleeper", "100000");
   keel::sleep_ms(10);
   expect(keel::process_kill(sleeper), KEEL_OK, "kill a sleeping process");
   // Its sleep (100 s) is far longer than the wait: only the kill can end it.
   int64_t killed_code = 0;
-  tap::ok(keel::process_wait(sleeper, &killed_code, 30000) == KEEL_OK && killed_code == EXIT_KILLED,
+  tap::ok(keel::process_wait(sleeper, &killed_code, 30000) == KEEL_OK && killed_code == KEEL_EXIT_KILLED,
           "it dies with the kill status, long before its sleep would end");
 
   keel_handle_t faulter = utest::start("faulter");
-  tap::ok(utest::reap(faulter, false) == EXIT_FAULT, "a process that faults is killed with %ld", EXIT_FAULT);
+  tap::ok(utest::reap(faulter, false) == KEEL_EXIT_FAULT, "a process that faults is killed with %ld", KEEL_EXIT_FAULT);
   tap::at_baseline(base, "kill and fault");
 }
 
@@ -206,7 +204,7 @@ void holder(const keel::KstatSnapshot& base, bool kill_it) {
   else keel::handle_close(ctl.a);  // its read ends, it returns 0
   tap::ok(utest::await_exit(p) && utest::info_of(p).handles == 0, "at exit every handle of it is closed");
   int64_t heap_at_exit = utest::counter("heap_bytes_used");
-  tap::ok(utest::reap(p, false) == (kill_it ? EXIT_KILLED : 0), "holder exit code");
+  tap::ok(utest::reap(p, false) == (kill_it ? KEEL_EXIT_KILLED : 0), "holder exit code");
   int64_t record = heap_at_exit - utest::counter("heap_bytes_used");
   tap::ok(record < 2048, "the exit record that the wait freed was small (%ld bytes)", record);
   if (kill_it) keel::handle_close(ctl.a);
@@ -353,7 +351,7 @@ void list_and_open(const keel::KstatSnapshot& base) {
 
   // The observer does not keep the child alive, and is revoked when it goes.
   int64_t processes = utest::counter("processes_live");
-  tap::ok(utest::reap(child) == EXIT_KILLED, "kill and reap the observed child");
+  tap::ok(utest::reap(child) == KEEL_EXIT_KILLED, "kill and reap the observed child");
   tap::ok(utest::counter("processes_live") == processes - 1, "the observer kept nothing alive");
   expect(keel::object_info(obs, &info), ERR_REVOKED, "object_info through the observer");
   expect(keel::process_kill(obs), ERR_REVOKED, "process_kill through the observer");

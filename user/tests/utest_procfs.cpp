@@ -69,7 +69,7 @@ bool kill_while_observed() {
   bool ok = status_of(pid) == KEEL_OK && listed(pid);
   ok &= keel::process_kill(child) == KEEL_OK;
   int64_t code = 0;
-  ok &= keel::process_wait(child, &code, keel::PATIENCE_MS) == KEEL_OK && code == -9;
+  ok &= keel::process_wait(child, &code, keel::PATIENCE_MS) == KEEL_OK && code == KEEL_EXIT_KILLED;
   ok &= status_of(pid) == ERR_NOT_FOUND;  // not a stale answer
   ok &= !listed(pid);
   return ok;

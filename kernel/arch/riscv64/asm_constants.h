@@ -23,5 +23,20 @@
 #define ASM_CPU_EMERGENCY_TOP 32
 #define ASM_CPU_IN_EMERGENCY 40
 
-/* arch::Context and FaultCatch: ra, sp, s0..s11 from offset 0. */
+/* The callee-saved registers as regs.inc's STORE_CALLEE/LOAD_CALLEE lay
+ * them out: ra, sp, s0..s11 from offset 0. arch::Context is exactly this
+ * (switch.S); FaultCatch starts with it (fault_catch.S). */
+#define ASM_CALLEE_RA 0
+#define ASM_CALLEE_SP 8
+#define ASM_CALLEE_S0 16
 #define ASM_CALLEE_SIZE (14 * 8)
+
+/* arch::Context (context.h), saved and loaded by context_switch. */
+#define ASM_CONTEXT_SIZE ASM_CALLEE_SIZE
+
+/* FaultCatch (fault.h): the callee-saved block, then what trap_dispatch
+ * fills in when it diverts a fault to fault_catch_landing. */
+#define ASM_FAULT_CATCH_SCAUSE (ASM_CALLEE_SIZE + 0)
+#define ASM_FAULT_CATCH_STVAL (ASM_CALLEE_SIZE + 8)
+#define ASM_FAULT_CATCH_PREVIOUS (ASM_CALLEE_SIZE + 16)
+#define ASM_FAULT_CATCH_SIZE (ASM_CALLEE_SIZE + 24)

@@ -2,7 +2,10 @@
 // callee must preserve (ra, sp, s0..s11). Everything else was saved by the
 // caller of context_switch, or by trap entry if the task was interrupted.
 #pragma once
+#include <stddef.h>
 #include <stdint.h>
+
+#include "asm_constants.h"
 
 namespace arch {
 
@@ -11,6 +14,11 @@ struct Context {
   uint64_t sp;
   uint64_t s[12];
 };
+// switch.S saves and loads it with STORE_CALLEE/LOAD_CALLEE (regs.inc).
+static_assert(offsetof(Context, ra) == ASM_CALLEE_RA);
+static_assert(offsetof(Context, sp) == ASM_CALLEE_SP);
+static_assert(offsetof(Context, s) == ASM_CALLEE_S0);
+static_assert(sizeof(Context) == ASM_CONTEXT_SIZE);
 
 // Start a new task at task_start: it calls entry_thunk(a, b) with s1 = a,
 // s2 = b, on the given stack.

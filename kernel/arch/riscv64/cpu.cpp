@@ -28,11 +28,15 @@ void boot_stack_bounds(uintptr_t* lo, uintptr_t* hi) {
 }  // namespace arch
 
 bool run_catching_faults(FaultCatch& c, void (*fn)(void*), void* arg) {
+  // Interrupts off: nothing preempts fn, so the catch armed on this hart is
+  // always the running task's and the context switch need not know about it.
+  uint64_t irq = arch::irq_save();
   arch::Cpu* cpu = arch::this_cpu();
   c.scause = c.stval = 0;
   c.previous = cpu->fault_catch;
   cpu->fault_catch = &c;
   long faulted = fault_catch_run(&c, fn, arg);
   cpu->fault_catch = c.previous;
+  arch::irq_restore(irq);
   return faulted != 0;
 }

@@ -12,7 +12,7 @@ namespace arch {
 
 struct Cpu {
   uint64_t hartid;
-  FaultCatch* fault_catch;  // armed recovery point for kernel faults, or null
+  FaultCatch* fault_catch;  // armed recovery point for kernel faults, or null (fault.h)
   // The running task's kernel stack: trap entry refuses to push a frame
   // outside [stack_lo, stack_hi] and switches to the emergency stack to
   // report the overflow instead (trap_entry.S). Set at every switch.

@@ -3,6 +3,8 @@
 #pragma once
 #include <stdint.h>
 
+#include "asm_constants.h"
+
 namespace arch {
 
 #define KEEL_CSR_READ(name)                                   \
@@ -40,7 +42,7 @@ constexpr uint64_t SSTATUS_SIE = 1ull << 1;   // interrupts enabled in S-mode
 constexpr uint64_t SSTATUS_SPIE = 1ull << 5;  // SIE before the trap
 constexpr uint64_t SSTATUS_SPP = 1ull << 8;   // trap came from S-mode
 constexpr uint64_t SSTATUS_FS = 3ull << 13;   // FPU state (kept Off in the kernel)
-constexpr uint64_t SSTATUS_SUM = 1ull << 18;  // S-mode may touch U pages (user copy only)
+constexpr uint64_t SSTATUS_SUM = ASM_SSTATUS_SUM;  // S-mode may touch U pages (user copy only)
 
 // sie / sip bits
 constexpr uint64_t SIE_SSIE = 1ull << 1;  // software

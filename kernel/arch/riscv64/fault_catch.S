@@ -6,8 +6,9 @@
 #   extern "C" void fault_catch_landing();   // trap_dispatch resumes here, a0 = c
 # trap_dispatch, on a fault while c is armed on this hart, points sepc at
 # fault_catch_landing and a0 at c; the landing restores the callee-saved state
-# saved below and returns 1 from fault_catch_run. FaultCatch layout (fault.h):
-#   0: ra, 8: sp, 16..104: s0..s11, 112: scause, 120: stval, 128: previous catch
+# saved below and returns 1 from fault_catch_run. FaultCatch layout (fault.h,
+# checked against asm_constants.h): the callee-saved block (ASM_CALLEE_*),
+# then scause, stval and the previous catch (ASM_FAULT_CATCH_*).
 
 #include "regs.inc"
 

@@ -1,7 +1,7 @@
 // Keel's Sv39 virtual memory layout.
 //
 //   0x0000_0000_0000_0000 .. 0x0000_003f_ffff_ffff  user space (lower half, U pages only)
-//   0xffff_ffc0_0000_0000 .. +256 GiB               direct map of physical memory (pa + base)
+//   0xffff_ffc0_0000_0000 .. +64 GiB                direct map of physical memory (pa + base)
 //   0xffff_ffd0_0000_0000 .. +64 GiB                kernel stacks, each with an unmapped guard page
 //   0xffff_ffff_8000_0000 .. +2 GiB                 kernel image (linked here, loaded at 0x8020_0000)
 //

@@ -4,6 +4,7 @@
 // interrupts on this hart while held, so an interrupt handler on the same
 // hart can never spin on a lock its own hart holds.
 #pragma once
+#include <libk/atomic.h>
 #include <stdint.h>
 
 #include "arch/riscv64/csr.h"
@@ -11,17 +12,17 @@
 class RawSpinlock {
  public:
   void lock() {
-    while (__atomic_exchange_n(&locked_, 1u, __ATOMIC_ACQUIRE)) {
-      while (__atomic_load_n(&locked_, __ATOMIC_RELAXED)) {
+    while (locked_.exchange(1u, libk::MemoryOrder::Acquire)) {
+      while (locked_.load(libk::MemoryOrder::Relaxed)) {
       }
     }
   }
-  bool try_lock() { return !__atomic_exchange_n(&locked_, 1u, __ATOMIC_ACQUIRE); }
-  void unlock() { __atomic_store_n(&locked_, 0u, __ATOMIC_RELEASE); }
-  bool held() const { return __atomic_load_n(&locked_, __ATOMIC_RELAXED); }
+  bool try_lock() { return !locked_.exchange(1u, libk::MemoryOrder::Acquire); }
+  void unlock() { locked_.store(0u, libk::MemoryOrder::Release); }
+  bool held() const { return locked_.load(libk::MemoryOrder::Relaxed); }
 
  private:
-  uint32_t locked_ = 0;
+  libk::Atomic<uint32_t> locked_;
 };
 
 class Spinlock {

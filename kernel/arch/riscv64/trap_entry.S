@@ -22,7 +22,6 @@
 
 #include "asm_constants.h"
 #include "regs.inc"
-#define FRAME ASM_FRAME
 
 .section .text
 .balign 4
@@ -32,14 +31,14 @@ trap_entry:
     bnez    sp, from_user
     csrrw   sp, sscratch, sp           # from the kernel: put sp back, sscratch = 0 again
     csrw    sscratch, t0               # borrow t0 until the stack is known good (nothing
-    addi    sp, sp, -FRAME             # here can trap unless tp itself is corrupt)
+    addi    sp, sp, -ASM_FRAME         # here can trap unless tp itself is corrupt)
     ld      t0, ASM_CPU_STACK_LO(tp)
     bltu    sp, t0, stack_overflow
     ld      t0, ASM_CPU_STACK_HI(tp)
     bgtu    sp, t0, stack_overflow
     csrrw   t0, sscratch, zero         # t0 back; sscratch = 0: in the kernel
     STORE_GPRS sp
-    addi    t0, sp, FRAME              # the interrupted sp
+    addi    t0, sp, ASM_FRAME          # the interrupted sp
     sd      t0, ASM_FRAME_SP(sp)
     csrr    t0, sepc
     sd      t0, ASM_FRAME_SEPC(sp)
@@ -70,13 +69,13 @@ stack_overflow:
     ld      t0, ASM_CPU_IN_EMERGENCY(tp)
     bnez    t0, overflow_again
     ld      t0, ASM_CPU_EMERGENCY_TOP(tp)
-    addi    t0, t0, -FRAME
-    sd      sp, ASM_FRAME_SP(t0)       # the rejected frame address (interrupted sp - FRAME)
+    addi    t0, t0, -ASM_FRAME
+    sd      sp, ASM_FRAME_SP(t0)       # the rejected frame address (interrupted sp - ASM_FRAME)
     mv      sp, t0
     csrrw   t0, sscratch, zero         # t0 back; sscratch = 0
     STORE_GPRS sp
     ld      t0, ASM_FRAME_SP(sp)
-    addi    t0, t0, FRAME              # the interrupted sp
+    addi    t0, t0, ASM_FRAME          # the interrupted sp
     sd      t0, ASM_FRAME_SP(sp)
     csrr    t0, sepc
     sd      t0, ASM_FRAME_SEPC(sp)
@@ -98,7 +97,7 @@ overflow_again:                        # the report itself overflowed: just stop
 # kernel's tp (this hart's Cpu*, written on the way out); the frame sits
 # right below them.
 from_user:
-    addi    sp, sp, -(FRAME + ASM_USER_TOP_RESERVE)
+    addi    sp, sp, -(ASM_FRAME + ASM_USER_TOP_RESERVE)
     sd      t0, 5*8(sp)
     csrr    t0, scause
     addi    t0, t0, -8                 # 8: environment call from U-mode
@@ -115,7 +114,7 @@ from_user:
     sd      t0, ASM_FRAME_SCAUSE(sp)
     csrr    t0, stval
     sd      t0, ASM_FRAME_STVAL(sp)
-    ld      tp, FRAME(sp)              # the kernel's tp; the user's is saved in x4
+    ld      tp, ASM_FRAME(sp)          # the kernel's tp; the user's is saved in x4
     mv      a0, sp
     li      fp, 0                      # backtraces stop at the user boundary
     call    user_trap                  # returns through user_return
@@ -125,8 +124,8 @@ from_user:
 .globl user_return
 user_return:
     mv      sp, a0
-    sd      tp, FRAME(sp)              # for the next trap from user mode
-    addi    t0, sp, FRAME + ASM_USER_TOP_RESERVE
+    sd      tp, ASM_FRAME(sp)          # for the next trap from user mode
+    addi    t0, sp, ASM_FRAME + ASM_USER_TOP_RESERVE
     csrw    sscratch, t0
     ld      t0, ASM_FRAME_SEPC(sp)
     csrw    sepc, t0
@@ -155,15 +154,15 @@ ecall_from_user:
     sd      t0, ASM_FRAME_SEPC(sp)
     csrr    t0, sstatus
     sd      t0, ASM_FRAME_SSTATUS(sp)
-    ld      tp, FRAME(sp)
+    ld      tp, ASM_FRAME(sp)
     mv      a0, sp
     call    syscall_trap
     ld      t0, ASM_FRAME_SEPC(sp)
     csrw    sepc, t0
     ld      t0, ASM_FRAME_SSTATUS(sp)
     csrw    sstatus, t0
-    sd      tp, FRAME(sp)
-    addi    t0, sp, FRAME + ASM_USER_TOP_RESERVE
+    sd      tp, ASM_FRAME(sp)
+    addi    t0, sp, ASM_FRAME + ASM_USER_TOP_RESERVE
     csrw    sscratch, t0
     ld      x1, 1*8(sp)
     ld      x3, 3*8(sp)

@@ -9,13 +9,12 @@
 # already checked that the user range lies inside user space.
 
 #include "asm_constants.h"
-#define SSTATUS_SUM ASM_SSTATUS_SUM
 
 .section .text
 .balign 4
 .globl user_memcpy
 user_memcpy:
-    li      t0, SSTATUS_SUM
+    li      t0, ASM_SSTATUS_SUM
     csrs    sstatus, t0
     or      t1, a0, a1
     or      t1, t1, a2
@@ -45,7 +44,7 @@ user_memcpy:
 #       hart writes it meanwhile.
 .globl user_probe_write
 user_probe_write:
-    li      t0, SSTATUS_SUM
+    li      t0, ASM_SSTATUS_SUM
     csrs    sstatus, t0
     amoor.w zero, zero, (a0)
     csrc    sstatus, t0
@@ -53,7 +52,7 @@ user_probe_write:
     ret
 .globl user_memcpy_fault
 user_memcpy_fault:
-    li      t0, SSTATUS_SUM
+    li      t0, ASM_SSTATUS_SUM
     csrc    sstatus, t0
     li      a0, -1
     ret

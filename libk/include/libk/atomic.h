@@ -1,8 +1,10 @@
-// Atomic<T>: a word-sized value accessed only through GCC __atomic builtins.
+// Atomic<T>: a value accessed only through GCC __atomic builtins.
 //
 // Hosted <atomic> cannot be used (it drags in glibc headers), so this is the
-// one place libk touches the builtins. T is a 4- or 8-byte integer or a
-// pointer: on RISC-V, GCC 12 lowers narrower atomics to libatomic calls that a
+// one place the tree touches the builtins. Any integer, bool, enum or pointer
+// of 1, 2, 4 or 8 bytes may be loaded and stored (plain loads and stores with
+// fences). The read-modify-write operations need a 4- or 8-byte integer or a
+// pointer: on RISC-V, GCC 12 lowers narrower ones to libatomic calls that a
 // freestanding kernel does not link, so they are rejected at compile time.
 // Every operation takes an explicit memory order, defaulting to seq_cst so
 // that a missing order errs on the side of correctness.
@@ -42,13 +44,18 @@ template <typename T>
 concept AtomicWord = (std::is_integral_v<T> && !std::is_same_v<T, bool> &&
                       (sizeof(T) == 4 || sizeof(T) == 8)) ||
                      std::is_pointer_v<T>;
+
+// Values that are only loaded and stored.
+template <typename T>
+concept AtomicValue = (std::is_integral_v<T> || std::is_enum_v<T> || std::is_pointer_v<T>) &&
+                      (sizeof(T) == 1 || sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8);
 }  // namespace detail
 
 inline void atomic_fence(MemoryOrder o = MemoryOrder::SeqCst) {
   __atomic_thread_fence(detail::order(o));
 }
 
-template <detail::AtomicWord T>
+template <detail::AtomicValue T>
 class Atomic {
  public:
   // Pointers step by whole elements, as in C++ pointer arithmetic; the
@@ -66,38 +73,44 @@ class Atomic {
   void store(T v, MemoryOrder o = MemoryOrder::SeqCst) {
     __atomic_store_n(&value_, v, detail::order(o));
   }
-  T exchange(T v, MemoryOrder o = MemoryOrder::SeqCst) {
+  T exchange(T v, MemoryOrder o = MemoryOrder::SeqCst) requires detail::AtomicWord<T> {
     return __atomic_exchange_n(&value_, v, detail::order(o));
   }
 
   // On failure, `expected` receives the current value.
-  bool compare_exchange(T& expected, T desired, MemoryOrder success, MemoryOrder failure) {
+  bool compare_exchange(T& expected, T desired, MemoryOrder success, MemoryOrder failure)
+    requires detail::AtomicWord<T> {
     return __atomic_compare_exchange_n(&value_, &expected, desired, false, detail::order(success),
                                        detail::order(failure));
   }
-  bool compare_exchange(T& expected, T desired, MemoryOrder o = MemoryOrder::SeqCst) {
+  bool compare_exchange(T& expected, T desired, MemoryOrder o = MemoryOrder::SeqCst)
+    requires detail::AtomicWord<T> {
     return compare_exchange(expected, desired, o, detail::failure_order(o));
   }
   // May fail spuriously; cheaper inside a retry loop on LR/SC machines.
-  bool compare_exchange_weak(T& expected, T desired, MemoryOrder o = MemoryOrder::SeqCst) {
+  bool compare_exchange_weak(T& expected, T desired, MemoryOrder o = MemoryOrder::SeqCst)
+    requires detail::AtomicWord<T> {
     return __atomic_compare_exchange_n(&value_, &expected, desired, true, detail::order(o),
                                        detail::order(detail::failure_order(o)));
   }
 
   // The fetch_* operations return the value held before the operation.
-  T fetch_add(Difference d, MemoryOrder o = MemoryOrder::SeqCst) {
+  T fetch_add(Difference d, MemoryOrder o = MemoryOrder::SeqCst) requires detail::AtomicWord<T> {
     return __atomic_fetch_add(&value_, scale(d), detail::order(o));
   }
-  T fetch_sub(Difference d, MemoryOrder o = MemoryOrder::SeqCst) {
+  T fetch_sub(Difference d, MemoryOrder o = MemoryOrder::SeqCst) requires detail::AtomicWord<T> {
     return __atomic_fetch_sub(&value_, scale(d), detail::order(o));
   }
-  T fetch_and(T v, MemoryOrder o = MemoryOrder::SeqCst) requires std::is_integral_v<T> {
+  T fetch_and(T v, MemoryOrder o = MemoryOrder::SeqCst)
+    requires detail::AtomicWord<T> && std::is_integral_v<T> {
     return __atomic_fetch_and(&value_, v, detail::order(o));
   }
-  T fetch_or(T v, MemoryOrder o = MemoryOrder::SeqCst) requires std::is_integral_v<T> {
+  T fetch_or(T v, MemoryOrder o = MemoryOrder::SeqCst)
+    requires detail::AtomicWord<T> && std::is_integral_v<T> {
     return __atomic_fetch_or(&value_, v, detail::order(o));
   }
-  T fetch_xor(T v, MemoryOrder o = MemoryOrder::SeqCst) requires std::is_integral_v<T> {
+  T fetch_xor(T v, MemoryOrder o = MemoryOrder::SeqCst)
+    requires detail::AtomicWord<T> && std::is_integral_v<T> {
     return __atomic_fetch_xor(&value_, v, detail::order(o));
   }
 
@@ -112,6 +125,22 @@ class Atomic {
   }
 
   T value_;
+};
+
+// AtomicRef<T>: atomic loads and stores of a plain variable that is
+// otherwise read and written plainly by its owner (under its lock), the way
+// std::atomic_ref is used: the owner's accesses stay ordinary code.
+template <detail::AtomicValue T>
+class AtomicRef {
+ public:
+  explicit AtomicRef(T& v) : p_(&v) {}
+  T load(MemoryOrder o = MemoryOrder::SeqCst) const { return __atomic_load_n(p_, detail::order(o)); }
+  void store(T v, MemoryOrder o = MemoryOrder::SeqCst) {
+    __atomic_store_n(p_, v, detail::order(o));
+  }
+
+ private:
+  T* p_;
 };
 
 }  // namespace libk

@@ -19,6 +19,9 @@
 #include <stdint.h>
 
 #include <libk/assert.h>
+#include <libk/atomic.h>
+
+#include <new>
 
 namespace libk {
 
@@ -66,9 +69,9 @@ class FrameRecords {
   // Manage `frames` records in `mem` (kBytesPerFrame each, 8-byte aligned);
   // every frame starts Free.
   void init(void* mem, size_t frames) {
-    words_ = static_cast<uint64_t*>(mem);
+    words_ = static_cast<Atomic<uint64_t>*>(mem);
     frames_ = frames;
-    for (size_t i = 0; i < frames; i++) words_[i] = 0;
+    for (size_t i = 0; i < frames; i++) new (&words_[i]) Atomic<uint64_t>(0);
   }
 
   // The block of 2^order frames starting at `index` is now `use`, its first
@@ -88,7 +91,7 @@ class FrameRecords {
 
   FrameRecord get(size_t index) const {
     if (index >= frames_) return FrameRecord{FrameUse::Count_, 0, 0};
-    uint64_t w = __atomic_load_n(&words_[index], __ATOMIC_RELAXED);
+    uint64_t w = words_[index].load(MemoryOrder::Relaxed);
     return FrameRecord{static_cast<FrameUse>(w & 15), static_cast<unsigned>((w >> 4) & 15),
                        static_cast<uintptr_t>(w & ~uint64_t{kFrameSize - 1})};
   }
@@ -98,9 +101,9 @@ class FrameRecords {
  private:
   // Stores are atomic so that a lookup racing an allocation elsewhere reads
   // either the old record or the new one, never a torn mix.
-  void store(size_t i, uint64_t w) { __atomic_store_n(&words_[i], w, __ATOMIC_RELAXED); }
+  void store(size_t i, uint64_t w) { words_[i].store(w, MemoryOrder::Relaxed); }
 
-  uint64_t* words_ = nullptr;
+  Atomic<uint64_t>* words_ = nullptr;
   size_t frames_ = 0;
 };
 
