@@ -184,7 +184,7 @@ void check_object(void*, SlabCache& cache, void* obj) {
     if (t->state() == Task::State::Blocked && wq && wq->has_waiter(*t)) return;
     kprintf("audit: task %lu (%s) unreached: state %d, waiting on %p, process %p\n", t->tid(),
             t->name(), static_cast<int>(t->state()), static_cast<void*>(wq),
-            static_cast<void*>(t->process));
+            static_cast<void*>(t->owner));
   }
   orphan(cache.name(), obj, cache.object_size());
 }

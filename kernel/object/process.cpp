@@ -35,9 +35,8 @@ libk::Result<RefPtr<Process>> Process::create(const char* name, uint64_t parent_
 
 void Process::adopt_task(const RefPtr<Task>& task) {
   SpinGuard g(lock_);
-  task->process = this;
+  task->owner = this;
   task->satp = aspace_.satp();
-  task->exit_hook = &Process::task_exiting;
   tasks_.push_back(RefPtr<Task>(task));  // the process's own reference
   task_count_++;
 }
@@ -65,7 +64,7 @@ libk::Result<int64_t> Process::wait(Deadline deadline) {
 }
 
 void Process::task_exiting(Task& task) {
-  Process* p = task.process;
+  Process* p = this;
   bool last;
   {
     RefPtr<Task> ours;  // the process's reference to this task, dropped below
@@ -77,7 +76,7 @@ void Process::task_exiting(Task& task) {
     }
   }  // not the task's last reference: its current slot still owns one
   if (last) p->teardown();  // may free *p; returns with interrupts off
-  task.process = nullptr;  // the process may be gone: nothing names it any more
+  task.owner = nullptr;  // the process may be gone: nothing names it any more
 }
 
 // Teardown order (design.md): tasks already stopped; handle table closed;
@@ -91,7 +90,7 @@ void Process::teardown() {
   handles_.close_all();
   observer::revoke_all(*this);
   Task* self = sched::current();
-  KASSERT(self->process == this);  // the last task of the process runs this
+  KASSERT(self->owner == this);  // the last task of the process runs this
   self->satp = kernel_vm::page_table().satp();
   kernel_vm::page_table().activate();  // we are still running on the old table
   aspace_.destroy();

@@ -26,7 +26,7 @@
 #include "sched/task.h"
 #include "sched/wait_queue.h"
 
-class Process final : public Object {
+class Process final : public Object, public TaskOwner {
  public:
   static constexpr ObjectType kType = ObjectType::Process;
   enum class State : uint8_t { Running, Exiting, Exited };
@@ -56,7 +56,9 @@ class Process final : public Object {
   // Exit path of a task of this process (called with no references held,
   // at the top of the task's stack). The last task performs the teardown.
   // After this returns the task must not touch the process again.
-  static void task_exiting(Task& task);
+  void task_exiting(Task& task) override;
+  // The process a user task runs for (only processes own tasks).
+  static Process* of(const Task& task) { return static_cast<Process*>(task.owner); }
 
   void fill_info(keel_object_info& info);
   template <typename F>

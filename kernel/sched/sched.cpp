@@ -203,7 +203,8 @@ libk::Result<int> join(Task& t, Deadline deadline) {
 
 void exit_current(int code) {
   Task* cur = current();
-  if (cur->exit_hook) cur->exit_hook(*cur);  // e.g. the last task of a process tears it down
+  bool owned = cur->owner != nullptr;
+  if (owned) cur->owner->task_exiting(*cur);  // the last task of a process tears it down
   arch::irq_disable();
   HartSched& hs = this_hart();
   KASSERT(cur != hs.idle);
@@ -216,7 +217,7 @@ void exit_current(int code) {
   // its count must be exactly 1: a reference still held by the exiting
   // frames would show here. Kernel tasks may also be held by joiners.
   KASSERT(!cur->sched_node.linked() && !cur->timer_node.linked());
-  if (cur->exit_hook && cur->ref_count() != 1)
+  if (owned && cur->ref_count() != 1)
     panic("task %lu exits holding %u references to itself (expected 1)", cur->tid(),
           cur->ref_count());
   KASSERT(cur->ref_count() >= 1);

@@ -10,6 +10,7 @@
 #include "mm/kstack.h"
 #include "mm/pmm.h"
 #include "arch/riscv64/memlayout.h"
+#include "object/object.h"
 #include "sched/sched.h"
 #include "sched/wait_queue.h"
 

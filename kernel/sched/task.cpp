@@ -8,9 +8,10 @@
 
 namespace {
 TypedCache<Task> task_cache("task");
-}
+libk::Atomic<uint64_t> next_tid{1};  // task ids are their own sequence (not koids)
+}  // namespace
 
-Task::Task(const char* name) : Object(ObjectType::Task) {
+Task::Task(const char* name) : tid_(next_tid.fetch_add(1, libk::MemoryOrder::Relaxed)) {
   size_t i = 0;
   for (; name && name[i] && i < sizeof(name_) - 1; i++) name_[i] = name[i];
   name_[i] = 0;

@@ -16,18 +16,30 @@
 #include <keel/status.h>
 #include <libk/atomic.h>
 #include <libk/list.h>
+#include <libk/refptr.h>
 #include <libk/result.h>
 #include <stdint.h>
 
 #include "arch/riscv64/context.h"
+#include "lib/ref.h"
 #include "mm/kstack.h"
 #include "mm/slab.h"
-#include "object/object.h"
 
 class WaitQueue;
-class Process;
+class Task;
 
-class Task final : public Object {
+// Whoever a task works for (a process, in the object layer): told first
+// thing in the task's exit path, so it can let go of the task and tear
+// itself down after its last one. The scheduler knows nothing else of it.
+class TaskOwner {
+ public:
+  virtual void task_exiting(Task& task) = 0;
+
+ protected:
+  ~TaskOwner() = default;
+};
+
+class Task final : public libk::RefCounted<Task> {
  public:
   enum class State : uint8_t { Ready, Running, Blocked, Dead };
   using Entry = int (*)(void* arg);  // the return value is the exit code
@@ -41,7 +53,9 @@ class Task final : public Object {
   static libk::Result<RefPtr<Task>> adopt_running_context(const char* name, uintptr_t stack_lo,
                                                           uintptr_t stack_hi);
 
-  uint64_t tid() const { return koid(); }
+  uint64_t tid() const { return tid_; }
+  // Called by RefCounted when the count reaches zero.
+  void on_last_unref() { destroy(); }
   const char* name() const { return name_; }
   State state() const { return state_.load(libk::MemoryOrder::Acquire); }
   // Checked transition: an illegal one is a kernel bug and panics.
@@ -69,8 +83,7 @@ class Task final : public Object {
   Entry entry = nullptr;
   void* arg = nullptr;
   uint64_t satp = 0;                  // address space to run in (kernel's for kernel tasks)
-  Process* process = nullptr;         // owner of a user task; outlives it (plain pointer)
-  void (*exit_hook)(Task&) = nullptr; // run first thing in the exit path (process teardown)
+  TaskOwner* owner = nullptr;         // the process a user task runs for; told on exit
   libk::ListNode process_node;        // in the process's task list (it owns a reference)
   uintptr_t user_pc = 0, user_sp = 0; // where a user task starts
   uint64_t user_args[4] = {};
@@ -82,9 +95,10 @@ class Task final : public Object {
  private:
   Task(const char* name);
   ~Task();
-  void destroy() override;
+  void destroy();
   friend class TypedCache<Task>;
 
+  uint64_t tid_;
   char name_[24];
   libk::Atomic<State> state_{State::Ready};
   libk::Atomic<bool> kill_requested_;

@@ -36,7 +36,7 @@ void prepare_return(arch::TrapFrame*) {
 
 void report_user_fault(arch::TrapFrame* tf) {
   Task* t = sched::current();
-  Process* p = t->process;
+  Process* p = Process::of(*t);
   kprintf("keel: process %lu (%s) killed: %s at pc %#lx, address %#lx\n", p ? p->pid() : 0,
           p ? p->name() : "?", arch::scause_name(tf->scause), tf->sepc, tf->stval);
   if (p) p->kill(KEEL_EXIT_FAULT);
