@@ -149,7 +149,7 @@ libk::Result<void> create(Create& r) {
 struct Write {
   RefPtr<Channel> channel;
   Outgoing out;
-  Message* message;  // owned by the request until queued
+  Message* message = nullptr;  // owned by the request until queued
   ~Write() {
     if (message) Message::destroy(message);  // holds no handles: they never moved
   }

@@ -30,9 +30,8 @@ struct Spawn {
 };
 // Every argument copied in and checked, every handle movable, the out
 // pointer writable and a slot reserved for the child's handle.
-libk::Result<Spawn> decode_spawn(const Args& a) {
+libk::Result<void> decode_spawn_into(const Args& a, Spawn& r) {
   HandleTable& table = current_process().handles();
-  Spawn r;
   TRY(user::read_into(r.in, a[0]));
   keel_spawn_args& in = r.in;
   if (in.args_len > KEEL_SPAWN_MAX_ARGS_BYTES || in.argc > KEEL_SPAWN_MAX_ARGS ||
@@ -54,7 +53,7 @@ libk::Result<Spawn> decode_spawn(const Args& a) {
   TRY(user::write<keel_handle_t>(a[1], KEEL_HANDLE_INVALID));
   r.out = a[1];
   TRY(table.reserve(1));
-  return r;
+  return libk::ok();
 }
 libk::Result<void> spawn(Spawn& r) {
   Process& self = current_process();
@@ -157,7 +156,7 @@ libk::Result<void> open(Open& r) {
 }
 }  // namespace
 
-int64_t sys_process_spawn(const Args& a) { return handler<decode_spawn, spawn>(a); }
+int64_t sys_process_spawn(const Args& a) { return handler_in_place<Spawn, decode_spawn_into, spawn>(a); }
 int64_t sys_process_kill(const Args& a) { return handler<decode_kill, kill>(a); }
 int64_t sys_process_wait(const Args& a) { return handler<decode_wait, wait>(a); }
 int64_t sys_process_list(const Args& a) { return handler<decode_list, list>(a); }

@@ -72,7 +72,7 @@ int64_t handler(const Args& args) {
 // a copied args block on every IPC call): decoded into place, never copied.
 template <typename Request, auto DecodeInto, auto Invoke>
 int64_t handler_in_place(const Args& args) {
-  Request request{};
+  Request request;  // default-initialized (not zeroed): decode fills what it needs
   auto decoded = DecodeInto(args, request);
   if (decoded.is_error()) return decoded.error();
   return to_status(Invoke(request));
