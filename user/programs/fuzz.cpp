@@ -180,6 +180,24 @@ uint64_t pointer(size_t len) {
   }
 }
 
+// A pointer to an argument block of `size` bytes that is usually not the
+// real one: wild, at an edge, or garbage inside the scratch area. Garbage the
+// kernel could read as a block gets a short timeout at `timeout_at`, so a
+// worker never waits for ever on a channel nobody writes to.
+uint64_t bad_block(size_t size, size_t timeout_at) {
+  uint64_t p = pointer(size);
+  uint64_t d = u(data);
+  if (p >= d && p <= d + DATA_SIZE - size) {  // (p + size may wrap)
+    for (size_t k = 0; k + 8 <= size; k += 8) {
+      uint64_t w = rng.chance(50) ? rng.next() : pointer(64);
+      memcpy(reinterpret_cast<void*>(p + k), &w, 8);
+    }
+    uint64_t t = rng.below(3);
+    memcpy(reinterpret_cast<void*>(p + timeout_at), &t, 8);
+  }
+  return p;
+}
+
 // Fill the payload buffer with something shaped like kernel memory.
 void shape_payload(size_t n) {
   uint64_t w[KEEL_CHANNEL_MAX_BYTES / 8 + 8];
@@ -413,7 +431,8 @@ void act_channel_read() {
                                : length();
   rd_args.actual_bytes = rd_args.actual_handles = 0;
   rd_args.timeout_ms = rng.chance(90) ? 0 : 1 + rng.below(3);
-  uint64_t ap = rng.chance(92) ? u(&rd_args) : pointer(sizeof(rd_args));
+  uint64_t ap = rng.chance(92) ? u(&rd_args)
+                               : bad_block(sizeof(rd_args), offsetof(keel_channel_read_args, timeout_ms));
   int64_t s = sc(SYS_CHANNEL_READ, h, ap);
   if (s == KEEL_OK && ap == u(&rd_args) && good_h) ingest(hbuf_in, rd_args.actual_handles);
 }
@@ -436,7 +455,8 @@ void act_channel_call() {
   call_args.rd_handles_cap = rng.chance(90) ? KEEL_CHANNEL_MAX_HANDLES : rng.below(2);
   call_args.actual_bytes = call_args.actual_handles = 0;
   call_args.timeout_ms = rng.chance(70) ? 0 : 1 + rng.below(4);
-  uint64_t ap = rng.chance(93) ? u(&call_args) : pointer(sizeof(call_args));
+  uint64_t ap = rng.chance(93) ? u(&call_args)
+                               : bad_block(sizeof(call_args), offsetof(keel_channel_call_args, timeout_ms));
   int64_t s = sc(SYS_CHANNEL_CALL, h, ap);
   if (ap != u(&call_args)) return;
   // The write happened unless the call failed before it: a handle that is
