@@ -192,7 +192,7 @@ uint64_t bad_block(size_t size, size_t timeout_at) {
       uint64_t w = rng.chance(50) ? rng.next() : pointer(64);
       memcpy(reinterpret_cast<void*>(p + k), &w, 8);
     }
-    uint64_t t = rng.below(3);
+    uint64_t t = rng.chance(90) ? 0 : 1 + rng.below(2);
     memcpy(reinterpret_cast<void*>(p + timeout_at), &t, 8);
   }
   return p;
@@ -430,7 +430,7 @@ void act_channel_read() {
   rd_args.handles_cap = good_h ? (rng.chance(90) ? KEEL_CHANNEL_MAX_HANDLES : rng.below(3))
                                : length();
   rd_args.actual_bytes = rd_args.actual_handles = 0;
-  rd_args.timeout_ms = rng.chance(90) ? 0 : 1 + rng.below(3);
+  rd_args.timeout_ms = rng.chance(98) ? 0 : 1 + rng.below(3);
   uint64_t ap = rng.chance(92) ? u(&rd_args)
                                : bad_block(sizeof(rd_args), offsetof(keel_channel_read_args, timeout_ms));
   int64_t s = sc(SYS_CHANNEL_READ, h, ap);
@@ -454,7 +454,7 @@ void act_channel_call() {
   call_args.rd_handles = hbuf_in;
   call_args.rd_handles_cap = rng.chance(90) ? KEEL_CHANNEL_MAX_HANDLES : rng.below(2);
   call_args.actual_bytes = call_args.actual_handles = 0;
-  call_args.timeout_ms = rng.chance(70) ? 0 : 1 + rng.below(4);
+  call_args.timeout_ms = rng.chance(95) ? 0 : 1 + rng.below(4);
   uint64_t ap = rng.chance(93) ? u(&call_args)
                                : bad_block(sizeof(call_args), offsetof(keel_channel_call_args, timeout_ms));
   int64_t s = sc(SYS_CHANNEL_CALL, h, ap);
@@ -555,7 +555,7 @@ void act_kill_wait() {
   uint64_t h = i >= 0 && rng.chance(80) ? held[i].h : handle(static_cast<Kind>(rng.below(6)));
   switch (rng.below(5)) {
     case 0:  // let it reach another state first: running, sleeping, blocked, exited
-      if (rng.chance(50)) sc(SYS_YIELD);
+      if (rng.chance(90)) sc(SYS_YIELD);
       else sc(SYS_SLEEP_MS, rng.below(3));
       [[fallthrough]];
     case 1:
@@ -565,7 +565,7 @@ void act_kill_wait() {
       [[fallthrough]];
     default: {
       bool good = rng.chance(85);
-      uint64_t t = rng.chance(70) ? 0 : 1 + rng.below(5);
+      uint64_t t = rng.chance(95) ? 0 : 1 + rng.below(5);
       int64_t s = sc(SYS_PROCESS_WAIT, h, good ? u(&out_u64[0]) : pointer(8), t);
       if (s == KEEL_OK) forget(static_cast<keel_handle_t>(h));
       if (s == KEEL_OK && rng.chance(30)) {  // an already-reaped handle
@@ -600,6 +600,8 @@ void act_vm() {
   if (rng.chance(55) || nvms == 0) {
     uint64_t size;
     // Mostly small; now and then large (zeroing them is what costs).
+    // (Timed waits are rare everywhere: a tick is 10 ms, and a worker that
+    // sleeps makes no calls. Victims provide the blocked and sleeping states.)
     switch (rng.below(12)) {
       case 0: size = 0; break;
       case 1: size = rng.chance(3) ? (64ull << 20) + rng.below(2) * 4096 : length(); break;
@@ -726,7 +728,7 @@ void act_misc() {
          rng.chance(80) ? u(&out_u64[0]) : pointer(8));
       return;
     }
-    case 4: sc(SYS_SLEEP_MS, rng.below(2)); return;
+    case 4: sc(SYS_SLEEP_MS, rng.chance(90) ? 0 : 1); return;
     case 5: {  // console writes of nothing, or from memory the kernel must refuse
       // (Never of real bytes: the console is slow, and the log is evidence.)
       const uint64_t bad[] = {0, USER_TOP - 4, USER_TOP, ~0ull - 8, 0x3000000000ull, 0x1000};
