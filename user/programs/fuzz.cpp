@@ -180,6 +180,17 @@ uint64_t pointer(size_t len) {
   }
 }
 
+// Did a call that succeeded write a handle value at p (inside the scratch
+// area)? Then it is ours: take it back, so handles do not pile up unseen.
+bool in_data(uint64_t p, size_t size) {
+  return p >= u(data) && p <= u(data) + DATA_SIZE - size && p % 4 == 0;
+}
+keel_handle_t handle_at(uint64_t p) {
+  keel_handle_t h;
+  memcpy(&h, reinterpret_cast<void*>(p), sizeof(h));
+  return h;
+}
+
 // A pointer to an argument block of `size` bytes that is usually not the
 // real one: wild, at an edge, or garbage inside the scratch area. Garbage the
 // kernel could read as a block gets a short timeout at `timeout_at`, so a
@@ -362,7 +373,9 @@ void act_handles() {
       uint64_t h = handle(static_cast<Kind>(rng.below(5)));
       uint64_t r = rng.chance(80) ? rng.pick(rights) : rng.next();
       bool good = rng.chance(85);
-      int64_t s = sc(SYS_HANDLE_DUPLICATE, h, r, good ? u(&out_h[0]) : pointer(4));
+      uint64_t out = good ? u(&out_h[0]) : pointer(4);
+      int64_t s = sc(SYS_HANDLE_DUPLICATE, h, r, out);
+      if (s == KEEL_OK && !good && in_data(out, 4)) hold(handle_at(out), UNKNOWN);
       if (s == KEEL_OK && good) {
         keel_object_info inf;
         Kind k = UNKNOWN;
@@ -391,7 +404,12 @@ void act_channel_create() {
   } else {
     // Bad out pointers: nothing may be created (or, if both happen to be
     // valid scratch, two handles nobody tracks: closed at exit).
-    sc(SYS_CHANNEL_CREATE, pointer(4), rng.chance(50) ? pointer(4) : u(&out_h[1]));
+    uint64_t a = pointer(4), b = rng.chance(50) ? pointer(4) : u(&out_h[1]);
+    if (sc(SYS_CHANNEL_CREATE, a, b) == KEEL_OK && in_data(a, 4) && (b == u(&out_h[1]) || in_data(b, 4))) {
+      keel_handle_t ha = handle_at(a), hb = handle_at(b);
+      if (ha != hb) hold(ha, CHAN);  // (a == b: the second value overwrote the first)
+      hold(hb, CHAN);
+    }
   }
 }
 
@@ -435,6 +453,13 @@ void act_channel_read() {
                                : bad_block(sizeof(rd_args), offsetof(keel_channel_read_args, timeout_ms));
   int64_t s = sc(SYS_CHANNEL_READ, h, ap);
   if (s == KEEL_OK && ap == u(&rd_args) && good_h) ingest(hbuf_in, rd_args.actual_handles);
+  uint64_t hp = u(rd_args.handles);
+  if (s == KEEL_OK && ap == u(&rd_args) && !good_h && rd_args.actual_handles <= KEEL_CHANNEL_MAX_HANDLES &&
+      in_data(hp, 4 * rd_args.actual_handles)) {
+    keel_handle_t got[KEEL_CHANNEL_MAX_HANDLES];
+    memcpy(got, reinterpret_cast<void*>(hp), 4 * rd_args.actual_handles);
+    ingest(got, rd_args.actual_handles);
+  }
 }
 
 void act_channel_call() {
@@ -543,7 +568,9 @@ void act_spawn() {
   }
   bool good_out = rng.chance(90);
   uint64_t ap = rng.chance(95) ? u(&spawn_args) : pointer(sizeof(spawn_args));
-  int64_t s = sc(SYS_PROCESS_SPAWN, ap, good_out ? u(&out_h[0]) : pointer(4));
+  uint64_t out = good_out ? u(&out_h[0]) : pointer(4);
+  int64_t s = sc(SYS_PROCESS_SPAWN, ap, out);
+  if (s == KEEL_OK && !good_out && in_data(out, 4)) hold(handle_at(out), PROC);
   if (s == KEEL_OK && ap == u(&spawn_args)) {
     if (spawn_args.handles == hbuf_out) moved(hbuf_out, nh);
     if (good_out) hold(out_h[0], PROC);
@@ -586,8 +613,9 @@ void act_directory() {
   }
   uint64_t pid = rng.chance(70) ? 1 + rng.below(40) : rng.chance(50) ? rng.next() : 0;
   bool good = rng.chance(85);
-  if (sc(SYS_PROCESS_OPEN, d, pid, good ? u(&out_h[0]) : pointer(4)) == KEEL_OK && good)
-    hold(out_h[0], OBS);
+  uint64_t out = good ? u(&out_h[0]) : pointer(4);
+  if (sc(SYS_PROCESS_OPEN, d, pid, out) == KEEL_OK && (good || in_data(out, 4)))
+    hold(good ? out_h[0] : handle_at(out), OBS);
 }
 
 struct Vm {
@@ -897,7 +925,7 @@ void dump_processes(keel_handle_t dir) {
   size_t n = 0;
   int64_t r = keel::process_list(dir, pids, 64, &n);
   if (r < 0 && r != ERR_BUFFER_TOO_SMALL) return;
-  keel::printf("fuzzer: no progress for a while; %zu processes:\n", n);
+  keel::printf("fuzzer: no worker finished for 10 minutes; %zu processes:\n", n);
   for (size_t i = 0; i < n && i < 64; i++) {
     keel_handle_t obs;
     keel_object_info inf{};
@@ -966,7 +994,7 @@ int parent(int argc, char** argv) {
   bool reaped[8] = {};
   uint64_t last_change = keel::clock_ms();
   while (done < nworkers) {
-    if (keel::clock_ms() - last_change > 60000) {  // a diagnosis, not a verdict
+    if (keel::clock_ms() - last_change > 600000) {  // a diagnosis, not a verdict
       dump_processes(dir);
       last_change = keel::clock_ms();
     }
