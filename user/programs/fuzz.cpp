@@ -61,6 +61,8 @@ struct Rng {  // xorshift64*: small, fast, good enough to pick arguments
 Rng rng;
 uint64_t calls;  // syscalls this process made
 bool procfs_probe_ok;
+bool sub;  // this process is a sub-worker (a victim that fuzzes): it starts none
+uint64_t subworkers_started, children_started;
 
 bool str_eq_fuzzer(const char* a, const char* b) { return strcmp(a, b) == 0; }
 
@@ -524,15 +526,22 @@ void act_spawn() {
   size_t len = 0;
   uint32_t argc = 0;
   char tmp[64];
+  bool subworker = false;
   add_arg(&len, &argc, name);
   if (str_eq_fuzzer(name, "fuzz")) {
-    const char* const modes[] = {"x", "s", "r", "b", "c", "e", "g", "f", "?"};
+    const char* const modes[] = {"x", "s", "r", "b", "c", "e", "g", "f", "z", "?"};
     const char* m = rng.pick(modes);
     if (*m == 'f' && rng.chance(95)) m = "x";
+    if (*m == 'z' && (sub || live_children() >= 3)) m = "x";
     add_arg(&len, &argc, "v");
     add_arg(&len, &argc, m);
     libk::format(tmp, sizeof(tmp), "%lu", rng.below(*m == 'x' ? 1000 : 40));
     add_arg(&len, &argc, tmp);
+    if (*m == 'z') {  // its seed
+      subworker = true;
+      libk::format(tmp, sizeof(tmp), "%lu", rng.next() >> 1);
+      add_arg(&len, &argc, tmp);
+    }
   } else if (str_eq_fuzzer(name, "sleeper")) {
     libk::format(tmp, sizeof(tmp), "%lu", rng.below(30));
     add_arg(&len, &argc, tmp);
@@ -553,6 +562,15 @@ void act_spawn() {
   size_t nh = handles_to_move(hbuf_out, KEEL_SPAWN_MAX_HANDLES);
   for (size_t i = 0; i < nh && i < KEEL_SPAWN_MAX_HANDLES; i++)
     if (is_base(hbuf_out[i])) hbuf_out[i] = 0;
+  if (subworker) {
+    // A sub-worker gets what a worker has, as duplicates: procfs, the
+    // directory and a ring endpoint. (They go with it when it is killed.)
+    nh = 0;
+    const keel_handle_t bases[] = {service, directory, ring[rng.below(2)]};
+    for (keel_handle_t b : bases)
+      if (sc(SYS_HANDLE_DUPLICATE, b, KEEL_RIGHTS_SAME, u(&hbuf_out[nh])) == KEEL_OK)
+        hold(hbuf_out[nh++], UNKNOWN);
+  }
   spawn_args.handles = hbuf_out;
   spawn_args.num_handles = nh;
   switch (rng.below(14)) {  // and sometimes a malformed request
@@ -574,6 +592,8 @@ void act_spawn() {
   if (s == KEEL_OK && ap == u(&spawn_args)) {
     if (spawn_args.handles == hbuf_out) moved(hbuf_out, nh);
     if (good_out) hold(out_h[0], PROC);
+    children_started++;
+    subworkers_started += subworker;
   }
 }
 
@@ -802,6 +822,32 @@ void read_kaddrs(int argc, char** argv, int from) {
   }
 }
 
+// The worker's loop: `budget` calls, actions picked by weight. A sub-worker
+// (id ~0) reports nothing.
+void fuzz_loop(uint64_t budget, uint64_t id) {
+  uint64_t next_report = budget / 4;
+  while (calls < budget) {
+    switch (rng.below(32)) {
+      case 0: case 1: case 2: act_handles(); break;
+      case 3: act_channel_create(); break;
+      case 4: case 5: case 6: case 7: act_channel_write(); break;
+      case 8: case 9: case 10: case 11: act_channel_read(); break;
+      case 12: case 13: act_channel_call(); break;
+      case 14: case 15: act_spawn(); break;
+      case 16: case 17: case 18: act_kill_wait(); break;
+      case 19: case 20: act_directory(); break;
+      case 21: case 22: act_vm(); break;
+      case 23: case 24: act_procfs(); break;
+      default: act_misc(); break;
+    }
+    if (calls >= next_report && id != ~0ull) {
+      keel::printf("fuzzer: worker %lu at %lu calls\n", id, calls);
+      keel::flush();
+      next_report += budget / 4;
+    }
+  }
+}
+
 int worker(int argc, char** argv) {
   // fuzz w ID CALLS SEED [KADDR...]; handles: service, directory, ring a, ring b
   if (argc < 5 || keel::startup_handle_count() < 4) return -1;
@@ -818,27 +864,7 @@ int worker(int argc, char** argv) {
   if (sc(SYS_VM_ALLOC, 4096, KEEL_VM_READ, u(&a)) != KEEL_OK) return -2;
   ro = reinterpret_cast<uint8_t*>(a);
 
-  uint64_t next_report = budget / 4;
-  while (calls < budget) {
-    switch (rng.below(32)) {
-      case 0: case 1: case 2: act_handles(); break;
-      case 3: act_channel_create(); break;
-      case 4: case 5: case 6: case 7: act_channel_write(); break;
-      case 8: case 9: case 10: case 11: act_channel_read(); break;
-      case 12: case 13: act_channel_call(); break;
-      case 14: case 15: act_spawn(); break;
-      case 16: case 17: case 18: act_kill_wait(); break;
-      case 19: case 20: act_directory(); break;
-      case 21: case 22: act_vm(); break;
-      case 23: case 24: act_procfs(); break;
-      default: act_misc(); break;
-    }
-    if (calls >= next_report) {
-      keel::printf("fuzzer: worker %lu at %lu calls\n", id, calls);
-      keel::flush();
-      next_report += budget / 4;
-    }
-  }
+  fuzz_loop(budget, id);
   // Clean up: every child killed and reaped, every handle closed, every
   // allocation freed. (What the kernel would do at exit anyway; doing it
   // here exercises the same calls on purpose.)
@@ -852,9 +878,31 @@ int worker(int argc, char** argv) {
   nheld = 0;
   for (size_t i = 0; i < nvms; i++) sc(SYS_VM_FREE, vms[i].addr, vms[i].size);
   nvms = 0;
-  keel::printf("fuzzer: worker %lu done, %lu calls\n", id, calls);
+  keel::printf("fuzzer: worker %lu done, %lu calls, %lu children started (%lu sub-workers)\n", id,
+               calls, children_started, subworkers_started);
   keel::flush();
   keel::exit(static_cast<int64_t>(calls));
+}
+
+void fuzz_loop(uint64_t budget, uint64_t id);
+
+// A victim that fuzzes: a worker in miniature, killed at a random moment by
+// the worker that started it (or it ends after its budget), with whatever
+// it holds then: channels with queued messages, children, mappings.
+int subworker(uint64_t budget, uint64_t seed) {
+  sub = true;
+  rng.seed(seed);
+  size_t n = keel::startup_handle_count();
+  service = n > 0 ? keel::startup_handle(0) : 0;
+  directory = n > 1 ? keel::startup_handle(1) : 0;
+  ring[0] = ring[1] = n > 2 ? keel::startup_handle(2) : 0;
+  uintptr_t a = 0;
+  if (sc(SYS_VM_ALLOC, DATA_SIZE, KEEL_VM_READ | KEEL_VM_WRITE, u(&a)) != KEEL_OK) return 0;
+  data = reinterpret_cast<uint8_t*>(a);
+  if (sc(SYS_VM_ALLOC, 4096, KEEL_VM_READ, u(&a)) != KEEL_OK) return 0;
+  ro = reinterpret_cast<uint8_t*>(a);
+  fuzz_loop(budget, ~0ull);
+  return 0;  // no cleanup: exit leaves it all to the kernel
 }
 
 // Victims: children in a known state that always end by themselves.
@@ -910,6 +958,7 @@ int victim(int argc, char** argv) {
       if (keel::spawn("fuzz", args, 3, nullptr, 0, &child) == KEEL_OK) keel::handle_close(child);
       return 0;
     }
+    case 'z': return subworker(200 + p * 100, argc > 4 ? parse_u(argv[4]) : p);
     case 'f': {  // killed by a fault (a store to the null guard page)
       uintptr_t null_page = p & 0;
       asm volatile("sd zero, 8(%0)" : : "r"(null_page) : "memory");
