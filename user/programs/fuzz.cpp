@@ -2,7 +2,9 @@
 //
 //   fuzz run CALLS SEED WORKERS [KADDR...]   the parent; runs as init
 //   fuzz w ID CALLS SEED [KADDR...]          a worker (spawned by the parent)
-//   fuzz v MODE PARAM [junk...]              a victim (spawned by workers)
+//   fuzz v MODE PARAM [SEED] [junk...]       a victim (spawned by workers); MODE z
+//                                            is a sub-worker: it fuzzes too until
+//                                            its budget ends or it is killed
 //
 // The parent starts procfs, then WORKERS workers, and waits for them. Each
 // worker makes CALLS/WORKERS syscalls chosen by a PRNG seeded from SEED and
@@ -14,7 +16,8 @@
 // passed as KADDR, direct-map and list pointers) in every size class, handle
 // transfers on its own channels and on a ring of channels shared with the
 // other workers, channel_call, spawns with random argv and handles, kills
-// of children running, blocked, sleeping, exited and already reaped,
+// of children running, blocked, sleeping, exited and already reaped (and
+// of sub-workers, with whatever they hold at that moment),
 // vm_alloc/vm_free churn, and procfs requests made of random bytes. A worker
 // ends by killing and reaping every child it still holds, closing every
 // handle and freeing every allocation, and exits with its call count.
