@@ -39,9 +39,12 @@ Lookup get(const char* key, char* out, size_t cap, size_t* length) {
 bool get_or_stop(const char* key, char* out, size_t cap) {
   size_t n = 0;
   switch (get(key, out, cap, &n)) {
-    case Lookup::Found: return true;
-    case Lookup::Absent: return false;
-    case Lookup::TooLong: break;
+    case Lookup::Found:
+      return true;
+    case Lookup::Absent:
+      return false;
+    case Lookup::TooLong:
+      break;
   }
   stop("boot argument '%s' is too long (%zu characters, at most %zu)", key, n, cap ? cap - 1 : 0);
 }

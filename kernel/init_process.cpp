@@ -3,13 +3,13 @@
 #include <libk/format.h>
 #include <libk/string.h>
 
-#include "object/audit.h"
 #include "bootargs.h"
 #include "dev/platform_exit.h"
-#include "mm/kstat.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
 #include "mm/fail_alloc.h"
+#include "mm/kstat.h"
+#include "object/audit.h"
 #include "object/loader.h"
 #include "object/process_directory.h"
 #include "sched/sched.h"

@@ -1,25 +1,25 @@
 // kmain: the boot hart's init checklist, one step per line, in dependency order.
+#include <arch/backtrace.h>
+#include <arch/cpu.h>
+#include <arch/csr.h>
+#include <arch/memlayout.h>
+#include <arch/timer.h>
+#include <arch/trap.h>
 #include <libk/dtb.h>
 
-#include "arch/riscv64/backtrace.h"
-#include "arch/riscv64/cpu.h"
-#include "arch/riscv64/csr.h"
-#include "arch/riscv64/memlayout.h"
-#include "arch/riscv64/timer.h"
-#include "arch/riscv64/trap.h"
 #include "bootargs.h"
 #include "dev/platform_exit.h"
 #include "dev/plic.h"
 #include "dev/uart.h"
+#include "init_process.h"
 #include "ktest/ktest.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
-#include "object/console.h"
 #include "mm/kernel_vm.h"
 #include "mm/kstack.h"
 #include "mm/pmm.h"
 #include "mm/slab.h"
-#include "init_process.h"
+#include "object/console.h"
 #include "object/loader.h"
 #include "object/process_directory.h"
 #include "sched/sched.h"
@@ -36,8 +36,8 @@ libk::Dtb read_device_tree(uintptr_t dtb_pa, size_t* size) {
   if (total.is_error()) panic("no valid device tree at %#lx", dtb_pa);
   *size = total.value();
   auto dtb = libk::Dtb::parse(blob, *size);
-  if (dtb.is_error()) panic("device tree at %#lx is corrupt: %s", dtb_pa,
-                            keel_status_name(dtb.error()));
+  if (dtb.is_error())
+    panic("device tree at %#lx is corrupt: %s", dtb_pa, keel_status_name(dtb.error()));
   return dtb.release_value();
 }
 
@@ -67,31 +67,30 @@ void run_global_constructors() {
 }
 }  // namespace
 
-
 extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
-  arch::cpu_init_boot_hart(hartid);         // tp -> this hart's Cpu
-  set_console_sink(uart::putc);             // kprintf (SBI until uart::init)
-  set_panic_port(&panic_port);              // panic: irqs off, console, backtrace, stop
-  arch::trap_init_this_hart();              // stvec; a fault from here on is reported
-  run_global_constructors();                // slab cache registry
+  arch::cpu_init_boot_hart(hartid);  // tp -> this hart's Cpu
+  set_console_sink(uart::putc);      // kprintf (SBI until uart::init)
+  set_panic_port(&panic_port);       // panic: irqs off, console, backtrace, stop
+  arch::trap_init_this_hart();       // stvec; a fault from here on is reported
+  run_global_constructors();         // slab cache registry
   size_t dtb_size = 0;
   libk::Dtb dtb = read_device_tree(dtb_pa, &dtb_size);
-  auto plat = libk::read_platform(dtb);     // memory, UART, PLIC, timebase, bootargs
+  auto plat = libk::read_platform(dtb);  // memory, UART, PLIC, timebase, bootargs
   if (plat.is_error()) panic("device tree lacks %s", keel_status_name(plat.error()));
   platform = plat.release_value();
-  uart::init(platform.uart_base);           // console output
+  uart::init(platform.uart_base);  // console output
   if (platform.test_base) platform_exit_init(platform.test_base);
   bootargs::init(platform.bootargs);
-  pmm::init(platform, dtb_pa, dtb_size);    // buddy allocator over free RAM
+  pmm::init(platform, dtb_pa, dtb_size);           // buddy allocator over free RAM
   pmm::set_reclaim_hook(&SlabCache::reclaim_all);  // empty slabs back on demand
-  kernel_vm::init(platform);                // real page permissions, boot table dropped
-  kstack::init();                           // guard-paged kernel stack area
-  sched::init_this_hart();                  // this boot flow becomes the idle task
-  arch::set_task_reporter(sched::report_current);           // fatal reports name the task
+  kernel_vm::init(platform);                       // real page permissions, boot table dropped
+  kstack::init();                                  // guard-paged kernel stack area
+  sched::init_this_hart();                         // this boot flow becomes the idle task
+  arch::set_task_reporter(sched::report_current);  // fatal reports name the task
   arch::set_interrupt_handler(arch::Interrupt::Timer, sched::on_tick);
-  arch::set_preemption_point(sched::preempt_if_needed);     // after kernel-mode interrupts
-  loader::init();                           // the user programs linked into the kernel
-  (void)ProcessDirectory::instance();       // the one process directory, for init
+  arch::set_preemption_point(sched::preempt_if_needed);  // after kernel-mode interrupts
+  loader::init();                                        // the user programs linked into the kernel
+  (void)ProcessDirectory::instance();                    // the one process directory, for init
   timer::init(platform.timebase_hz);
   plic::init(platform.plic_base, platform.plic_ndev);
   arch::set_interrupt_handler(arch::Interrupt::External, plic::dispatch);
@@ -100,8 +99,8 @@ extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
   plic::enable(platform.uart_irq, hartid);  // console input by interrupt
   uart::enable_rx_interrupt();
   arch::w_sie(arch::r_sie() | arch::SIE_SEIE);
-  timer::start_this_hart();                 // the tick
-  arch::w_scounteren(0x7);                  // user may read cycle, time, instret (benchmarks)
+  timer::start_this_hart();  // the tick
+  arch::w_scounteren(0x7);   // user may read cycle, time, instret (benchmarks)
   arch::irq_enable();
 
   uint64_t mem = 0;
@@ -114,7 +113,7 @@ extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
   if (bootargs::get_or_stop("test", glob, sizeof(glob))) {  // too long stops the boot
     start_kernel_task("ktest", run_kernel_tests, glob);
   } else {
-    init_process::start();                  // init, or the program bootarg init= names
+    init_process::start();  // init, or the program bootarg init= names
   }
   sched::run_idle();
 }

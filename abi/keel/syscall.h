@@ -25,51 +25,51 @@ typedef uint64_t keel_handle_t;
 #define KEEL_HANDLE_INVALID ((keel_handle_t)0)
 
 enum keel_syscall_number : uint64_t {
-  SYS_NULL = 0,              // () : does nothing; the cheapest round trip
-  SYS_EXIT = 1,              // (int64_t code) : never returns
-  SYS_YIELD = 2,             // ()
-  SYS_SLEEP_MS = 3,          // (uint64_t ms) : ERR_INTERRUPTED if killed meanwhile
-  SYS_CLOCK_MS = 4,          // (uint64_t* out_ms) : milliseconds since boot
-  SYS_DEBUG_WRITE = 5,       // (const char* buf, size_t len) : to the console
-  SYS_DEBUG_READ = 6,        // (char* buf, size_t cap, size_t* actual, uint64_t timeout_ms)
-  SYS_KSTAT_READ = 7,        // (char* buf, size_t cap, size_t* actual) : "name value\n" lines
-  SYS_VM_ALLOC = 8,          // (size_t size, uint32_t perms, uintptr_t* out_addr)
-  SYS_VM_FREE = 9,           // (uintptr_t addr, size_t size) : exactly one earlier allocation
-  SYS_HANDLE_CLOSE = 10,     // (keel_handle_t h)
-  SYS_HANDLE_DUPLICATE = 11, // (keel_handle_t h, uint32_t rights, keel_handle_t* out)
-  SYS_OBJECT_INFO = 12,      // (keel_handle_t h, keel_object_info* out) : needs INSPECT
-  SYS_CHANNEL_CREATE = 13,   // (keel_handle_t* out0, keel_handle_t* out1)
-  SYS_CHANNEL_WRITE = 14,    // (h, const void* bytes, size_t n, const keel_handle_t* hs, size_t nh)
-  SYS_CHANNEL_READ = 15,     // (keel_handle_t h, keel_channel_read_args* args)
-  SYS_CHANNEL_CALL = 16,     // (keel_handle_t h, keel_channel_call_args* args)
-  SYS_PROCESS_SPAWN = 17,    // (const keel_spawn_args* args, keel_handle_t* out_process)
-  SYS_PROCESS_KILL = 18,     // (keel_handle_t process) : needs KILL
-  SYS_PROCESS_WAIT = 19,     // (keel_handle_t process, int64_t* out_code, uint64_t timeout_ms)
-  SYS_PROCESS_LIST = 20,     // (keel_handle_t dir, uint64_t* pids, size_t cap, size_t* actual)
-  SYS_PROCESS_OPEN = 21,     // (keel_handle_t dir, uint64_t pid, keel_handle_t* out_observer)
-  SYS_POWEROFF = 22,         // (uint32_t status) : needs the process directory's POWER right
-  SYS_SYSTEM_AUDIT = 23,     // (keel_handle_t dir) : needs AUDIT; runs the kernel's orphan audit
-                             // now and returns how many orphans it found (>= 0)
-  SYS_FAULT_INJECT = 24,     // (keel_handle_t dir, uint64_t nth, uint64_t every, uint64_t* out_injected)
-                             // : needs FAULT_INJECT. Writes how many allocations failed on purpose
-                             // since the last call, then makes the kernel's nth frame or slab
-                             // allocation from now fail with ERR_NO_MEMORY (and each every-th
-                             // after it, if every > 0), whoever makes it; nth 0 disarms.
+  SYS_NULL = 0,               // () : does nothing; the cheapest round trip
+  SYS_EXIT = 1,               // (int64_t code) : never returns
+  SYS_YIELD = 2,              // ()
+  SYS_SLEEP_MS = 3,           // (uint64_t ms) : ERR_INTERRUPTED if killed meanwhile
+  SYS_CLOCK_MS = 4,           // (uint64_t* out_ms) : milliseconds since boot
+  SYS_DEBUG_WRITE = 5,        // (const char* buf, size_t len) : to the console
+  SYS_DEBUG_READ = 6,         // (char* buf, size_t cap, size_t* actual, uint64_t timeout_ms)
+  SYS_KSTAT_READ = 7,         // (char* buf, size_t cap, size_t* actual) : "name value\n" lines
+  SYS_VM_ALLOC = 8,           // (size_t size, uint32_t perms, uintptr_t* out_addr)
+  SYS_VM_FREE = 9,            // (uintptr_t addr, size_t size) : exactly one earlier allocation
+  SYS_HANDLE_CLOSE = 10,      // (keel_handle_t h)
+  SYS_HANDLE_DUPLICATE = 11,  // (keel_handle_t h, uint32_t rights, keel_handle_t* out)
+  SYS_OBJECT_INFO = 12,       // (keel_handle_t h, keel_object_info* out) : needs INSPECT
+  SYS_CHANNEL_CREATE = 13,    // (keel_handle_t* out0, keel_handle_t* out1)
+  SYS_CHANNEL_WRITE = 14,  // (h, const void* bytes, size_t n, const keel_handle_t* hs, size_t nh)
+  SYS_CHANNEL_READ = 15,   // (keel_handle_t h, keel_channel_read_args* args)
+  SYS_CHANNEL_CALL = 16,   // (keel_handle_t h, keel_channel_call_args* args)
+  SYS_PROCESS_SPAWN = 17,  // (const keel_spawn_args* args, keel_handle_t* out_process)
+  SYS_PROCESS_KILL = 18,   // (keel_handle_t process) : needs KILL
+  SYS_PROCESS_WAIT = 19,   // (keel_handle_t process, int64_t* out_code, uint64_t timeout_ms)
+  SYS_PROCESS_LIST = 20,   // (keel_handle_t dir, uint64_t* pids, size_t cap, size_t* actual)
+  SYS_PROCESS_OPEN = 21,   // (keel_handle_t dir, uint64_t pid, keel_handle_t* out_observer)
+  SYS_POWEROFF = 22,       // (uint32_t status) : needs the process directory's POWER right
+  SYS_SYSTEM_AUDIT = 23,   // (keel_handle_t dir) : needs AUDIT; runs the kernel's orphan audit
+                           // now and returns how many orphans it found (>= 0)
+  // (keel_handle_t dir, uint64_t nth, uint64_t every, uint64_t* out_injected): needs
+  // FAULT_INJECT. Writes how many allocations failed on purpose since the last call, then
+  // makes the kernel's nth frame or slab allocation from now fail with ERR_NO_MEMORY (and
+  // each every-th after it, if every > 0), whoever makes it; nth 0 disarms.
+  SYS_FAULT_INJECT = 24,
   SYS_COUNT
 };
 
 // Rights: a handle's mask of what its holder may do. Rights only shrink.
 enum keel_rights : uint32_t {
-  KEEL_RIGHT_READ = 1u << 0,       // channel_read
-  KEEL_RIGHT_WRITE = 1u << 1,      // channel_write
-  KEEL_RIGHT_DUPLICATE = 1u << 2,  // handle_duplicate
-  KEEL_RIGHT_TRANSFER = 1u << 3,   // send through a channel
-  KEEL_RIGHT_INSPECT = 1u << 4,    // object_info
-  KEEL_RIGHT_KILL = 1u << 5,       // process_kill
-  KEEL_RIGHT_WAIT = 1u << 6,       // process_wait
-  KEEL_RIGHT_ENUMERATE = 1u << 7,  // process_list / process_open
-  KEEL_RIGHT_POWER = 1u << 8,      // poweroff
-  KEEL_RIGHT_AUDIT = 1u << 9,      // system_audit (a test and debugging facility)
+  KEEL_RIGHT_READ = 1u << 0,           // channel_read
+  KEEL_RIGHT_WRITE = 1u << 1,          // channel_write
+  KEEL_RIGHT_DUPLICATE = 1u << 2,      // handle_duplicate
+  KEEL_RIGHT_TRANSFER = 1u << 3,       // send through a channel
+  KEEL_RIGHT_INSPECT = 1u << 4,        // object_info
+  KEEL_RIGHT_KILL = 1u << 5,           // process_kill
+  KEEL_RIGHT_WAIT = 1u << 6,           // process_wait
+  KEEL_RIGHT_ENUMERATE = 1u << 7,      // process_list / process_open
+  KEEL_RIGHT_POWER = 1u << 8,          // poweroff
+  KEEL_RIGHT_AUDIT = 1u << 9,          // system_audit (a test and debugging facility)
   KEEL_RIGHT_FAULT_INJECT = 1u << 10,  // fault_inject (tests of running out of memory)
   KEEL_RIGHTS_ALL = (1u << 11) - 1,
   KEEL_RIGHTS_SAME = 0x80000000u,  // handle_duplicate: keep the source's rights
@@ -105,10 +105,10 @@ typedef struct keel_object_info {
   uint64_t related_koid;  // process: parent pid; channel: peer koid (0 if closed)
   uint32_t state;         // keel_object_state
   uint32_t reserved;
-  int64_t exit_code;      // process, once exited
-  uint64_t tasks;         // process: live tasks
-  uint64_t pages;         // process: user pages mapped
-  uint64_t handles;       // process: open handles
+  int64_t exit_code;  // process, once exited
+  uint64_t tasks;     // process: live tasks
+  uint64_t pages;     // process: user pages mapped
+  uint64_t handles;   // process: open handles
   char name[KEEL_NAME_MAX];
 } keel_object_info;
 
@@ -133,13 +133,13 @@ enum keel_vm_perms : uint32_t { KEEL_VM_READ = 1, KEEL_VM_WRITE = 2, KEEL_VM_EXE
 // (They are 0 after the other errors of the read itself: ERR_SHOULD_WAIT,
 // ERR_TIMED_OUT, ERR_PEER_CLOSED, ERR_INTERRUPTED.)
 typedef struct keel_channel_read_args {
-  void* bytes;                 // in: buffer for the message bytes
+  void* bytes;  // in: buffer for the message bytes
   size_t bytes_cap;
-  keel_handle_t* handles;      // in: buffer for the received handle values
+  keel_handle_t* handles;  // in: buffer for the received handle values
   size_t handles_cap;
-  size_t actual_bytes;         // out: the message's size (also when it did not fit)
-  size_t actual_handles;       // out: its number of handles (likewise)
-  uint64_t timeout_ms;         // 0: ERR_SHOULD_WAIT if empty; KEEL_TIMEOUT_INFINITE: no limit
+  size_t actual_bytes;    // out: the message's size (also when it did not fit)
+  size_t actual_handles;  // out: its number of handles (likewise)
+  uint64_t timeout_ms;    // 0: ERR_SHOULD_WAIT if empty; KEEL_TIMEOUT_INFINITE: no limit
 } keel_channel_read_args;
 
 // channel_call: write a message (the request), then wait for the next

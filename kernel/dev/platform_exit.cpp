@@ -1,8 +1,8 @@
 #include "platform_exit.h"
 
-#include "arch/riscv64/csr.h"
-#include "arch/riscv64/memlayout.h"
-#include "arch/riscv64/sbi.h"
+#include <arch/csr.h>
+#include <arch/memlayout.h>
+#include <arch/sbi.h>
 
 namespace {
 // QEMU virt's default; replaced by the DTB's value at boot.

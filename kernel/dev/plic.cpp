@@ -1,7 +1,7 @@
 #include "plic.h"
 
-#include "arch/riscv64/cpu.h"
-#include "arch/riscv64/memlayout.h"
+#include <arch/cpu.h>
+#include <arch/memlayout.h>
 
 namespace plic {
 namespace {

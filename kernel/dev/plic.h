@@ -10,7 +10,7 @@ namespace plic {
 void init(uintptr_t base_pa, uint32_t ndev);
 // Route `irq` to this hart's S-mode context with the given priority (>= 1).
 void enable(uint32_t irq, uint64_t hartid);
-uint32_t claim(uint64_t hartid);               // 0 when nothing is pending
+uint32_t claim(uint64_t hartid);  // 0 when nothing is pending
 void complete(uint32_t irq, uint64_t hartid);
 
 // Devices register their handler for their irq; dispatch() (the external

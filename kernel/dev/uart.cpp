@@ -2,13 +2,12 @@
 // subset QEMU models): RBR/THR 0, IER 1, FCR 2, LCR 3, LSR 5.
 #include "uart.h"
 
+#include <arch/cpu.h>
+#include <arch/csr.h>
+#include <arch/memlayout.h>
+#include <arch/sbi.h>
+#include <arch/spinlock.h>
 #include <libk/atomic.h>
-
-#include "arch/riscv64/cpu.h"
-#include "arch/riscv64/csr.h"
-#include "arch/riscv64/memlayout.h"
-#include "arch/riscv64/sbi.h"
-#include "arch/riscv64/spinlock.h"
 
 namespace uart {
 namespace {

@@ -1,15 +1,18 @@
 // Console input arrives by PLIC interrupt into the input ring. The runner
 // (scripts/qemu --send) types a line once it sees the prompt below.
-#include "arch/riscv64/csr.h"
-#include "arch/riscv64/timer.h"
 #include "dev/uart.h"
+
+#include <arch/csr.h>
+#include <arch/timer.h>
+
 #include "ktest/ktest.h"
 
 KTEST("uart.input_by_interrupt") {
   kprintf("# uart-test: type now\n");
   char line[32];
   size_t n = 0;
-  uint64_t deadline = timer::now() + 120 * timer::timebase_hz();  // generous: the host may be loaded
+  uint64_t deadline =
+      timer::now() + 120 * timer::timebase_hz();  // generous: the host may be loaded
   while (n < sizeof(line) - 1 && timer::now() < deadline) {
     int c = uart::getc();
     if (c < 0) {

@@ -1,8 +1,9 @@
 // The kernel-side benchmarks: costs in instructions (exact under QEMU
 // -icount shift=0, as scripts/bench runs them) and nanoseconds. They check
 // behaviour like any test and print "bench <name> instructions=<n> ns=<n>".
-#include "arch/riscv64/csr.h"
-#include "arch/riscv64/timer.h"
+#include <arch/csr.h>
+#include <arch/timer.h>
+
 #include "ktest/ktest.h"
 #include "mm/pmm.h"
 #include "sched/sched.h"
@@ -49,7 +50,8 @@ KTEST("bench.yield_switch") {
   KT_EXPECT(sched::join(*tb).ok());
   // Each yield of one task switched to the other (the runner is blocked).
   KT_EXPECT(sched::context_switches() - switches >= 2u * YIELDS);
-  report("yield_switch", (r.end - r.start) / (2 * YIELDS), ns_between(r.t_start, r.t_end) / (2 * YIELDS));
+  report("yield_switch", (r.end - r.start) / (2 * YIELDS),
+         ns_between(r.t_start, r.t_end) / (2 * YIELDS));
 }
 
 KTEST("bench.task_create_exit_join") {
@@ -70,7 +72,8 @@ KTEST("bench.task_create_exit_join") {
 
 KTEST("bench.frame_alloc_free") {
   constexpr int N = 20000;
-  pmm::free(pmm::alloc(0, pmm::FrameUse::Test).value(), 0, pmm::FrameUse::Test);  // warm the frame cache
+  pmm::free(pmm::alloc(0, pmm::FrameUse::Test).value(), 0,
+            pmm::FrameUse::Test);  // warm the frame cache
   uint64_t t0 = timer::now();
   uint64_t start = arch::r_instret();
   for (int i = 0; i < N; i++) {

@@ -7,8 +7,8 @@
 #pragma once
 #include <stdint.h>
 
-#include "mm/kstat.h"
 #include "lib/kprintf.h"
+#include "mm/kstat.h"
 
 namespace ktest {
 
@@ -38,12 +38,12 @@ bool run(const char* glob);
 
 // The .ktest section holds pointers (8 bytes, 8-aligned, never padded), so
 // the runner can walk it as an array.
-#define KTEST(test_name)                                                                  \
-  static void KTEST_CONCAT(ktest_fn_, __LINE__)();                                        \
-  static const ::ktest::TestCase KTEST_CONCAT(ktest_case_, __LINE__) = {                  \
-      test_name, &KTEST_CONCAT(ktest_fn_, __LINE__), __FILE__, __LINE__};                 \
-  [[gnu::used, gnu::section(".ktest.case")]] static const ::ktest::TestCase* const        \
-      KTEST_CONCAT(ktest_ptr_, __LINE__) = &KTEST_CONCAT(ktest_case_, __LINE__);          \
+#define KTEST(test_name)                                                                         \
+  static void KTEST_CONCAT(ktest_fn_, __LINE__)();                                               \
+  static const ::ktest::TestCase KTEST_CONCAT(ktest_case_, __LINE__) = {                         \
+      test_name, &KTEST_CONCAT(ktest_fn_, __LINE__), __FILE__, __LINE__};                        \
+  [[gnu::used, gnu::section(".ktest.case")]] static const ::ktest::TestCase* const KTEST_CONCAT( \
+      ktest_ptr_, __LINE__) = &KTEST_CONCAT(ktest_case_, __LINE__);                              \
   static void KTEST_CONCAT(ktest_fn_, __LINE__)()
 
 #define KT_EXPECT(cond)                                          \
@@ -51,33 +51,32 @@ bool run(const char* glob);
     if (!(cond)) ::ktest::fail(__FILE__, __LINE__, "%s", #cond); \
   } while (0)
 
-#define KT_EXPECT_EQ(a, b)                                                                  \
-  do {                                                                                      \
-    auto _ka = (a);                                                                         \
-    auto _kb = (b);                                                                         \
-    if (!(_ka == _kb))                                                                      \
-      ::ktest::fail(__FILE__, __LINE__, "%s == %s (%lld vs %lld)", #a, #b,                  \
-                    static_cast<long long>(_ka), static_cast<long long>(_kb));              \
+#define KT_EXPECT_EQ(a, b)                                                     \
+  do {                                                                         \
+    auto _ka = (a);                                                            \
+    auto _kb = (b);                                                            \
+    if (!(_ka == _kb))                                                         \
+      ::ktest::fail(__FILE__, __LINE__, "%s == %s (%lld vs %lld)", #a, #b,     \
+                    static_cast<long long>(_ka), static_cast<long long>(_kb)); \
   } while (0)
 
 #define KT_EXPECT_BASELINE(snapshot) ::ktest::expect_baseline((snapshot), __FILE__, __LINE__)
 
-#define KT_ASSERT(cond)                                          \
-  do {                                                           \
-    if (!(cond)) {                                               \
-      ::ktest::fail(__FILE__, __LINE__, "%s", #cond);            \
-      return;                                                    \
-    }                                                            \
+#define KT_ASSERT(cond)                               \
+  do {                                                \
+    if (!(cond)) {                                    \
+      ::ktest::fail(__FILE__, __LINE__, "%s", #cond); \
+      return;                                         \
+    }                                                 \
   } while (0)
 
 // Assert a Result is ok; evaluates to its value.
-#define KT_TRY(expr)                                                                      \
-  ({                                                                                      \
-    auto _kr = (expr);                                                                    \
-    if (_kr.is_error()) {                                                                 \
-      ::ktest::fail(__FILE__, __LINE__, "%s failed: %s", #expr,                           \
-                    keel_status_name(_kr.error()));                                       \
-      return;                                                                             \
-    }                                                                                     \
-    _kr.release_value();                                                                  \
+#define KT_TRY(expr)                                                                            \
+  ({                                                                                            \
+    auto _kr = (expr);                                                                          \
+    if (_kr.is_error()) {                                                                       \
+      ::ktest::fail(__FILE__, __LINE__, "%s failed: %s", #expr, keel_status_name(_kr.error())); \
+      return;                                                                                   \
+    }                                                                                           \
+    _kr.release_value();                                                                        \
   })

@@ -3,8 +3,8 @@
 #include <libk/string.h>
 #include <stdarg.h>
 
-#include "mm/kstat.h"
 #include "ktest.h"
+#include "mm/kstat.h"
 
 extern "C" const ktest::TestCase* const __ktest_start[];
 extern "C" const ktest::TestCase* const __ktest_end[];

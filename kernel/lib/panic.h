@@ -6,9 +6,9 @@
 #include <stdint.h>
 
 struct PanicPort {
-  void (*enter)();                    // interrupts off; this hart owns the console
-  void (*backtrace)(uintptr_t fp);    // callers found from a frame pointer
-  [[noreturn]] void (*stop)();        // stop the machine with the panic status
+  void (*enter)();                  // interrupts off; this hart owns the console
+  void (*backtrace)(uintptr_t fp);  // callers found from a frame pointer
+  [[noreturn]] void (*stop)();      // stop the machine with the panic status
 };
 void set_panic_port(const PanicPort* port);
 
@@ -25,7 +25,7 @@ void panic_begin();
 // Stop at once: no note (a report that cannot be made, e.g. no stack left).
 [[noreturn]] void panic_stop();
 
-#define KASSERT(cond)                                                            \
-  do {                                                                           \
+#define KASSERT(cond)                                                              \
+  do {                                                                             \
     if (!(cond)) panic("assertion failed: %s (%s:%d)", #cond, __FILE__, __LINE__); \
   } while (0)

@@ -1,9 +1,9 @@
 #include "address_space.h"
 
+#include <arch/csr.h>
+#include <arch/memlayout.h>
 #include <libk/string.h>
 
-#include "arch/riscv64/csr.h"
-#include "arch/riscv64/memlayout.h"
 #include "lib/panic.h"
 #include "mm/kernel_vm.h"
 #include "mm/pmm.h"

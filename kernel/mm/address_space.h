@@ -3,12 +3,11 @@
 // not at all; frames a region owns are freed with it, frames it borrows
 // (read-only program pages mapped straight from the boot image) are not.
 #pragma once
+#include <arch/page_table.h>
 #include <libk/list.h>
 #include <libk/result.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "arch/riscv64/page_table.h"
 
 struct VmRegion {
   libk::ListNode node;  // in AddressSpace::regions_, sorted by base

@@ -1,8 +1,7 @@
 #include "fail_alloc.h"
 
+#include <arch/spinlock.h>
 #include <libk/string.h>
-
-#include "arch/riscv64/spinlock.h"
 
 namespace fail_alloc {
 namespace detail {

@@ -1,6 +1,7 @@
 #include "kernel_vm.h"
 
-#include "arch/riscv64/memlayout.h"
+#include <arch/memlayout.h>
+
 #include "lib/panic.h"
 
 namespace kernel_vm {

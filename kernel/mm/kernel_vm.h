@@ -2,9 +2,8 @@
 // permissions, the direct map of RAM (R+W, never X), and the device pages.
 // Built once at boot to replace the boot page table of 1 GiB R+W+X pages.
 #pragma once
+#include <arch/page_table.h>
 #include <libk/dtb.h>
-
-#include "arch/riscv64/page_table.h"
 
 namespace kernel_vm {
 

@@ -1,8 +1,8 @@
 #include "kmalloc.h"
 
+#include <arch/memlayout.h>
 #include <libk/string.h>
 
-#include "arch/riscv64/memlayout.h"
 #include "lib/panic.h"
 #include "mm/heap_stats.h"
 #include "mm/pmm.h"
@@ -56,7 +56,8 @@ Found find(const void* p) {
     return f;
   }
   f.cache = SlabCache::cache_of(p);
-  if (!f.cache || !is_size_class(f.cache)) f.refusal = "it belongs to a slab cache that is not kmalloc's";
+  if (!f.cache || !is_size_class(f.cache))
+    f.refusal = "it belongs to a slab cache that is not kmalloc's";
   return f;
 }
 }  // namespace

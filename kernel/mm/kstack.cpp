@@ -2,12 +2,12 @@
 // bitmap of slots is the allocator. Each slot's guard page is never mapped.
 #include "kstack.h"
 
+#include <arch/memlayout.h>
+#include <arch/spinlock.h>
 #include <libk/atomic.h>
 #include <libk/bitmap.h>
 
-#include "arch/riscv64/memlayout.h"
 #include "lib/panic.h"
-#include "arch/riscv64/spinlock.h"
 #include "mm/kernel_vm.h"
 #include "mm/pmm.h"
 
@@ -52,7 +52,8 @@ void init() {
   if (pa.is_error()) panic("kstack: no memory for the stack area tables");
   for (uintptr_t va = arch::KSTACK_AREA_BASE; va < arch::KSTACK_AREA_BASE + MAX_STACKS * SLOT_SIZE;
        va += LEAF_SPAN) {
-    if (pt.map(va, pa.value(), arch::PAGE_SIZE, arch::PERM_R | arch::PERM_W | arch::PERM_G).is_error())
+    if (pt.map(va, pa.value(), arch::PAGE_SIZE, arch::PERM_R | arch::PERM_W | arch::PERM_G)
+            .is_error())
       panic("kstack: cannot build the stack area tables");
     pt.unmap(va, arch::PAGE_SIZE);
   }
@@ -79,9 +80,9 @@ libk::Result<void> KernelStack::allocate() {
     auto pa = pmm::alloc(0, pmm::FrameUse::KernelStack);
     libk::Result<void> mapped = libk::err(ERR_NO_MEMORY);
     if (pa.ok()) {
-      mapped = kernel_vm::page_table().map(first_page + i * arch::PAGE_SIZE, pa.value(),
-                                           arch::PAGE_SIZE,
-                                           arch::PERM_R | arch::PERM_W | arch::PERM_G);
+      mapped =
+          kernel_vm::page_table().map(first_page + i * arch::PAGE_SIZE, pa.value(), arch::PAGE_SIZE,
+                                      arch::PERM_R | arch::PERM_W | arch::PERM_G);
       if (mapped.is_error()) pmm::free(pa.value(), 0, pmm::FrameUse::KernelStack);
     }
     if (mapped.is_error()) {

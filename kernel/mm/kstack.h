@@ -32,7 +32,7 @@ class KernelStack {
 };
 
 namespace kstack {
-void init();              // build the page tables of the stack area once
+void init();  // build the page tables of the stack area once
 size_t frames_in_use();
 size_t stacks_in_use();
 }  // namespace kstack

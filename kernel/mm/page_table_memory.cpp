@@ -1,8 +1,8 @@
 // Page-table pages for arch::PageTable: frames from the frame allocator
 // (recorded as FrameUse::PageTable), reached through the direct map.
-#include "arch/riscv64/page_table_memory.h"
+#include <arch/memlayout.h>
+#include <arch/page_table_memory.h>
 
-#include "arch/riscv64/memlayout.h"
 #include "mm/pmm.h"
 
 namespace arch::pt_memory {

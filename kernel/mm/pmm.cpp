@@ -1,15 +1,15 @@
 // Boot-time carving of RAM into zones, and the locked allocator front end.
 #include "pmm.h"
 
+#include <arch/cpu.h>
+#include <arch/memlayout.h>
+#include <arch/spinlock.h>
 #include <libk/atomic.h>
 #include <libk/buddy.h>
 #include <libk/string.h>
 
-#include "arch/riscv64/cpu.h"
-#include "arch/riscv64/memlayout.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
-#include "arch/riscv64/spinlock.h"
 #include "mm/fail_alloc.h"
 
 namespace pmm {
@@ -122,8 +122,8 @@ void init(const libk::PlatformInfo& plat, uintptr_t dtb_pa, size_t dtb_size) {
     for (size_t k = 0; k < free_set.n; k++) {
       Range fr = free_set.r[k];
       if (fr.start >= fr.end || fr.start < z.base || fr.end > z.end) continue;
-      auto r = z.buddy.add_free_range((fr.start - z.base) / PAGE_SIZE,
-                                      (fr.end - fr.start) / PAGE_SIZE);
+      auto r =
+          z.buddy.add_free_range((fr.start - z.base) / PAGE_SIZE, (fr.end - fr.start) / PAGE_SIZE);
       if (!z.lo || fr.start < z.lo) z.lo = fr.start;
       if (r.is_error()) panic("pmm: cannot donate %#lx..%#lx", fr.start, fr.end);
     }
@@ -213,8 +213,8 @@ void free(uintptr_t pa, unsigned order, FrameUse use) {
     libk::FrameRecord r;
     Zone* z = zone_of(pa);
     if (z) r = z->records.get(z->index(pa));
-    panic("pmm: free of %#lx (order %u, %s): %s; its frame is %s (order %u, block %#lx)", pa,
-          order, libk::frame_use_name(use), why, libk::frame_use_name(r.use), r.order, r.head);
+    panic("pmm: free of %#lx (order %u, %s): %s; its frame is %s (order %u, block %#lx)", pa, order,
+          libk::frame_use_name(use), why, libk::frame_use_name(r.use), r.order, r.head);
   }
   Zone* z = zone_of(pa);
   z->records.clear(z->index(pa), order);
@@ -251,7 +251,8 @@ size_t frames_total() {
 }
 
 size_t frames_free() {
-  size_t n = libk::AtomicRef(cached_total).load(libk::MemoryOrder::Relaxed) + reclaimable.load(libk::MemoryOrder::Relaxed);
+  size_t n = libk::AtomicRef(cached_total).load(libk::MemoryOrder::Relaxed) +
+             reclaimable.load(libk::MemoryOrder::Relaxed);
   for (size_t i = 0; i < zone_count; i++) n += zones[i].buddy.frames_free();
   return n;
 }

@@ -1,8 +1,10 @@
 // The frame allocator: exhaust all RAM, free it all, counters exact.
-#include "arch/riscv64/memlayout.h"
+#include "mm/pmm.h"
+
+#include <arch/memlayout.h>
+
 #include "ktest/ktest.h"
 #include "mm/kmalloc.h"
-#include "mm/pmm.h"
 
 namespace {
 // Allocated frames are chained through their own first word (via the direct

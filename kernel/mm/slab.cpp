@@ -1,6 +1,7 @@
 #include "slab.h"
 
-#include "arch/riscv64/memlayout.h"
+#include <arch/memlayout.h>
+
 #include "lib/panic.h"
 #include "mm/fail_alloc.h"
 #include "mm/heap_stats.h"

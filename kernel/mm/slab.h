@@ -13,6 +13,7 @@
 // free (frames_free includes them) and the frame allocator takes them back
 // the moment it runs short, so counters return exactly to their baseline.
 #pragma once
+#include <arch/spinlock.h>
 #include <libk/result.h>
 #include <libk/slab.h>
 #include <stddef.h>
@@ -20,8 +21,6 @@
 
 #include <new>
 #include <utility>
-
-#include "arch/riscv64/spinlock.h"
 
 class SlabCache : private libk::SlabAllocator {
  public:

@@ -1,13 +1,15 @@
 // Slab caches and kmalloc: live counts return to zero, frames come back,
 // bad frees are refused.
-#include "arch/riscv64/memlayout.h"
-#include "mm/kstat.h"
+#include "mm/slab.h"
+
+#include <arch/memlayout.h>
+#include <libk/slab.h>
+
 #include "ktest/ktest.h"
 #include "mm/heap_stats.h"
 #include "mm/kmalloc.h"
+#include "mm/kstat.h"
 #include "mm/pmm.h"
-#include "mm/slab.h"
-#include <libk/slab.h>
 #include "sched/task.h"
 
 namespace {
@@ -55,8 +57,8 @@ KTEST("slab.double_and_foreign_free_refused") {
   // Each of these frees would panic; free_refusal says why without it.
   void* a = KT_TRY(widgets.alloc());
   void* b = KT_TRY(widgets.alloc());
-  KT_EXPECT(big_objects.free_refusal(a) != nullptr);                           // wrong cache
-  KT_EXPECT(widgets.free_refusal(static_cast<char*>(a) + 8) != nullptr);       // interior
+  KT_EXPECT(big_objects.free_refusal(a) != nullptr);                            // wrong cache
+  KT_EXPECT(widgets.free_refusal(static_cast<char*>(a) + 8) != nullptr);        // interior
   KT_EXPECT(widgets.free_refusal(reinterpret_cast<void*>(0x1000)) != nullptr);  // not a slab
   KT_EXPECT(widgets.free_refusal(a) == nullptr);
   widgets.free(a);
@@ -142,11 +144,10 @@ KTEST("badfree.double_kfree_panics") {
 
 // Seen to fail: this test leaks one object on purpose and is only run when
 // asked for by name (test=leakdemo.*); the suite checks that it is reported.
-KTEST("leakdemo.slab_object_leaked") {
-  (void)widgets.alloc();
-}
+KTEST("leakdemo.slab_object_leaked") { (void)widgets.alloc(); }
 
 KTEST("leakdemo.task_reference_leaked") {
-  auto t = Task::create("leaked", [](void*) { return 0; }, nullptr);
+  auto t = Task::create(
+      "leaked", [](void*) { return 0; }, nullptr);
   if (t.ok()) (void)t.release_value().leak_ref();  // never adopted back: leaked on purpose
 }

@@ -1,10 +1,9 @@
 #include "user_copy.h"
 
+#include <arch/csr.h>
+#include <arch/memlayout.h>
+#include <arch/user_memcpy.h>
 #include <libk/string.h>
-
-#include "arch/riscv64/csr.h"
-#include "arch/riscv64/user_memcpy.h"
-#include "arch/riscv64/memlayout.h"
 
 namespace user {
 namespace {

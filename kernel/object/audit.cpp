@@ -1,9 +1,9 @@
 #include "audit.h"
 
+#include <arch/csr.h>
+#include <arch/memlayout.h>
 #include <libk/string.h>
 
-#include "arch/riscv64/csr.h"
-#include "arch/riscv64/memlayout.h"
 #include "lib/kprintf.h"
 #include "mm/kernel_vm.h"
 #include "mm/kmalloc.h"
@@ -190,8 +190,8 @@ void check_object(void*, SlabCache& cache, void* obj) {
 }
 
 bool audited(const char* name) {
-  static const char* const names[] = {"task", "process", "channel", "channel_pair", "message",
-                                      "observer_link", "vm_region", "process_directory"};
+  static const char* const names[] = {"task",    "process",       "channel",   "channel_pair",
+                                      "message", "observer_link", "vm_region", "process_directory"};
   for (const char* n : names)
     if (libk::str_eq(n, name)) return true;
   return false;
@@ -236,8 +236,8 @@ size_t run() {
   for (SlabCache* c = SlabCache::first(); c; c = c->next()) live += c->live();
   size_t frames = pmm::frames_total() - pmm::frames_free();
   report = Report{};
-  bool ready = reached_objects.init(live) && reached_blocks.init(live) &&
-               reached_frames.init(frames + 64);
+  bool ready =
+      reached_objects.init(live) && reached_blocks.init(live) && reached_frames.init(frames + 64);
   if (!ready) {
     reached_objects.release();
     reached_blocks.release();

@@ -1,6 +1,7 @@
 // The orphan audit finds what the counters cannot: an object alive and
 // counted, but owned by nobody the design names.
 #include "object/audit.h"
+
 #include "ktest/ktest.h"
 #include "mm/kmalloc.h"
 #include "mm/pmm.h"

@@ -5,11 +5,11 @@
 //
 // Measured by painting the unused part of this task's stack, running the
 // operation, and finding the lowest byte it changed.
+#include <arch/csr.h>
 #include <libk/string.h>
 
-#include "arch/riscv64/csr.h"
-#include "object/audit.h"
 #include "ktest/ktest.h"
+#include "object/audit.h"
 #include "object/channel.h"
 #include "object/process.h"
 #include "sched/sched.h"
@@ -95,12 +95,14 @@ KTEST("chain.audit_and_free_use_flat_stack") {
   KT_ASSERT(measure(10, &d10));
   KT_ASSERT(measure(1000, &d1000));
   KT_ASSERT(measure(10000, &d10000));
-  kprintf("# stack used by the audit at depth 10 / 1,000 / 10,000: %zu / %zu / %zu bytes"
-          " (10,000: %lu instructions)\n",
-          d10.audit, d1000.audit, d10000.audit, d10000.audit_instructions);
-  kprintf("# stack used freeing the chain at depth 10 / 1,000 / 10,000: %zu / %zu / %zu bytes"
-          " (10,000: %lu instructions)\n",
-          d10.free, d1000.free, d10000.free, d10000.free_instructions);
+  kprintf(
+      "# stack used by the audit at depth 10 / 1,000 / 10,000: %zu / %zu / %zu bytes"
+      " (10,000: %lu instructions)\n",
+      d10.audit, d1000.audit, d10000.audit, d10000.audit_instructions);
+  kprintf(
+      "# stack used freeing the chain at depth 10 / 1,000 / 10,000: %zu / %zu / %zu bytes"
+      " (10,000: %lu instructions)\n",
+      d10.free, d1000.free, d10000.free, d10000.free_instructions);
   // Flat: a deeper chain costs heap and time, never stack.
   for (const Depths* d : {&d10, &d1000, &d10000}) KT_EXPECT(d->audit < 1024 && d->free < 1024);
 }

@@ -2,8 +2,8 @@
 
 #include <utility>
 
-#include "mm/kstat.h"
 #include "lib/panic.h"
+#include "mm/kstat.h"
 #include "object/payload.h"
 #include "sched/sched.h"
 
@@ -190,4 +190,4 @@ size_t Channel::queued() {
 
 namespace channel {
 size_t messages_live() { return message_cache.live(); }
-}
+}  // namespace channel

@@ -104,7 +104,7 @@ class Channel final : public Object {
   libk::RefPtr<ChannelPair> pair_;  // shared with the peer
   Channel* peer_ = nullptr;         // pair_->lock; null once the peer is gone
   uint64_t peer_koid_ = 0;
-  WaitQueue readers_;               // its lock also guards queue_ and peer_gone_
+  WaitQueue readers_;  // its lock also guards queue_ and peer_gone_
   libk::IntrusiveList<Message, &Message::node> queue_;  // owned messages
   bool peer_gone_ = false;
 };

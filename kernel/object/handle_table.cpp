@@ -5,9 +5,9 @@
 #include <new>
 #include <utility>
 
-#include "mm/kstat.h"
 #include "lib/panic.h"
 #include "mm/kmalloc.h"
+#include "mm/kstat.h"
 #include "object/process.h"
 
 HandleTable::~HandleTable() { close_all(); }

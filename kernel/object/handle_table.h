@@ -9,19 +9,19 @@
 // are used up is retired (generation 0) instead of wrapping. See
 // libk/handle_value.h for the encoding and the arithmetic.
 #pragma once
+#include <arch/spinlock.h>
 #include <keel/syscall.h>
 #include <libk/handle_value.h>
 #include <libk/result.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#include "arch/riscv64/spinlock.h"
 #include "object/object.h"
 #include "object/observer.h"
 
 struct HandleSlot {
-  RefPtr<Object> object;            // owning handle: the reference this slot owns
-  ObserverLink* observer = nullptr; // observer handle: the link this slot owns
+  RefPtr<Object> object;             // owning handle: the reference this slot owns
+  ObserverLink* observer = nullptr;  // observer handle: the link this slot owns
   uint32_t rights = 0;
   uint64_t generation = libk::kHandleFirstGeneration;  // 0: retired, never used again
   bool used = false;

@@ -1,10 +1,11 @@
 // Handle values never revive: a slot that reaches its last generation is
 // retired when it closes, and the table never hands it out again.
+#include "object/handle_table.h"
+
 #include <libk/handle_value.h>
 
 #include "ktest/ktest.h"
 #include "object/channel.h"
-#include "object/handle_table.h"
 
 namespace {
 constexpr uint32_t kRights = KEEL_RIGHT_READ | KEEL_RIGHT_INSPECT;

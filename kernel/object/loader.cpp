@@ -1,10 +1,10 @@
 #include "loader.h"
 
+#include <arch/memlayout.h>
+#include <arch/page_table.h>
 #include <libk/elf.h>
 #include <libk/string.h>
 
-#include "arch/riscv64/memlayout.h"
-#include "arch/riscv64/page_table.h"
 #include "lib/panic.h"
 
 extern "C" const uint8_t bootimage_start[], bootimage_end[];
@@ -37,7 +37,8 @@ const libk::BootImage* image() { return boot_image; }
 libk::Result<RefPtr<Process>> load(const char* name, uint64_t parent_pid, size_t num_handles) {
   if (!boot_image) return libk::err(ERR_NOT_FOUND);
   libk::BootFile file = TRY(boot_image->find(name));
-  libk::ElfImage elf = TRY(libk::parse_elf(file.data, file.size, arch::USER_BASE, STACK_TOP - STACK_SIZE));
+  libk::ElfImage elf =
+      TRY(libk::parse_elf(file.data, file.size, arch::USER_BASE, STACK_TOP - STACK_SIZE));
   RefPtr<Process> p = TRY(Process::create(name, parent_pid));
   TRY(p->handles().reserve(num_handles));
   AddressSpace& as = p->address_space();

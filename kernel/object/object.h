@@ -42,5 +42,3 @@ class Object : public libk::RefCounted<Object> {
   uint64_t koid_;
   ObjectType type_;
 };
-
-

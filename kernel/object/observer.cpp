@@ -1,6 +1,7 @@
 #include "observer.h"
 
-#include "arch/riscv64/spinlock.h"
+#include <arch/spinlock.h>
+
 #include "mm/slab.h"
 #include "object/process.h"
 

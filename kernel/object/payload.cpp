@@ -1,8 +1,8 @@
 #include "payload.h"
 
+#include <arch/memlayout.h>
 #include <keel/syscall.h>
 
-#include "arch/riscv64/memlayout.h"
 #include "lib/panic.h"
 #include "mm/pmm.h"
 #include "mm/slab.h"
@@ -42,9 +42,11 @@ void for_each_live(void (*fn)(void*, void*, size_t), void* ctx) {
     void* ctx;
   } v{fn, ctx};
   for (SlabCache& c : classes)
-    c.for_each_live([](void* vv, SlabCache& cache,
-                       void* obj) { static_cast<Visit*>(vv)->fn(static_cast<Visit*>(vv)->ctx, obj, cache.object_size()); },
-                    &v);
+    c.for_each_live(
+        [](void* vv, SlabCache& cache, void* obj) {
+          static_cast<Visit*>(vv)->fn(static_cast<Visit*>(vv)->ctx, obj, cache.object_size());
+        },
+        &v);
   pmm::for_each_allocated(
       [](void* vv, uintptr_t pa, unsigned, pmm::FrameUse use) {
         auto* w = static_cast<Visit*>(vv);

@@ -1,9 +1,10 @@
 #include "process.h"
 
-#include "arch/riscv64/csr.h"
-#include "mm/kstat.h"
+#include <arch/csr.h>
+
 #include "lib/panic.h"
 #include "mm/kernel_vm.h"
+#include "mm/kstat.h"
 #include "object/observer.h"
 #include "sched/sched.h"
 
@@ -53,7 +54,8 @@ void Process::kill(int64_t code) {
     exit_code_ = code;
     exit_code_set_ = true;
   }
-  if (state_ == State::Running) libk::AtomicRef(state_).store(State::Exiting, libk::MemoryOrder::Release);
+  if (state_ == State::Running)
+    libk::AtomicRef(state_).store(State::Exiting, libk::MemoryOrder::Release);
   for (Task& t : tasks_) sched::kill(t);
 }
 
@@ -74,9 +76,9 @@ void Process::task_exiting(Task& task) {
       p->task_count_--;
       last = p->task_count_ == 0;
     }
-  }  // not the task's last reference: its current slot still owns one
+  }                         // not the task's last reference: its current slot still owns one
   if (last) p->teardown();  // may free *p; returns with interrupts off
-  task.owner = nullptr;  // the process may be gone: nothing names it any more
+  task.owner = nullptr;     // the process may be gone: nothing names it any more
 }
 
 // Teardown order (design.md): tasks already stopped; handle table closed;

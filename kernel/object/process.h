@@ -82,14 +82,14 @@ class Process final : public Object, public TaskOwner {
   bool exit_code_set_ = false;
   AddressSpace aspace_;
   HandleTable handles_;
-  Spinlock lock_;  // tasks_, task_count_, state_
+  Spinlock lock_;                                      // tasks_, task_count_, state_
   libk::OwningList<Task, &Task::process_node> tasks_;  // the process owns its tasks
   size_t task_count_ = 0;
   WaitQueue exit_waiters_;
   libk::IntrusiveList<ObserverLink, &ObserverLink::node> observers_;  // observer_lock
 
  public:
-  libk::ListNode table_node;     // in the process table while registered (it owns a reference)
+  libk::ListNode table_node;      // in the process table while registered (it owns a reference)
   bool observers_closed = false;  // no new observer links once revoked (observer_lock)
 };
 

@@ -1,12 +1,12 @@
 // Per-hart scheduler state (sched.cpp owns it; it is here so that the
 // accessors on the syscall and trap return paths inline).
 #pragma once
+#include <arch/cpu.h>
+#include <arch/spinlock.h>
 #include <libk/atomic.h>
 #include <libk/list.h>
 #include <libk/owning_list.h>
 
-#include "arch/riscv64/cpu.h"
-#include "arch/riscv64/spinlock.h"
 #include "sched/task.h"
 
 namespace sched {
@@ -15,12 +15,12 @@ constexpr uint64_t TIME_SLICE_TICKS = 2;
 
 struct HartSched {
   RawSpinlock lock;  // everything below; handed across context switches
-  libk::OwningList<Task, &Task::sched_node> ready;  // owns each Ready task's reference
+  libk::OwningList<Task, &Task::sched_node> ready;         // owns each Ready task's reference
   libk::IntrusiveList<Task, &Task::timer_node> deadlines;  // sorted; does not own
   Task* current = nullptr;  // owns the Running task's reference (except idle's)
   Task* idle = nullptr;     // owns the idle task's reference, for ever
   Task* dead = nullptr;     // owns the reference of the task that just died
-  uint64_t ticks = 0;  // under lock; sched::ticks() reads it racily
+  uint64_t ticks = 0;       // under lock; sched::ticks() reads it racily
   uint64_t slice = TIME_SLICE_TICKS;
   bool need_resched = false;
   uint64_t switches = 0;

@@ -1,15 +1,15 @@
 #include "sched.h"
 
+#include <arch/cpu.h>
+#include <arch/csr.h>
+#include <arch/spinlock.h>
+#include <arch/timer.h>
 #include <libk/owning_list.h>
 
 #include <utility>
 
-#include "arch/riscv64/cpu.h"
-#include "arch/riscv64/csr.h"
-#include "arch/riscv64/timer.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
-#include "arch/riscv64/spinlock.h"
 #include "sched/wait_queue.h"
 
 namespace sched {
@@ -17,10 +17,8 @@ HartSched harts[arch::MAX_HARTS];
 
 namespace {
 
-
-WaitQueue exit_wq;     // joiners wait here for Task::EXIT_REAPED (only tests and bench join)
+WaitQueue exit_wq;  // joiners wait here for Task::EXIT_REAPED (only tests and bench join)
 WaitQueue sleepers[arch::MAX_HARTS];  // sleeping tasks, woken only by their deadline
-
 
 void insert_deadline(HartSched& hs, Task& t) {
   for (Task& other : hs.deadlines) {
@@ -56,7 +54,7 @@ void finish_switch(HartSched& hs) {
 void reschedule(HartSched& hs) {
   Task* prev = hs.current;
   RefPtr<Task> next_ref = hs.ready.pop_front();
-  Task* next = next_ref ? next_ref.leak_ref() : hs.idle;  // run queue's ref -> current slot
+  Task* next = next_ref ? next_ref.leak_ref() : hs.idle;       // run queue's ref -> current slot
   if (next != hs.idle) next->set_state(Task::State::Running);  // idle is always Running
   hs.current = next;
   hs.slice = TIME_SLICE_TICKS;
@@ -84,7 +82,7 @@ void run_idle() {
       yield();
       continue;
     }
-    arch::wfi();  // wakes on a pending enabled interrupt even with SIE off
+    arch::wfi();         // wakes on a pending enabled interrupt even with SIE off
     arch::irq_enable();  // take it
   }
 }
@@ -183,7 +181,8 @@ void kill(Task& t) {
     WaitQueue* wq = t.waiting_on.load(libk::MemoryOrder::Acquire);
     if (!wq) return;
     SpinGuard g(wq->lock());
-    if (t.waiting_on.load(libk::MemoryOrder::Relaxed) != wq) continue;  // woken meanwhile: look again
+    if (t.waiting_on.load(libk::MemoryOrder::Relaxed) != wq)
+      continue;  // woken meanwhile: look again
     wq->wake_task_locked(t, ERR_INTERRUPTED);
     return;
   }
@@ -242,11 +241,12 @@ void on_tick() {
     if (t->deadline > hs.ticks) break;
     hs.deadlines.remove(*t);
     WaitQueue* wq = t->waiting_on.load(libk::MemoryOrder::Relaxed);
-    if (!wq) continue;  // being woken elsewhere right now: its waker cancels the deadline
+    if (!wq) continue;    // being woken elsewhere right now: its waker cancels the deadline
     RefPtr<Task> pin(t);  // keeps t addressable while no lock is held
     hs.lock.unlock();
     wq->lock().raw_relock(0);
-    if (t->waiting_on.load(libk::MemoryOrder::Relaxed) == wq) wq->wake_task_locked(*t, ERR_TIMED_OUT);
+    if (t->waiting_on.load(libk::MemoryOrder::Relaxed) == wq)
+      wq->wake_task_locked(*t, ERR_TIMED_OUT);
     wq->lock().raw_unlock();
     hs.lock.lock();
   }
@@ -268,7 +268,6 @@ void for_each_scheduled_task(void (*fn)(void*, Task&), void* ctx) {
   }
   arch::irq_restore(irq);
 }
-
 
 void report_current() {
   Task* t = current();

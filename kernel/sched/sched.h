@@ -12,10 +12,10 @@
 // they hold) and exits. Its stack and scheduler reference are freed by the
 // next task after its final switch. join() returns only after that.
 #pragma once
-#include "sched/deadline.h"
 #include <libk/result.h>
 #include <stdint.h>
 
+#include "sched/deadline.h"
 #include "sched/hart_sched.h"
 #include "sched/task.h"
 
@@ -27,8 +27,8 @@ void init_this_hart();
 [[noreturn]] void run_idle();
 
 inline Task* current() { return this_hart().current; }
-Task* idle_task();      // this hart's
-uint64_t ticks();       // scheduler ticks on this hart since boot
+Task* idle_task();  // this hart's
+uint64_t ticks();   // scheduler ticks on this hart since boot
 
 // Make a new task runnable: its creator's reference moves into the run queue
 // (keep a copy first to join or kill it).

@@ -1,17 +1,18 @@
 // Scheduler regression suite: the three ways another kernel leaked every
 // task (park path, exit path, observers) cannot happen here.
+#include "sched/sched.h"
+
+#include <arch/csr.h>
+#include <arch/fault.h>
+#include <arch/memlayout.h>
 #include <libk/atomic.h>
 
-#include "arch/riscv64/fault.h"
-#include "arch/riscv64/csr.h"
-#include "mm/kstat.h"
 #include "ktest/ktest.h"
 #include "mm/kmalloc.h"
 #include "mm/kstack.h"
+#include "mm/kstat.h"
 #include "mm/pmm.h"
-#include "arch/riscv64/memlayout.h"
 #include "object/object.h"
-#include "sched/sched.h"
 #include "sched/wait_queue.h"
 
 namespace {
@@ -163,7 +164,8 @@ int sleep_long(void*) {
   return r.is_error() ? r.error() : 0;
 }
 int spin_until_killed(void* counter) {
-  while (!sched::current_killed()) static_cast<libk::Atomic<uint64_t>*>(counter)->fetch_add(1, libk::MemoryOrder::Relaxed);
+  while (!sched::current_killed())
+    static_cast<libk::Atomic<uint64_t>*>(counter)->fetch_add(1, libk::MemoryOrder::Relaxed);
   return 5;
 }
 }  // namespace
@@ -238,7 +240,7 @@ KTEST("sched.kill_preempted_busy_task") {
 namespace {
 struct Busy {
   volatile bool stop;
-  libk::Atomic<int> last;          // which busy task ran last
+  libk::Atomic<int> last;           // which busy task ran last
   libk::Atomic<uint64_t> turns[2];  // times each one found the other had run since its last look
 };
 Busy busy;
@@ -277,7 +279,8 @@ KTEST("sched.preemption_busy_tasks_both_progress") {
   // gets is a preemption. Wait (in ticks, generously) for several of each.
   constexpr uint64_t TURNS = 5;
   for (int i = 0; i < 6000; i++) {
-    if (busy.turns[0].load(libk::MemoryOrder::Relaxed) >= TURNS && busy.turns[1].load(libk::MemoryOrder::Relaxed) >= TURNS)
+    if (busy.turns[0].load(libk::MemoryOrder::Relaxed) >= TURNS &&
+        busy.turns[1].load(libk::MemoryOrder::Relaxed) >= TURNS)
       break;
     KT_EXPECT(sched::sleep(1).ok());
   }

@@ -1,9 +1,10 @@
 #include "task.h"
 
-#include "mm/kstat.h"
+#include <arch/trap_frame.h>
+
 #include "lib/panic.h"
-#include "arch/riscv64/trap_frame.h"
 #include "mm/kernel_vm.h"
+#include "mm/kstat.h"
 #include "sched/sched.h"
 
 namespace {
@@ -35,15 +36,15 @@ libk::Result<RefPtr<Task>> Task::create(const char* name, Entry entry, void* arg
   t->stack_hi = t->stack.top();
   t->entry = entry;
   t->arg = arg;
-  uintptr_t sp = user ? reinterpret_cast<uintptr_t>(arch::user_trap_frame(t->stack.top()))
-                      : t->stack.top();
+  uintptr_t sp =
+      user ? reinterpret_cast<uintptr_t>(arch::user_trap_frame(t->stack.top())) : t->stack.top();
   t->context = arch::new_task_context(sp, &sched::task_main, reinterpret_cast<uint64_t>(t), 0);
   t->satp = kernel_vm::page_table().satp();
   return ref;
 }
 
 libk::Result<RefPtr<Task>> Task::adopt_running_context(const char* name, uintptr_t stack_lo,
-                                                      uintptr_t stack_hi) {
+                                                       uintptr_t stack_hi) {
   Task* t = TRY(task_cache.create(name));
   t->stack_lo = stack_lo;
   t->stack_hi = stack_hi;
@@ -54,10 +55,14 @@ libk::Result<RefPtr<Task>> Task::adopt_running_context(const char* name, uintptr
 
 const char* Task::state_name(State s) {
   switch (s) {
-    case State::Ready: return "ready";
-    case State::Running: return "running";
-    case State::Blocked: return "blocked";
-    case State::Dead: return "dead";
+    case State::Ready:
+      return "ready";
+    case State::Running:
+      return "running";
+    case State::Blocked:
+      return "blocked";
+    case State::Dead:
+      return "dead";
   }
   return "?";
 }
@@ -66,10 +71,18 @@ void Task::set_state(State next) {
   State cur = state();
   bool ok = false;
   switch (cur) {
-    case State::Ready: ok = next == State::Running; break;
-    case State::Running: ok = next == State::Ready || next == State::Blocked || next == State::Dead; break;
-    case State::Blocked: ok = next == State::Ready; break;
-    case State::Dead: ok = false; break;
+    case State::Ready:
+      ok = next == State::Running;
+      break;
+    case State::Running:
+      ok = next == State::Ready || next == State::Blocked || next == State::Dead;
+      break;
+    case State::Blocked:
+      ok = next == State::Ready;
+      break;
+    case State::Dead:
+      ok = false;
+      break;
   }
   if (!ok)
     panic("task %lu (%s): illegal state change %s -> %s", tid(), name_, state_name(cur),

@@ -13,6 +13,7 @@
 // away from. The idle task is the exception: its hart owns it for ever and
 // its count never changes.
 #pragma once
+#include <arch/context.h>
 #include <keel/status.h>
 #include <libk/atomic.h>
 #include <libk/list.h>
@@ -20,7 +21,6 @@
 #include <libk/result.h>
 #include <stdint.h>
 
-#include "arch/riscv64/context.h"
 #include "lib/ref.h"
 #include "mm/kstack.h"
 #include "mm/slab.h"
@@ -67,14 +67,14 @@ class Task final : public libk::RefCounted<Task> {
 
   // --- fields the scheduler and wait queues own (sched.cpp, wait_queue.cpp) ---
   arch::Context context{};
-  KernelStack stack;                // freed by the next task after this one dies
+  KernelStack stack;                     // freed by the next task after this one dies
   uintptr_t stack_lo = 0, stack_hi = 0;  // where its kernel frames may go (trap entry checks)
-  libk::ListNode sched_node;        // in the run queue or wait queue owning our reference
-  libk::ListNode timer_node;        // in the hart's deadline list (does not own)
-  libk::Atomic<WaitQueue*> waiting_on;  // the wait queue owning us while Blocked (its lock)
-  uint64_t deadline = 0;            // tick at which a timed block ends
+  libk::ListNode sched_node;             // in the run queue or wait queue owning our reference
+  libk::ListNode timer_node;             // in the hart's deadline list (does not own)
+  libk::Atomic<WaitQueue*> waiting_on;   // the wait queue owning us while Blocked (its lock)
+  uint64_t deadline = 0;                 // tick at which a timed block ends
   keel_status wake_status = KEEL_OK;
-  uint32_t hart = 0;                  // hart whose run queue takes this task
+  uint32_t hart = 0;  // hart whose run queue takes this task
   // The exit handshake of finish_switch and sched::join, one word so that
   // each side's read-modify-write sees the other's: REAPED (dead, stack
   // freed) wakes the exit wait queue only if JOINED (join was called).
@@ -82,10 +82,10 @@ class Task final : public libk::RefCounted<Task> {
   libk::Atomic<uint32_t> exit_flags;
   Entry entry = nullptr;
   void* arg = nullptr;
-  uint64_t satp = 0;                  // address space to run in (kernel's for kernel tasks)
-  TaskOwner* owner = nullptr;         // the process a user task runs for; told on exit
-  libk::ListNode process_node;        // in the process's task list (it owns a reference)
-  uintptr_t user_pc = 0, user_sp = 0; // where a user task starts
+  uint64_t satp = 0;                   // address space to run in (kernel's for kernel tasks)
+  TaskOwner* owner = nullptr;          // the process a user task runs for; told on exit
+  libk::ListNode process_node;         // in the process's task list (it owns a reference)
+  uintptr_t user_pc = 0, user_sp = 0;  // where a user task starts
   uint64_t user_args[4] = {};
   void* channel_graveyard = nullptr;  // channel.cpp: messages being freed by this task
   static constexpr unsigned SCRATCH_SLOTS = 2;

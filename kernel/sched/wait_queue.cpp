@@ -35,7 +35,8 @@ libk::Result<void> WaitQueue::block_locked(Deadline deadline) {
 }
 
 void WaitQueue::wake_task_locked(Task& t, keel_status why) {
-  KASSERT(t.waiting_on.load(libk::MemoryOrder::Relaxed) == this);  // waiting_on names the one queue that owns t
+  KASSERT(t.waiting_on.load(libk::MemoryOrder::Relaxed) ==
+          this);                          // waiting_on names the one queue that owns t
   RefPtr<Task> ref = waiters_.remove(t);  // this queue's reference moves out
   t.waiting_on.store(nullptr, libk::MemoryOrder::Release);
   t.wake_status = why;

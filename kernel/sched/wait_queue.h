@@ -6,10 +6,10 @@
 // is on the queue, and is held again when block_locked returns. Wakers take
 // lock() too.
 #pragma once
+#include <arch/spinlock.h>
 #include <libk/owning_list.h>
 #include <libk/result.h>
 
-#include "arch/riscv64/spinlock.h"
 #include "sched/deadline.h"
 #include "sched/task.h"
 

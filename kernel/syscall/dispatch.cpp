@@ -1,5 +1,6 @@
 // The syscall table: a lookup and a call, nothing else on this path.
-#include "arch/riscv64/timer.h"
+#include <arch/timer.h>
+
 #include "sched/sched.h"
 #include "syscall.h"
 

@@ -1,12 +1,12 @@
 // Syscalls about time, the console, counters and the end of a process.
 #include <libk/format.h>
 
-#include "object/audit.h"
 #include "dev/platform_exit.h"
-#include "mm/kstat.h"
 #include "lib/kprintf.h"
 #include "mm/fail_alloc.h"
+#include "mm/kstat.h"
 #include "mm/user_copy.h"
+#include "object/audit.h"
 #include "object/console.h"
 #include "object/process_directory.h"
 #include "sched/sched.h"
@@ -31,7 +31,9 @@ libk::Result<void> null(None&) { return libk::ok(); }
 struct ExitRequest {
   int64_t code;
 };
-libk::Result<ExitRequest> decode_exit(const Args& a) { return ExitRequest{static_cast<int64_t>(a[0])}; }
+libk::Result<ExitRequest> decode_exit(const Args& a) {
+  return ExitRequest{static_cast<int64_t>(a[0])};
+}
 libk::Result<void> exit(ExitRequest& r) {
   current_process().kill(r.code);
   return libk::ok();

@@ -186,10 +186,10 @@ libk::Result<void> decode_read_into(const Args& a, Read& r) {
 }
 libk::Result<void> read(Read& r) {
   ReadResult sizes{0, 0};
-  auto got = receive(*r.channel, current_process().handles(),
-                     reinterpret_cast<uintptr_t>(r.in.bytes), r.in.bytes_cap,
-                     reinterpret_cast<uintptr_t>(r.in.handles), r.in.handles_cap,
-                     deadline_from_ms(r.in.timeout_ms), &sizes);
+  auto got =
+      receive(*r.channel, current_process().handles(), reinterpret_cast<uintptr_t>(r.in.bytes),
+              r.in.bytes_cap, reinterpret_cast<uintptr_t>(r.in.handles), r.in.handles_cap,
+              deadline_from_ms(r.in.timeout_ms), &sizes);
   // The sizes go back after every receive: they are what a caller sizes a
   // retry by (ERR_BUFFER_TOO_SMALL, ERR_NO_MEMORY), and 0 when no message
   // was looked at.
@@ -256,8 +256,14 @@ libk::Result<void> call(Call& r) {
 }  // namespace
 
 int64_t sys_channel_create(const Args& a) { return handler<decode_create, create>(a); }
-int64_t sys_channel_write(const Args& a) { return handler_in_place<Write, decode_write_into, write>(a); }
-int64_t sys_channel_read(const Args& a) { return handler_in_place<Read, decode_read_into, read>(a); }
-int64_t sys_channel_call(const Args& a) { return handler_in_place<Call, decode_call_into, call>(a); }
+int64_t sys_channel_write(const Args& a) {
+  return handler_in_place<Write, decode_write_into, write>(a);
+}
+int64_t sys_channel_read(const Args& a) {
+  return handler_in_place<Read, decode_read_into, read>(a);
+}
+int64_t sys_channel_call(const Args& a) {
+  return handler_in_place<Call, decode_call_into, call>(a);
+}
 
 }  // namespace syscall

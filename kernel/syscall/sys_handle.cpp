@@ -38,7 +38,8 @@ struct Info {
   uintptr_t out;
 };
 libk::Result<Info> decode_info(const Args& a) {
-  RefPtr<Object> o = TRY(current_process().handles().lookup(a[0], KEEL_RIGHT_INSPECT, ObjectType(0)));
+  RefPtr<Object> o =
+      TRY(current_process().handles().lookup(a[0], KEEL_RIGHT_INSPECT, ObjectType(0)));
   uintptr_t out = TRY(out_ptr<keel_object_info>(a[1]));
   return Info{a[0], std::move(o), out};
 }

@@ -65,12 +65,12 @@ libk::Result<void> spawn(Spawn& r) {
   keel_handle_t child_values[KEEL_SPAWN_MAX_HANDLES];
   for (size_t i = 0; i < r.in.num_handles; i++) {
     MovedHandle mh = table.take(r.handles[i]);
-    child_values[i] =
-        child->handles().add(std::move(mh.object), mh.rights).value();
+    child_values[i] = child->handles().add(std::move(mh.object), mh.rights).value();
   }
   auto started =
       loader::set_start(*child, r.args, r.in.args_len, r.in.argc, child_values, r.in.num_handles);
-  if (started.is_error()) child->kill(KEEL_EXIT_KILLED);  // cannot happen: the stack was just mapped
+  if (started.is_error())
+    child->kill(KEEL_EXIT_KILLED);  // cannot happen: the stack was just mapped
   keel_handle_t h = table.add(RefPtr<Object>(child.get()), PROCESS_RIGHTS).value();
   child->start();
   return user::write<keel_handle_t>(r.out, h);
@@ -156,7 +156,9 @@ libk::Result<void> open(Open& r) {
 }
 }  // namespace
 
-int64_t sys_process_spawn(const Args& a) { return handler_in_place<Spawn, decode_spawn_into, spawn>(a); }
+int64_t sys_process_spawn(const Args& a) {
+  return handler_in_place<Spawn, decode_spawn_into, spawn>(a);
+}
 int64_t sys_process_kill(const Args& a) { return handler<decode_kill, kill>(a); }
 int64_t sys_process_wait(const Args& a) { return handler<decode_wait, wait>(a); }
 int64_t sys_process_list(const Args& a) { return handler<decode_list, list>(a); }

@@ -1,6 +1,7 @@
 // User memory: vm_alloc / vm_free.
-#include "arch/riscv64/memlayout.h"
-#include "arch/riscv64/page_table.h"
+#include <arch/memlayout.h>
+#include <arch/page_table.h>
+
 #include "mm/user_copy.h"
 #include "syscall.h"
 

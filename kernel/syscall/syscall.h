@@ -13,11 +13,11 @@
 // leaves partial state behind a bad one. Errors travel as Result and TRY;
 // the thunk turns the final Result into a0 (the status, or T's value).
 #pragma once
+#include <arch/trap_frame.h>
 #include <keel/syscall.h>
 #include <libk/result.h>
 #include <stdint.h>
 
-#include "arch/riscv64/trap_frame.h"
 #include "object/process.h"
 #include "sched/deadline.h"
 

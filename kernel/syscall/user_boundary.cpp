@@ -2,8 +2,9 @@
 // and the way back out. The return path is where a killed task leaves: it
 // holds no references there (the syscall's frames are gone), so its exit is
 // the scheduler's plain exit path.
-#include "arch/riscv64/csr.h"
-#include "arch/riscv64/trap.h"
+#include <arch/csr.h>
+#include <arch/trap.h>
+
 #include "lib/kprintf.h"
 #include "object/loader.h"
 #include "object/process.h"

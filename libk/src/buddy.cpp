@@ -30,8 +30,7 @@ Result<void> BuddyAllocator::init(void* meta, size_t frame_count) {
     return err(ERR_INVALID_ARGS);
 
   Frame* frames = static_cast<Frame*>(meta);
-  for (size_t i = 0; i < frame_count; ++i)
-    new (&frames[i]) Frame{kNil, kNil, 0, kReserved};
+  for (size_t i = 0; i < frame_count; ++i) new (&frames[i]) Frame{kNil, kNil, 0, kReserved};
   meta_ = frames;
   frame_count_ = frame_count;
   return ok();

@@ -33,8 +33,7 @@ constexpr uint32_t kMinVersion = 16;
 constexpr uint32_t kMaxLastCompVersion = 17;
 
 uint32_t be32(const uint8_t* p) {
-  return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) |
-         uint32_t(p[3]);
+  return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) | (uint32_t(p[2]) << 8) | uint32_t(p[3]);
 }
 
 uint64_t be64(const uint8_t* p) { return (uint64_t(be32(p)) << 32) | be32(p + 4); }
@@ -90,7 +89,7 @@ bool component_matches(const char* name, const char* comp, size_t len, bool has_
 struct Dtb::Token {
   uint32_t kind = 0;
   uint32_t next = 0;
-  const char* name = nullptr;  // BEGIN_NODE: node name; PROP: property name
+  const char* name = nullptr;     // BEGIN_NODE: node name; PROP: property name
   const uint8_t* data = nullptr;  // PROP value
   uint32_t len = 0;               // PROP value length
 };
@@ -137,13 +136,11 @@ Result<Dtb> Dtb::parse(const void* blob, size_t available_bytes) {
   d.strings_size_ = be32(h + kHdrSizeStrings);
   d.rsv_off_ = be32(h + kHdrOffRsvmap);
   // Blocks live after the header and inside totalsize.
-  if (d.struct_off_ < kHeaderSize || d.strings_off_ < kHeaderSize ||
-      d.rsv_off_ < kHeaderSize || d.struct_off_ > total || d.strings_off_ > total ||
-      d.rsv_off_ > total)
+  if (d.struct_off_ < kHeaderSize || d.strings_off_ < kHeaderSize || d.rsv_off_ < kHeaderSize ||
+      d.struct_off_ > total || d.strings_off_ > total || d.rsv_off_ > total)
     return err(ERR_CORRUPT);
   // size_dt_struct exists from version 17 on; before, the block runs to the end.
-  d.struct_size_ = d.version_ >= 17 ? be32(h + kHdrSizeStruct)
-                                    : uint32_t(total - d.struct_off_);
+  d.struct_size_ = d.version_ >= 17 ? be32(h + kHdrSizeStruct) : uint32_t(total - d.struct_off_);
   if (uint64_t(d.struct_off_) + d.struct_size_ > total ||
       uint64_t(d.strings_off_) + d.strings_size_ > total)
     return err(ERR_CORRUPT);
@@ -440,9 +437,7 @@ Result<uint32_t> Dtb::cells(DtbNode node, const char* name, uint32_t dflt) const
   return r;
 }
 
-Result<uint32_t> Dtb::address_cells(DtbNode node) const {
-  return cells(node, "#address-cells", 2);
-}
+Result<uint32_t> Dtb::address_cells(DtbNode node) const { return cells(node, "#address-cells", 2); }
 
 Result<uint32_t> Dtb::size_cells(DtbNode node) const { return cells(node, "#size-cells", 1); }
 
@@ -482,8 +477,10 @@ Result<MemRange> Dtb::reg(DtbNode node, size_t index) const {
   MemRange r{0, 0};
   r.base = l.addr_cells == 2 ? be64(p) : be32(p);
   p += l.addr_cells * 4;
-  if (l.size_cells == 2) r.size = be64(p);
-  else if (l.size_cells == 1) r.size = be32(p);
+  if (l.size_cells == 2)
+    r.size = be64(p);
+  else if (l.size_cells == 1)
+    r.size = be32(p);
   return r;
 }
 
@@ -556,8 +553,10 @@ Result<PlatformInfo> read_platform(const Dtb& dtb) {
   info.uart_base = ur.base;
   info.uart_size = ur.size;
   auto irqs = dtb.property(uart, "interrupts");
-  if (irqs.ok()) info.uart_irq = TRY(irqs.value().cell(0));
-  else if (irqs.error() != ERR_NOT_FOUND) return err(irqs.error());
+  if (irqs.ok())
+    info.uart_irq = TRY(irqs.value().cell(0));
+  else if (irqs.error() != ERR_NOT_FOUND)
+    return err(irqs.error());
 
   // PLIC (optional).
   DtbNode plic = TRY(optional(dtb.find_compatible("riscv,plic0")));
@@ -567,8 +566,10 @@ Result<PlatformInfo> read_platform(const Dtb& dtb) {
     info.plic_base = pr.base;
     info.plic_size = pr.size;
     auto ndev = dtb.prop_u32(plic, "riscv,ndev");
-    if (ndev.ok()) info.plic_ndev = ndev.value();
-    else if (ndev.error() != ERR_NOT_FOUND) return err(ndev.error());
+    if (ndev.ok())
+      info.plic_ndev = ndev.value();
+    else if (ndev.error() != ERR_NOT_FOUND)
+      return err(ndev.error());
   }
 
   // SiFive test device (optional).
@@ -579,8 +580,10 @@ Result<PlatformInfo> read_platform(const Dtb& dtb) {
   DtbNode cpus = TRY(optional(dtb.find_node("/cpus")));
   if (cpus.valid()) {
     auto tb = dtb.prop_u64(cpus, "timebase-frequency");
-    if (tb.ok()) info.timebase_hz = tb.value();
-    else if (tb.error() != ERR_NOT_FOUND) return err(tb.error());
+    if (tb.ok())
+      info.timebase_hz = tb.value();
+    else if (tb.error() != ERR_NOT_FOUND)
+      return err(tb.error());
     for (DtbNode c : dtb.children(cpus)) {
       if (!string_prop_is(dtb, c, "device_type", "cpu")) continue;
       ++info.hart_count;
@@ -595,8 +598,10 @@ Result<PlatformInfo> read_platform(const Dtb& dtb) {
   DtbNode chosen = TRY(optional(dtb.find_node("/chosen")));
   if (chosen.valid()) {
     auto args = dtb.prop_string(chosen, "bootargs");
-    if (args.ok()) info.bootargs = args.value();
-    else if (args.error() != ERR_NOT_FOUND) return err(args.error());
+    if (args.ok())
+      info.bootargs = args.value();
+    else if (args.error() != ERR_NOT_FOUND)
+      return err(args.error());
   }
   return info;
 }

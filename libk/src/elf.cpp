@@ -73,8 +73,7 @@ Result<ElfSegment> load_segment(const uint8_t* ph, size_t size, uint64_t user_ba
   // File bytes inside the file: offset + filesz <= size, without wrapping.
   if (offset > size || filesz > size - offset) return err(ERR_CORRUPT);
   // Memory inside user space: vaddr + memsz <= user_end, without wrapping.
-  if (vaddr < user_base || vaddr >= user_end || memsz > user_end - vaddr)
-    return err(ERR_CORRUPT);
+  if (vaddr < user_base || vaddr >= user_end || memsz > user_end - vaddr) return err(ERR_CORRUPT);
   if (align > 1 && (align & (align - 1)) != 0) return err(ERR_CORRUPT);
   if (vaddr % kElfPageSize != offset % kElfPageSize) return err(ERR_CORRUPT);
   if (align > 1 && vaddr % align != offset % align) return err(ERR_CORRUPT);
@@ -82,8 +81,7 @@ Result<ElfSegment> load_segment(const uint8_t* ph, size_t size, uint64_t user_ba
   if ((flags & kPfW) != 0 && (flags & kPfX) != 0) return err(ERR_ACCESS_DENIED);
   // Sorted, and the first page of this segment lies after the last page of
   // the previous one (memsz > 0, so end - 1 cannot wrap).
-  if (prev != nullptr &&
-      vaddr / kElfPageSize <= (prev->vaddr + prev->memsz - 1) / kElfPageSize)
+  if (prev != nullptr && vaddr / kElfPageSize <= (prev->vaddr + prev->memsz - 1) / kElfPageSize)
     return err(ERR_CORRUPT);
 
   uint32_t perms = ELF_R;
@@ -116,8 +114,7 @@ Result<ElfImage> parse_elf(const void* data, size_t size, uint64_t user_base, ui
   if (le16(f + kEhMachine) != kElfMachineRiscv) return err(ERR_UNSUPPORTED);
   if (le32(f + kEhVersion) != 1) return err(ERR_CORRUPT);
   if ((le32(f + kEhFlags) & kEfRiscvRve) != 0) return err(ERR_UNSUPPORTED);
-  if (le16(f + kEhEhsize) != kEhSize || le16(f + kEhPhentsize) != kPhSize)
-    return err(ERR_CORRUPT);
+  if (le16(f + kEhEhsize) != kEhSize || le16(f + kEhPhentsize) != kPhSize) return err(ERR_CORRUPT);
 
   // ---- program header table: after the ELF header, inside the file ----
   uint16_t phnum = le16(f + kEhPhnum);
@@ -167,8 +164,7 @@ Result<ElfImage> parse_elf(const void* data, size_t size, uint64_t user_base, ui
   if (img.entry % 2 != 0) return err(ERR_CORRUPT);
   for (size_t i = 0; i < img.segment_count; ++i) {
     const ElfSegment& s = img.segments[i];
-    if ((s.perms & ELF_X) != 0 && img.entry >= s.vaddr && img.entry - s.vaddr < s.memsz)
-      return img;
+    if ((s.perms & ELF_X) != 0 && img.entry >= s.vaddr && img.entry - s.vaddr < s.memsz) return img;
   }
   return err(ERR_CORRUPT);
 }

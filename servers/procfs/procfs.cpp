@@ -9,7 +9,6 @@
 // has just exited therefore gets ERR_NOT_FOUND, never a stale answer.
 #include <libk/format.h>
 #include <libk/string.h>
-
 #include <procfs/protocol.h>
 
 #include "keel.h"
@@ -106,7 +105,8 @@ int32_t read_kstat(Out& out) {
 }
 
 int32_t read_meminfo(Out& out) {
-  keel::KstatSnapshot* s = static_cast<keel::KstatSnapshot*>(keel::malloc(sizeof(keel::KstatSnapshot)));
+  keel::KstatSnapshot* s =
+      static_cast<keel::KstatSnapshot*>(keel::malloc(sizeof(keel::KstatSnapshot)));
   if (!s) return ERR_NO_MEMORY;
   keel::kstat_snapshot(*s);
   int64_t total = 0, free = 0;
@@ -149,11 +149,15 @@ int32_t list(Out& out, const procfs::Path& path) {
 
 int32_t read(Out& out, const procfs::Path& path) {
   switch (path.node) {
-    case procfs::Node::kMeminfo: return read_meminfo(out);
-    case procfs::Node::kKstat: return read_kstat(out);
-    case procfs::Node::kProcessStatus: return read_status(out, path.pid);
+    case procfs::Node::kMeminfo:
+      return read_meminfo(out);
+    case procfs::Node::kKstat:
+      return read_kstat(out);
+    case procfs::Node::kProcessStatus:
+      return read_status(out, path.pid);
     case procfs::Node::kRoot:
-    case procfs::Node::kProcess: break;
+    case procfs::Node::kProcess:
+      break;
   }
   return ERR_INVALID_ARGS;  // a directory
 }

@@ -11,7 +11,6 @@
 //    lays them out) parse back to the same names and bytes;
 //  * errors are only the documented ones.
 #include <libk/bootimage.h>
-
 #include <string.h>
 
 #include <vector>

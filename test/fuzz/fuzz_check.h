@@ -8,13 +8,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#define FUZZ_CHECK(cond)                                                              \
-  do {                                                                                \
-    if (!(cond)) {                                                                    \
+#define FUZZ_CHECK(cond)                                                                    \
+  do {                                                                                      \
+    if (!(cond)) {                                                                          \
       fprintf(stderr, "fuzz: property violated: %s at %s:%d\n", #cond, __FILE__, __LINE__); \
-      fflush(stderr);                                                                 \
-      __builtin_trap();                                                               \
-    }                                                                                 \
+      fflush(stderr);                                                                       \
+      __builtin_trap();                                                                     \
+    }                                                                                       \
   } while (0)
 
 namespace fuzz {

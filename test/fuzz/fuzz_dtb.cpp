@@ -15,7 +15,6 @@
 //  * forged node handles (offsets taken from the input) give invalid results
 //    or results inside the blob, never a read outside it.
 #include <libk/dtb.h>
-
 #include <string.h>
 
 #include "fuzz_check.h"
@@ -143,8 +142,10 @@ void check_finders(const Dtb& dtb, const Blob& b) {
   FUZZ_CHECK(dtb.find_node("chosen").error() == ERR_INVALID_ARGS);
   for (const char* p : {"/chosen", "/cpus", "/soc", "/reserved-memory", "//soc/", "/soc/serial"}) {
     auto n = dtb.find_node(p);
-    if (n.ok()) FUZZ_CHECK(dtb.node_name(n.value()) != nullptr);
-    else FUZZ_CHECK(n.error() == ERR_NOT_FOUND);
+    if (n.ok())
+      FUZZ_CHECK(dtb.node_name(n.value()) != nullptr);
+    else
+      FUZZ_CHECK(n.error() == ERR_NOT_FOUND);
   }
   for (int how = 0; how < 2; ++how) {
     const char* value = how == 0 ? "memory" : "ns16550a";

@@ -38,8 +38,8 @@ bool same(const ElfImage& a, const ElfImage& b) {
   if (a.entry != b.entry || a.segment_count != b.segment_count) return false;
   for (size_t i = 0; i < a.segment_count; ++i) {
     const ElfSegment &x = a.segments[i], &y = b.segments[i];
-    if (x.vaddr != y.vaddr || x.memsz != y.memsz || x.offset != y.offset ||
-        x.filesz != y.filesz || x.perms != y.perms)
+    if (x.vaddr != y.vaddr || x.memsz != y.memsz || x.offset != y.offset || x.filesz != y.filesz ||
+        x.perms != y.perms)
       return false;
   }
   return true;

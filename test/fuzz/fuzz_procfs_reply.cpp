@@ -14,7 +14,6 @@
 //    positive one);
 //  * encode then decode gives back the status and data.
 #include <procfs/protocol.h>
-
 #include <string.h>
 
 #include <memory>

@@ -12,7 +12,6 @@
 //    its canonical spelling parses to the same node and pid;
 //  * encode then decode gives back the op and path for any path that fits.
 #include <procfs/protocol.h>
-
 #include <stdio.h>
 #include <string.h>
 
@@ -40,11 +39,16 @@ uint64_t value_of(StringView digits) {
 std::string canonical(const procfs::Path& p) {
   std::string pid = std::to_string(p.pid);
   switch (p.node) {
-    case procfs::Node::kRoot: return "/proc";
-    case procfs::Node::kMeminfo: return "/proc/meminfo";
-    case procfs::Node::kKstat: return "/proc/kstat";
-    case procfs::Node::kProcess: return "/proc/" + pid;
-    case procfs::Node::kProcessStatus: return "/proc/" + pid + "/status";
+    case procfs::Node::kRoot:
+      return "/proc";
+    case procfs::Node::kMeminfo:
+      return "/proc/meminfo";
+    case procfs::Node::kKstat:
+      return "/proc/kstat";
+    case procfs::Node::kProcess:
+      return "/proc/" + pid;
+    case procfs::Node::kProcessStatus:
+      return "/proc/" + pid + "/status";
   }
   FUZZ_CHECK(!"unknown node");
   return "";
@@ -53,8 +57,10 @@ std::string canonical(const procfs::Path& p) {
 void check_pid(StringView s) {
   auto pid = procfs::parse_pid(s);
   FUZZ_CHECK(pid.ok() == is_digits(s));
-  if (pid.ok()) FUZZ_CHECK(pid.value() == value_of(s));
-  else FUZZ_CHECK(pid.error() == ERR_NOT_FOUND);
+  if (pid.ok())
+    FUZZ_CHECK(pid.value() == value_of(s));
+  else
+    FUZZ_CHECK(pid.error() == ERR_NOT_FOUND);
 }
 
 void check_path(StringView path) {

@@ -6,12 +6,9 @@
 // fields patched. Images are parsed from a heap copy of exactly their size,
 // so ASan reports any read past the end. The script is run with
 // std::system from the working directory test/host (as meson runs it).
+#include <doctest/doctest.h>
 #include <libk/bootimage.h>
 #include <libk/elf.h>
-
-#include <doctest/doctest.h>
-
-#include "test_data.h"
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +24,8 @@
 #include <utility>
 #include <vector>
 
+#include "test_data.h"
+
 using libk::BootFile;
 using libk::BootImage;
 
@@ -39,7 +38,6 @@ namespace {
 using Files = std::vector<std::pair<std::string, Bytes>>;
 
 constexpr size_t kHdr = 16, kEnt = 48, kAlign = 4096;
-
 
 size_t align_up(size_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
 
@@ -61,7 +59,8 @@ Bytes pack(const Files& files) {
   put32(b, 8, 1);
   put32(b, 12, uint32_t(files.size()));
   for (size_t i = 0; i < files.size(); ++i) {
-    std::memcpy(b.data() + name_at(i), files[i].first.data(), std::min<size_t>(files[i].first.size(), 32));
+    std::memcpy(b.data() + name_at(i), files[i].first.data(),
+                std::min<size_t>(files[i].first.size(), 32));
     put64(b, offset_at(i), offs[i]);
     put64(b, size_at(i), files[i].second.size());
     if (!files[i].second.empty())
@@ -365,7 +364,7 @@ TEST_CASE("overlapping files") {
   put64(b, offset_at(0), 0x3000);
   put64(b, size_at(0), 16);
   CHECK(status(b) == ERR_CORRUPT);
-  b = good;  // a later file's last byte is an earlier file's first byte
+  b = good;                      // a later file's last byte is an earlier file's first byte
   put64(b, size_at(2), 0x1001);  // shell: 0x2000..0x3001
   put64(b, offset_at(0), 0x3000);
   put64(b, size_at(0), 16);
@@ -426,7 +425,8 @@ TEST_CASE("every byte flipped: error, or an image that keeps every invariant") {
 
 TEST_CASE("pseudo-random table corruption") {
   Files files;
-  for (int i = 0; i < 6; ++i) files.push_back({"file" + std::to_string(i), pattern(size_t(i) * 3000, 9)});
+  for (int i = 0; i < 6; ++i)
+    files.push_back({"file" + std::to_string(i), pattern(size_t(i) * 3000, 9)});
   const Bytes good = pack(files);
   const size_t table_end = kHdr + files.size() * kEnt;
   XorShift rnd{0x2545f4914f6cdd1dull};
@@ -438,10 +438,18 @@ TEST_CASE("pseudo-random table corruption") {
       size_t pos = kHdr + size_t(rnd() % (table_end - kHdr - 8));
       uint64_t v;
       switch (rnd() % 4) {
-        case 0: v = (rnd() % 8) * 4096; break;         // page offsets, some valid
-        case 1: v = rnd() % 0x3000; break;             // small sizes
-        case 2: v = ~uint64_t(0) - rnd() % 0x2000; break;
-        default: v = get64(good, kHdr + size_t(rnd() % (table_end - kHdr - 8))); break;
+        case 0:
+          v = (rnd() % 8) * 4096;
+          break;  // page offsets, some valid
+        case 1:
+          v = rnd() % 0x3000;
+          break;  // small sizes
+        case 2:
+          v = ~uint64_t(0) - rnd() % 0x2000;
+          break;
+        default:
+          v = get64(good, kHdr + size_t(rnd() % (table_end - kHdr - 8)));
+          break;
       }
       put64(b, pos, v);
     }

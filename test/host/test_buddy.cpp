@@ -5,7 +5,6 @@
 // computation of the canonical buddy decomposition of a set of free frames.
 #include <doctest/doctest.h>
 #include <libk/buddy.h>
-
 #include <stdint.h>
 
 #include <algorithm>
@@ -310,7 +309,10 @@ TEST_CASE("buddy: mixed-order churn keeps every invariant") {
     const Blocks after_donation = snapshot(a);
     const std::vector<bool> donated_map = donated_map_with_hole();
 
-    struct Live { size_t idx; unsigned order; };
+    struct Live {
+      size_t idx;
+      unsigned order;
+    };
     std::vector<Live> live;
     std::vector<bool> owned(kFrames, false);  // model: frames held by live blocks
     size_t held_frames = 0;
@@ -492,12 +494,12 @@ TEST_CASE("buddy: bad donations fail cleanly") {
     CHECK(a.check_invariants());
   };
 
-  CHECK(a.add_free_range(150, 100).error() == ERR_INVALID_ARGS);  // overlaps the tail
-  CHECK(a.add_free_range(50, 51).error() == ERR_INVALID_ARGS);    // overlaps the head
-  CHECK(a.add_free_range(100, 100).error() == ERR_INVALID_ARGS);  // identical
-  CHECK(a.add_free_range(199, 1).error() == ERR_INVALID_ARGS);    // one frame
+  CHECK(a.add_free_range(150, 100).error() == ERR_INVALID_ARGS);    // overlaps the tail
+  CHECK(a.add_free_range(50, 51).error() == ERR_INVALID_ARGS);      // overlaps the head
+  CHECK(a.add_free_range(100, 100).error() == ERR_INVALID_ARGS);    // identical
+  CHECK(a.add_free_range(199, 1).error() == ERR_INVALID_ARGS);      // one frame
   CHECK(a.add_free_range(0, kFrames).error() == ERR_INVALID_ARGS);  // covers it
-  CHECK(a.add_free_range(2990, 11).error() == ERR_INVALID_ARGS);  // past the end
+  CHECK(a.add_free_range(2990, 11).error() == ERR_INVALID_ARGS);    // past the end
   CHECK(a.add_free_range(kFrames, 1).error() == ERR_INVALID_ARGS);
   CHECK(a.add_free_range(kFrames + 1, 0).error() == ERR_INVALID_ARGS);
   CHECK(a.add_free_range(10, SIZE_MAX).error() == ERR_INVALID_ARGS);  // overflow
@@ -602,13 +604,17 @@ TEST_CASE("buddy: check_invariants detects corrupt metadata") {
       std::fill(ar.meta_bytes(), ar.meta_bytes() + bytes, static_cast<unsigned char>(fill));
       CHECK(!a.check_invariants());
       size_t n = 0;
-      a.for_each_allocated([&](size_t idx, unsigned) { CHECK(idx < kFrames); ++n; });
+      a.for_each_allocated([&](size_t idx, unsigned) {
+        CHECK(idx < kFrames);
+        ++n;
+      });
       (void)n;
     }
     Rng rng(5);
     for (int round = 0; round < 20; ++round) {
       std::copy(saved.begin(), saved.end(), ar.meta_bytes());
-      for (int flips = 0; flips < 4; ++flips) ar.meta_bytes()[rng.below(bytes)] ^= 1u << rng.below(8);
+      for (int flips = 0; flips < 4; ++flips)
+        ar.meta_bytes()[rng.below(bytes)] ^= 1u << rng.below(8);
       (void)a.check_invariants();  // must return (either way), under ASan/UBSan
     }
     std::copy(saved.begin(), saved.end(), ar.meta_bytes());

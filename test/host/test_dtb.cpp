@@ -5,11 +5,8 @@
 // copied into a heap buffer of exactly its size so ASan sees any overread.
 // Data files are opened relative to the working directory (test/host), or
 // from $KEEL_TEST_DATA_DIR when set.
-#include <libk/dtb.h>
-
 #include <doctest/doctest.h>
-
-#include "test_data.h"
+#include <libk/dtb.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -20,6 +17,8 @@
 #include <string_view>
 #include <vector>
 
+#include "test_data.h"
+
 using libk::Dtb;
 using libk::DtbNode;
 using libk::DtbProperty;
@@ -29,7 +28,6 @@ using libk::PlatformInfo;
 
 namespace {
 Bytes load(const char* name) { return load_data(name); }
-
 
 uint32_t get32(const Bytes& b, size_t off) {
   return (uint32_t(b[off]) << 24) | (uint32_t(b[off + 1]) << 16) | (uint32_t(b[off + 2]) << 8) |
@@ -145,8 +143,14 @@ struct FdtBuilder {
 FdtBuilder minimal_platform() {
   FdtBuilder b;
   b.begin("").cells("#address-cells", {2}).cells("#size-cells", {2});
-  b.begin("memory@80000000").str("device_type", "memory").cells("reg", {0, 0x80000000, 0, 0x1000000}).end();
-  b.begin("uart@10000000").str("compatible", "ns16550a").cells("reg", {0, 0x10000000, 0, 0x100}).end();
+  b.begin("memory@80000000")
+      .str("device_type", "memory")
+      .cells("reg", {0, 0x80000000, 0, 0x1000000})
+      .end();
+  b.begin("uart@10000000")
+      .str("compatible", "ns16550a")
+      .cells("reg", {0, 0x10000000, 0, 0x100})
+      .end();
   return b;
 }
 
@@ -181,8 +185,14 @@ void exercise(const Dtb& dtb) {
   walk(dtb, dtb.root(), props);
   (void)libk::read_platform(dtb).ok();
   for (size_t i = 0; i <= dtb.mem_reserve_count(); ++i) (void)dtb.mem_reserve(i).ok();
-  const char* paths[] = {"/", "/chosen", "/cpus", "/memory", "/soc/serial", "/soc/plic@c000000",
-                         "/reserved-memory/mmode_resv0", "/a/b/c/d"};
+  const char* paths[] = {"/",
+                         "/chosen",
+                         "/cpus",
+                         "/memory",
+                         "/soc/serial",
+                         "/soc/plic@c000000",
+                         "/reserved-memory/mmode_resv0",
+                         "/a/b/c/d"};
   for (const char* p : paths) (void)dtb.find_node(p).ok();
   const char* compats[] = {"ns16550a", "riscv", "syscon"};
   for (const char* c : compats) {
@@ -291,8 +301,8 @@ TEST_CASE("real virt DTB: header, paths, properties") {
     n = next.value();
     virtio.push_back(dtb.reg(n, 0).value().base);
   }
-  CHECK(virtio == std::vector<uint64_t>{0x10008000, 0x10007000, 0x10006000, 0x10005000,
-                                        0x10004000, 0x10003000, 0x10002000, 0x10001000});
+  CHECK(virtio == std::vector<uint64_t>{0x10008000, 0x10007000, 0x10006000, 0x10005000, 0x10004000,
+                                        0x10003000, 0x10002000, 0x10001000});
   CHECK(dtb.find_compatible("no,such-device").error() == ERR_NOT_FOUND);
   CHECK(dtb.find_compatible(nullptr).error() == ERR_INVALID_ARGS);
   CHECK(dtb.find_device_type("cpu").value() == dtb.find_node("/cpus/cpu@0").value());
@@ -450,7 +460,8 @@ TEST_CASE("every byte flipped: parse or fail cleanly, and lookups stay in bounds
         }
       }
     }
-    MESSAGE(std::string(file) << ": " << parsed << " corrupted blobs parsed, " << failed << " rejected");
+    MESSAGE(std::string(file) << ": " << parsed << " corrupted blobs parsed, " << failed
+                              << " rejected");
     CHECK(parsed > 0);
     CHECK(failed > 0);
   }
@@ -478,8 +489,10 @@ TEST_CASE("pseudo-random multi-byte corruption") {
       }
     }
     auto r = Dtb::parse(e.p.get(), e.len);
-    if (r.ok()) exercise(r.value());
-    else REQUIRE(r.error() == ERR_CORRUPT);
+    if (r.ok())
+      exercise(r.value());
+    else
+      REQUIRE(r.error() == ERR_CORRUPT);
   }
 }
 
@@ -813,8 +826,7 @@ TEST_CASE("property value shapes") {
   CHECK(three.cell(3).error() == ERR_OUT_OF_RANGE);
   std::vector<std::string> names;
   for (const DtbProperty& p : d.properties(root)) names.push_back(p.name);
-  CHECK(names ==
-        std::vector<std::string>{"one", "two", "three", "empty", "unterminated", "list"});
+  CHECK(names == std::vector<std::string>{"one", "two", "three", "empty", "unterminated", "list"});
   CHECK(d.first_child(root).valid() == false);
 }
 
@@ -827,8 +839,8 @@ TEST_CASE("forged node handles are rejected, not followed") {
   DtbProperty first = d.first_property(d.root());
   REQUIRE(first.valid());
   const DtbNode forged[] = {
-      DtbNode{1, DtbNode::kNone},           // unaligned
-      DtbNode{0xfffffff0, DtbNode::kNone},  // past the block
+      DtbNode{1, DtbNode::kNone},            // unaligned
+      DtbNode{0xfffffff0, DtbNode::kNone},   // past the block
       DtbNode{uint32_t(d.total_size()), 0},  // past the block
       DtbNode{first.offset, 0},              // a PROP token, not a node
       DtbNode{},                             // "none"
@@ -926,7 +938,10 @@ TEST_CASE("read_platform: missing and overflowing data") {
   SUBCASE("a range that wraps past 2^64 is corrupt") {
     FdtBuilder b;
     b.begin("").cells("#address-cells", {2}).cells("#size-cells", {2});
-    b.begin("memory@0").str("device_type", "memory").cells("reg", {0xffffffff, 0xfffff000, 0, 0x1000}).end();
+    b.begin("memory@0")
+        .str("device_type", "memory")
+        .cells("reg", {0xffffffff, 0xfffff000, 0, 0x1000})
+        .end();
     b.begin("uart").str("compatible", "ns16550a").cells("reg", {0, 1, 0, 1}).end().end();
     Bytes blob = b.finish();
     Exact e(blob);
@@ -947,9 +962,17 @@ TEST_CASE("read_platform: missing and overflowing data") {
   }
   SUBCASE("PLIC by its other compatible, 64-bit timebase, per-cpu timebase") {
     FdtBuilder b = minimal_platform();
-    b.begin("plic@c000000").str("compatible", "sifive,plic-1.0.0").cells("reg", {0, 0xc000000, 0, 0x4000000}).cells("riscv,ndev", {53}).end();
+    b.begin("plic@c000000")
+        .str("compatible", "sifive,plic-1.0.0")
+        .cells("reg", {0, 0xc000000, 0, 0x4000000})
+        .cells("riscv,ndev", {53})
+        .end();
     b.begin("cpus").cells("#address-cells", {1}).cells("#size-cells", {0});
-    b.begin("cpu@0").str("device_type", "cpu").cells("reg", {0}).cells("timebase-frequency", {0, 1000000}).end();
+    b.begin("cpu@0")
+        .str("device_type", "cpu")
+        .cells("reg", {0})
+        .cells("timebase-frequency", {0, 1000000})
+        .end();
     b.begin("cpu@1").str("device_type", "cpu").cells("reg", {1}).end();
     b.begin("cpu-map").end();
     b.end();

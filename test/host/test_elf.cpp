@@ -7,11 +7,8 @@
 // exactly its size, so ASan reports any read past the end. Corrupted images
 // must fail or yield a result that still satisfies every documented
 // invariant (re-checked independently by check_invariants()).
-#include <libk/elf.h>
-
 #include <doctest/doctest.h>
-
-#include "test_data.h"
+#include <libk/elf.h>
 
 #include <cstdint>
 #include <cstdio>
@@ -21,6 +18,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "test_data.h"
 
 using libk::ElfImage;
 using libk::ElfSegment;
@@ -33,7 +32,6 @@ using le::put64;
 namespace {
 Bytes load(const char* name) { return load_data(name); }
 
-
 constexpr uint64_t kUserBase = 0x10000;
 constexpr uint64_t kUserEnd = 0x4000000000;  // Sv39 lower half
 constexpr uint64_t kPage = 4096;
@@ -43,7 +41,6 @@ constexpr uint32_t PT_NULL = 0, PT_LOAD = 1, PT_DYNAMIC = 2, PT_INTERP = 3, PT_N
                    PT_SHLIB = 5, PT_PHDR = 6, PT_TLS = 7, PT_GNU_STACK = 0x6474e551,
                    PT_GNU_RELRO = 0x6474e552, PT_RISCV_ATTRIBUTES = 0x70000003;
 constexpr uint32_t PF_X = 1, PF_W = 2, PF_R = 4;
-
 
 struct Phdr {
   uint32_t type = PT_LOAD;
@@ -63,7 +60,7 @@ struct ElfBuilder {
   uint16_t ehsize = 64, phentsize = 56, shentsize = 64;
   int phnum = -1;  // -1: ph.size()
   std::vector<Phdr> ph;
-  uint64_t shoff = 0;   // section header table (contents are payload bytes)
+  uint64_t shoff = 0;  // section header table (contents are payload bytes)
   uint16_t shnum = 0;
   size_t file_size = 0;  // grown to hold the program header table if smaller
 
@@ -414,9 +411,9 @@ TEST_CASE("program header table bounds and count") {
   CHECK(status(e) == ERR_OUT_OF_RANGE);
   e.phnum = 0xffff;  // PN_XNUM (count in section 0) is not supported either
   CHECK(status(e) == ERR_OUT_OF_RANGE);
-  e.phnum = 6;  // one more than the file holds, table runs into the payload
+  e.phnum = 6;                  // one more than the file holds, table runs into the payload
   CHECK(status(e) == KEEL_OK);  // ... which is fine: the extra entry is payload bytes
-  e.phnum = 64;  // 64 * 56 bytes from 64 run past the 0x440-byte file
+  e.phnum = 64;                 // 64 * 56 bytes from 64 run past the 0x440-byte file
   CHECK(status(e) == ERR_CORRUPT);
 
   e = sample();
@@ -549,8 +546,7 @@ TEST_CASE("PT_LOAD field checks") {
     CHECK(status(e) == KEEL_OK);
   }
   CHECK(with([](P p, E) { p.vaddr = kUserEnd + 0x300; }) == ERR_CORRUPT);
-  CHECK(with([](P p, E) { p.vaddr = kUserEnd - 0x1000 + 0x300, p.memsz = 0xd01; }) ==
-        ERR_CORRUPT);
+  CHECK(with([](P p, E) { p.vaddr = kUserEnd - 0x1000 + 0x300, p.memsz = 0xd01; }) == ERR_CORRUPT);
   CHECK(with([](P p, E) { p.vaddr = 0xfffffffffffff300; }) == ERR_CORRUPT);
   CHECK(with([](P p, E) { p.memsz = ~uint64_t(0); }) == ERR_CORRUPT);
   // Wrap-around with a range reaching the top of the address space.
@@ -682,7 +678,8 @@ TEST_CASE("every byte flipped: error, or a result that keeps every invariant") {
         }
       }
     }
-    MESSAGE(std::string(job.what) << ": " << parsed << " flipped images parsed, " << failed << " rejected");
+    MESSAGE(std::string(job.what) << ": " << parsed << " flipped images parsed, " << failed
+                                  << " rejected");
     CHECK(parsed > 0);
     CHECK(failed > 0);
   }
@@ -703,15 +700,23 @@ TEST_CASE("pseudo-random program header corruption") {
       size_t pos = size_t(rnd() % (table_end - 8)) & ~size_t(3);
       uint64_t v;
       switch (rnd() % 5) {
-        case 0: v = rnd() % 0x5000; break;
-        case 1: v = (rnd() % 0x1000) * kPage + 0x400000; break;
-        case 2: v = ~uint64_t(0) - rnd() % 0x3000; break;
+        case 0:
+          v = rnd() % 0x5000;
+          break;
+        case 1:
+          v = (rnd() % 0x1000) * kPage + 0x400000;
+          break;
+        case 2:
+          v = ~uint64_t(0) - rnd() % 0x3000;
+          break;
         case 3: {
           size_t from = size_t(rnd() % (table_end - 8));
           std::memcpy(&v, good.data() + from, 8);
           break;
         }
-        default: v = rnd(); break;
+        default:
+          v = rnd();
+          break;
       }
       put64(b, pos, v);
     }

@@ -3,6 +3,8 @@
 // told to run out after N tables. The property under test is the one the
 // kernel relies on: map() either maps everything or changes nothing, with
 // no table frame left behind, at every possible failure point.
+#include <arch/page_table.h>
+#include <arch/page_table_memory.h>
 #include <doctest/doctest.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,9 +13,6 @@
 #include <map>
 #include <set>
 #include <vector>
-
-#include "arch/riscv64/page_table.h"
-#include "arch/riscv64/page_table_memory.h"
 
 using arch::PageTable;
 
@@ -82,8 +81,7 @@ TEST_CASE("page table: map, translate, unmap, destroy frees every table") {
     CHECK(perms == (PERM_R | PERM_W | PERM_U));
     CHECK(pt.table_frames() == 3);
     CHECK(pt.map(0x402000, 0x90000000, 4096, PERM_R).error() == ERR_ALREADY_EXISTS);
-    CHECK(pt.map(0x500000, 0x90000000, 4096, PERM_R | PERM_W | PERM_X).error() ==
-          ERR_INVALID_ARGS);
+    CHECK(pt.map(0x500000, 0x90000000, 4096, PERM_R | PERM_W | PERM_X).error() == ERR_INVALID_ARGS);
     pt.unmap(0x400000, 3 * 4096);
     CHECK(!pt.translate(0x400000, nullptr));
     size_t tables = 0;
@@ -105,9 +103,9 @@ TEST_CASE("page table: a failed map rolls back at every failure point") {
     bool huge;
   };
   const Case cases[] = {
-      {0x3fe00000, 0x600000, false},       // crosses the 1 GiB boundary at 0x40000000
-      {0x201000, 0x402000, false},         // three 2 MiB chunks, the first shared with a mapping
-      {0x7fc00000, 0x80400000, true},      // huge pages across several 1 GiB entries
+      {0x3fe00000, 0x600000, false},   // crosses the 1 GiB boundary at 0x40000000
+      {0x201000, 0x402000, false},     // three 2 MiB chunks, the first shared with a mapping
+      {0x7fc00000, 0x80400000, true},  // huge pages across several 1 GiB entries
   };
   for (const Case& c : cases) {
     CAPTURE(c.va);

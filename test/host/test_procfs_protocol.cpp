@@ -2,15 +2,14 @@
 // servers/procfs/proto/wire.cpp): encoding, decoding both directions, the
 // client's copy-out and path parsing. Every message is decoded from a heap
 // copy of exactly its size, so ASan reports any read past the end.
-#include <procfs/protocol.h>
-
 #include <doctest/doctest.h>
-
-#include "test_data.h"
+#include <procfs/protocol.h>
 
 #include <cstdint>
 #include <cstring>
 #include <string>
+
+#include "test_data.h"
 
 using libk::StringView;
 
@@ -100,8 +99,8 @@ TEST_CASE("reply: encode then decode gives back status and data") {
     std::string data;
   };
   for (const Case& c : {Case{KEEL_OK, ""}, Case{KEEL_OK, "1\n2\nmeminfo\nkstat\n"},
-                        Case{KEEL_OK, std::string(procfs::DATA_MAX, 'd')},
-                        Case{ERR_NOT_FOUND, ""}, Case{INT32_MIN, ""}}) {
+                        Case{KEEL_OK, std::string(procfs::DATA_MAX, 'd')}, Case{ERR_NOT_FOUND, ""},
+                        Case{INT32_MIN, ""}}) {
     procfs::Reply r{};
     auto n = procfs::encode_reply(c.status, StringView(c.data.data(), c.data.size()), r);
     REQUIRE(n.ok());
@@ -131,8 +130,8 @@ TEST_CASE("reply: malformed messages are ERR_CORRUPT") {
   CHECK(decode_reply_error(reply_bytes(1, 0, "")) == ERR_CORRUPT);  // not a keel_status
   CHECK(decode_reply_error(reply_bytes(INT32_MAX, 0, "")) == ERR_CORRUPT);
   CHECK(decode_reply_error(reply_bytes(ERR_NOT_FOUND, 3, "abc")) == ERR_CORRUPT);  // error + data
-  CHECK(decode_reply_error(reply_bytes(KEEL_OK, 4, "abc")) == ERR_CORRUPT);   // len past the end
-  CHECK(decode_reply_error(reply_bytes(KEEL_OK, 2, "abc")) == ERR_CORRUPT);   // trailing byte
+  CHECK(decode_reply_error(reply_bytes(KEEL_OK, 4, "abc")) == ERR_CORRUPT);  // len past the end
+  CHECK(decode_reply_error(reply_bytes(KEEL_OK, 2, "abc")) == ERR_CORRUPT);  // trailing byte
   CHECK(decode_reply_error(reply_bytes(KEEL_OK, 0xffffffff, "abc")) == ERR_CORRUPT);
   std::string big(procfs::DATA_MAX + 1, 'd');
   CHECK(decode_reply_error(reply_bytes(KEEL_OK, uint32_t(big.size()), big)) == ERR_CORRUPT);
@@ -194,11 +193,11 @@ TEST_CASE("parse_path: every spelling procfs serves") {
     Node node;
     uint64_t pid;
   };
-  for (const Case& c : {Case{"/proc", Node::kRoot, 0}, Case{"/proc/", Node::kRoot, 0},
-                        Case{"/proc/meminfo", Node::kMeminfo, 0},
-                        Case{"/proc/kstat", Node::kKstat, 0},
-                        Case{"/proc/12", Node::kProcess, 12}, Case{"/proc/12/", Node::kProcess, 12},
-                        Case{"/proc/12/status", Node::kProcessStatus, 12}}) {
+  for (const Case& c :
+       {Case{"/proc", Node::kRoot, 0}, Case{"/proc/", Node::kRoot, 0},
+        Case{"/proc/meminfo", Node::kMeminfo, 0}, Case{"/proc/kstat", Node::kKstat, 0},
+        Case{"/proc/12", Node::kProcess, 12}, Case{"/proc/12/", Node::kProcess, 12},
+        Case{"/proc/12/status", Node::kProcessStatus, 12}}) {
     auto p = procfs::parse_path(c.path);
     REQUIRE_MESSAGE(p.ok(), c.path);
     CHECK(p.value().node == c.node);

@@ -292,9 +292,13 @@ TEST_CASE("Atomic<T> operations return the previous value") {
 // Narrow values, bools and enums: loads and stores only.
 enum class Colour : uint8_t { Red, Green };
 template <typename T>
-concept CanExchange = requires(libk::Atomic<T>& a, T v) { a.exchange(v); };
+concept CanExchange = requires(libk::Atomic<T>& a, T v) {
+  a.exchange(v);
+};
 template <typename T>
-concept CanFetchAdd = requires(libk::Atomic<T>& a) { a.fetch_add(1); };
+concept CanFetchAdd = requires(libk::Atomic<T>& a) {
+  a.fetch_add(1);
+};
 static_assert(!CanExchange<bool> && !CanExchange<Colour> && !CanFetchAdd<uint8_t>);
 static_assert(CanExchange<uint32_t> && CanFetchAdd<uint32_t> && CanFetchAdd<int*>);
 

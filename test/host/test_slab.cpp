@@ -114,8 +114,8 @@ TEST_CASE("frame records: every frame of a block names its head, use and order")
   r.clear(8, 3);
   CHECK(r.get(9).use == FrameUse::Free);
   CHECK_LIBK_ASSERT("index < frames_", r.mark(60, 3, FrameUse::Slab, 0x1000));  // past the end
-  CHECK_LIBK_ASSERT("head", r.mark(0, 0, FrameUse::Slab, 0x1001));                // unaligned
-  CHECK_LIBK_ASSERT("FrameUse::Free", r.mark(0, 0, FrameUse::Free, 0x1000));      // not a use
+  CHECK_LIBK_ASSERT("head", r.mark(0, 0, FrameUse::Slab, 0x1001));              // unaligned
+  CHECK_LIBK_ASSERT("FrameUse::Free", r.mark(0, 0, FrameUse::Free, 0x1000));    // not a use
 }
 
 TEST_CASE("slab: objects come and go, counts exact, a kept empty slab") {

@@ -52,13 +52,15 @@ bool started_by_kernel() {
 int64_t start(const char* name, const keel_handle_t* handles, size_t n, keel_handle_t* out,
               const char* const* args = nullptr, size_t nargs = 0) {
   int64_t r = keel::spawn(name, args, nargs, handles, n, out);
-  if (r < 0) keel::printf("init: cannot start %s: %s\n", name, keel_status_name(static_cast<int32_t>(r)));
+  if (r < 0)
+    keel::printf("init: cannot start %s: %s\n", name, keel_status_name(static_cast<int32_t>(r)));
   return r;
 }
 
 int64_t start_procfs(keel_handle_t* out) {
   keel_handle_t dir;
-  int64_t r = keel::handle_duplicate(directory, KEEL_RIGHT_ENUMERATE | KEEL_RIGHT_INSPECT | KEEL_RIGHT_TRANSFER, &dir);
+  int64_t r = keel::handle_duplicate(
+      directory, KEEL_RIGHT_ENUMERATE | KEEL_RIGHT_INSPECT | KEEL_RIGHT_TRANSFER, &dir);
   if (r < 0) return r;
   keel_handle_t server;  // procfs gets its own duplicate; init keeps the original
   r = keel::handle_duplicate(service_server, KEEL_RIGHTS_SAME, &server);
@@ -114,8 +116,9 @@ void try_start(Supervised& p, Starter starter) {
 int main(int argc, char** argv) {
   directory = keel::startup_handle(0);
   if (!started_by_kernel()) {
-    keel::printf("init: not started by the kernel (startup handle 0 is not the process directory "
-                 "with every right); there is one init, and it is already running\n");
+    keel::printf(
+        "init: not started by the kernel (startup handle 0 is not the process directory "
+        "with every right); there is one init, and it is already running\n");
     return 1;
   }
   const char* program = argc > 1 ? argv[1] : "shell";

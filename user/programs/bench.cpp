@@ -4,8 +4,8 @@
 // that procfs is there; startup handle 0 is a procfs client endpoint.
 // Prints one line per benchmark: "bench <name> instructions=<n> ns=<n>".
 #include <libk/format.h>
-
 #include <procfs/protocol.h>
+
 #include "keel.h"
 
 namespace {
@@ -117,7 +117,8 @@ int main(int, char**) {
   size_t len;
   procfs::request(procfs_service, procfs::OP_LIST, "/proc", out, sizeof(out), &len);
   uint64_t pid = 0;
-  for (size_t i = 0; i < len && out[i] >= '0' && out[i] <= '9'; i++) pid = pid * 10 + (out[i] - '0');
+  for (size_t i = 0; i < len && out[i] >= '0' && out[i] <= '9'; i++)
+    pid = pid * 10 + (out[i] - '0');
   char path[48];
   libk::format(path, sizeof(path), "/proc/%lu/status", pid);
   report("procfs_status_read", measure(1000, [&] {

@@ -58,7 +58,9 @@ struct Rng {  // xorshift64*: small, fast, good enough to pick arguments
   uint64_t below(uint64_t n) { return n ? next() % n : 0; }
   bool chance(uint32_t percent) { return below(100) < percent; }
   template <typename T, size_t N>
-  T pick(const T (&a)[N]) { return a[below(N)]; }
+  T pick(const T (&a)[N]) {
+    return a[below(N)];
+  }
 };
 
 Rng rng;
@@ -114,10 +116,14 @@ uint64_t kernel_address() {
     case 1:
       if (nkaddrs) return kaddrs[rng.below(nkaddrs)] + 8 * rng.below(8);
       [[fallthrough]];
-    case 2: return RAM_IN_DIRECT_MAP + (rng.below(256ull << 20) & ~7ull);
-    case 3: return KSTACKS + rng.below(1ull << 24);
-    case 4: return KIMAGE + (rng.below(4ull << 20) & ~7ull);
-    default: return DIRECT_MAP + rng.below(1ull << 36);
+    case 2:
+      return RAM_IN_DIRECT_MAP + (rng.below(256ull << 20) & ~7ull);
+    case 3:
+      return KSTACKS + rng.below(1ull << 24);
+    case 4:
+      return KIMAGE + (rng.below(4ull << 20) & ~7ull);
+    default:
+      return DIRECT_MAP + rng.below(1ull << 36);
   }
 }
 
@@ -142,22 +148,27 @@ uint64_t out_u64[4];
 keel_handle_t out_h[4];
 keel_object_info info_out;
 
-const size_t SIZES[] = {0, 1, 7, 8, 15, 63, 64, 100, 127, 128, 129, 255, 256, 511, 512, 1000,
-                        1023, 1024, 2047, 2048, 2049, 3000, 4000, 4095, 4096};
+const size_t SIZES[] = {0,   1,   7,    8,    15,   63,   64,   100,  127,  128,  129,  255, 256,
+                        511, 512, 1000, 1023, 1024, 2047, 2048, 2049, 3000, 4000, 4095, 4096};
 
 size_t length() {
   switch (rng.below(10)) {
-    case 0: return 0;
-    case 1: return 1 + rng.below(16);
-    case 2: return KEEL_CHANNEL_MAX_BYTES + rng.below(3);
+    case 0:
+      return 0;
+    case 1:
+      return 1 + rng.below(16);
+    case 2:
+      return KEEL_CHANNEL_MAX_BYTES + rng.below(3);
     case 3: {
-      const size_t huge[] = {1ull << 32, (1ull << 32) + 8, 1ull << 63, ~0ull, ~0ull - 7, 1ull << 40,
-                             USER_TOP, 0x7fffffffull};
+      const size_t huge[] = {1ull << 32, (1ull << 32) + 8, 1ull << 63, ~0ull,
+                             ~0ull - 7,  1ull << 40,       USER_TOP,   0x7fffffffull};
       return rng.pick(huge);
     }
     case 4:
-    case 5: return rng.pick(SIZES);
-    default: return rng.below(4097);
+    case 5:
+      return rng.pick(SIZES);
+    default:
+      return rng.below(4097);
   }
 }
 
@@ -167,21 +178,36 @@ uint64_t pointer(size_t len) {
   uint64_t d = u(data), end = d + DATA_SIZE;
   size_t fit = len < DATA_SIZE ? DATA_SIZE - len : 0;
   switch (rng.below(20)) {
-    case 0: return 0;
-    case 1: return 8 * rng.below(0x2000);                     // the null guard pages
-    case 2: return end - 1 - rng.below(16);                  // across the end of data
-    case 3: return end - (len & 0xfff) + rng.below(9);       // ends just at/after the edge
-    case 4: return d - 1 - rng.below(64);                    // starts below data
-    case 5: return u(ro) + rng.below(4096);                  // read-only
-    case 6: return u(ro) + 4096 - 1 - rng.below(64);         // across the end of ro
-    case 7: return reinterpret_cast<uint64_t>(&rng_pick_code);  // code (R+X)
-    case 8: return kernel_address();
-    case 9: return USER_TOP - 1 - rng.below(64);             // across into the kernel half
-    case 10: return USER_TOP + 8 * rng.below(64);
-    case 11: return ~0ull - rng.below(4096);                // wraps
-    case 12: return 0x3000000000ull + 8 * rng.below(4096);  // unmapped user space
-    case 13: return d + rng.below(fit + 1) + 1 + rng.below(7);  // unaligned inside
-    default: return d + (rng.below(fit + 1) & ~7ull);       // valid, aligned
+    case 0:
+      return 0;
+    case 1:
+      return 8 * rng.below(0x2000);  // the null guard pages
+    case 2:
+      return end - 1 - rng.below(16);  // across the end of data
+    case 3:
+      return end - (len & 0xfff) + rng.below(9);  // ends just at/after the edge
+    case 4:
+      return d - 1 - rng.below(64);  // starts below data
+    case 5:
+      return u(ro) + rng.below(4096);  // read-only
+    case 6:
+      return u(ro) + 4096 - 1 - rng.below(64);  // across the end of ro
+    case 7:
+      return reinterpret_cast<uint64_t>(&rng_pick_code);  // code (R+X)
+    case 8:
+      return kernel_address();
+    case 9:
+      return USER_TOP - 1 - rng.below(64);  // across into the kernel half
+    case 10:
+      return USER_TOP + 8 * rng.below(64);
+    case 11:
+      return ~0ull - rng.below(4096);  // wraps
+    case 12:
+      return 0x3000000000ull + 8 * rng.below(4096);  // unmapped user space
+    case 13:
+      return d + rng.below(fit + 1) + 1 + rng.below(7);  // unaligned inside
+    default:
+      return d + (rng.below(fit + 1) & ~7ull);  // valid, aligned
   }
 }
 
@@ -223,12 +249,23 @@ void shape_payload(size_t n) {
     case 0:  // old slab headers repeating: magic, cache, list pointers
       for (size_t i = 0; i < words; i++) {
         switch (i % 6) {
-          case 0: w[i] = OLD_SLAB_MAGIC | (rng.below(2) << 32); break;
-          case 1: w[i] = k; break;
-          case 2: w[i] = k + 16; break;
-          case 3: w[i] = k + 32; break;
-          case 4: w[i] = k; break;
-          default: w[i] = rng.chance(50) ? 0 : ~0ull;
+          case 0:
+            w[i] = OLD_SLAB_MAGIC | (rng.below(2) << 32);
+            break;
+          case 1:
+            w[i] = k;
+            break;
+          case 2:
+            w[i] = k + 16;
+            break;
+          case 3:
+            w[i] = k + 32;
+            break;
+          case 4:
+            w[i] = k;
+            break;
+          default:
+            w[i] = rng.chance(50) ? 0 : ~0ull;
         }
       }
       break;
@@ -305,19 +342,26 @@ int find_kind(Kind k) {
 // A handle value: mostly one this process holds, else stale or forged.
 uint64_t handle(Kind want) {
   switch (rng.below(16)) {
-    case 0: return nstale ? stale[rng.below(nstale < 32 ? nstale : 32)] : 0;
-    case 1: return libk::handle_encode(static_cast<uint32_t>(rng.below(128)),
-                                       static_cast<uint32_t>(rng.below(16)));
-    case 2: return rng.next() & 0xffffffffu;
+    case 0:
+      return nstale ? stale[rng.below(nstale < 32 ? nstale : 32)] : 0;
+    case 1:
+      return libk::handle_encode(static_cast<uint32_t>(rng.below(128)),
+                                 static_cast<uint32_t>(rng.below(16)));
+    case 2:
+      return rng.next() & 0xffffffffu;
     case 3: {
-      const uint64_t odd[] = {0, 0xffffffffu, 0x80000000u, 1ull << 32 | 1, ~0ull, 1, 0x1fff,
-                              0x2000};
+      const uint64_t odd[] = {0,     0xffffffffu, 0x80000000u, 1ull << 32 | 1,
+                              ~0ull, 1,           0x1fff,      0x2000};
       return rng.pick(odd);
     }
-    case 4: return service;
-    case 5: return directory;
-    case 6: return ring[rng.below(2)];
-    case 7: return nheld ? held[rng.below(nheld)].h : 0;
+    case 4:
+      return service;
+    case 5:
+      return directory;
+    case 6:
+      return ring[rng.below(2)];
+    case 7:
+      return nheld ? held[rng.below(nheld)].h : 0;
     default: {
       int i = find_kind(want);
       if (i >= 0) return held[i].h;
@@ -336,10 +380,12 @@ size_t handles_to_move(keel_handle_t* out, size_t max) {
   size_t n = rng.below(4) == 0 ? 0 : 1 + rng.below(rng.chance(10) ? max : 3);
   if (n > max) n = max;
   for (size_t i = 0; i < n; i++) {
-    if (rng.chance(85) && nheld) out[i] = held[rng.below(nheld)].h;
-    else out[i] = static_cast<keel_handle_t>(handle(CHAN));
+    if (rng.chance(85) && nheld)
+      out[i] = held[rng.below(nheld)].h;
+    else
+      out[i] = static_cast<keel_handle_t>(handle(CHAN));
   }
-  if (n >= 2 && rng.chance(5)) out[n - 1] = out[0];  // the same one twice
+  if (n >= 2 && rng.chance(5)) out[n - 1] = out[0];                    // the same one twice
   if (rng.chance(5)) n = KEEL_CHANNEL_MAX_HANDLES + 1 + rng.below(4);  // too many
   return n;
 }
@@ -354,8 +400,10 @@ void ingest(const keel_handle_t* hs, size_t n) {
     keel_object_info inf;
     Kind k = UNKNOWN;
     if (sc(SYS_OBJECT_INFO, hs[i], u(&inf)) == KEEL_OK) {
-      k = inf.type == KEEL_OBJ_CHANNEL ? CHAN : inf.type == KEEL_OBJ_PROCESS ? PROC
-          : inf.type == KEEL_OBJ_PROCESS_DIRECTORY ? DIR : UNKNOWN;
+      k = inf.type == KEEL_OBJ_CHANNEL             ? CHAN
+          : inf.type == KEEL_OBJ_PROCESS           ? PROC
+          : inf.type == KEEL_OBJ_PROCESS_DIRECTORY ? DIR
+                                                   : UNKNOWN;
     }
     hold(hs[i], k);
   }
@@ -372,9 +420,15 @@ void act_handles() {
       return;
     }
     case 1: {  // duplicate with random rights
-      const uint32_t rights[] = {KEEL_RIGHTS_SAME, 0, KEEL_RIGHTS_ALL, KEEL_RIGHT_READ,
-                                 KEEL_RIGHT_WRITE | KEEL_RIGHT_TRANSFER, KEEL_RIGHT_INSPECT,
-                                 KEEL_RIGHT_KILL | KEEL_RIGHT_WAIT, 0xffffffffu, 1u << 20};
+      const uint32_t rights[] = {KEEL_RIGHTS_SAME,
+                                 0,
+                                 KEEL_RIGHTS_ALL,
+                                 KEEL_RIGHT_READ,
+                                 KEEL_RIGHT_WRITE | KEEL_RIGHT_TRANSFER,
+                                 KEEL_RIGHT_INSPECT,
+                                 KEEL_RIGHT_KILL | KEEL_RIGHT_WAIT,
+                                 0xffffffffu,
+                                 1u << 20};
       uint64_t h = handle(static_cast<Kind>(rng.below(5)));
       uint64_t r = rng.chance(80) ? rng.pick(rights) : rng.next();
       bool good = rng.chance(85);
@@ -385,8 +439,10 @@ void act_handles() {
         keel_object_info inf;
         Kind k = UNKNOWN;
         if (sc(SYS_OBJECT_INFO, out_h[0], u(&inf)) == KEEL_OK)
-          k = inf.type == KEEL_OBJ_CHANNEL ? CHAN : inf.type == KEEL_OBJ_PROCESS ? PROC
-              : inf.type == KEEL_OBJ_PROCESS_DIRECTORY ? DIR : UNKNOWN;
+          k = inf.type == KEEL_OBJ_CHANNEL             ? CHAN
+              : inf.type == KEEL_OBJ_PROCESS           ? PROC
+              : inf.type == KEEL_OBJ_PROCESS_DIRECTORY ? DIR
+                                                       : UNKNOWN;
         if (h == service) k = SERVICE;
         hold(out_h[0], k);
       }
@@ -410,7 +466,8 @@ void act_channel_create() {
     // Bad out pointers: nothing may be created (or, if both happen to be
     // valid scratch, two handles nobody tracks: closed at exit).
     uint64_t a = pointer(4), b = rng.chance(50) ? pointer(4) : u(&out_h[1]);
-    if (sc(SYS_CHANNEL_CREATE, a, b) == KEEL_OK && in_data(a, 4) && (b == u(&out_h[1]) || in_data(b, 4))) {
+    if (sc(SYS_CHANNEL_CREATE, a, b) == KEEL_OK && in_data(a, 4) &&
+        (b == u(&out_h[1]) || in_data(b, 4))) {
       keel_handle_t ha = handle_at(a), hb = handle_at(b);
       if (ha != hb) hold(ha, CHAN);  // (a == b: the second value overwrote the first)
       hold(hb, CHAN);
@@ -450,16 +507,18 @@ void act_channel_read() {
   rd_args.bytes_cap = good ? (rng.chance(85) ? KEEL_CHANNEL_MAX_BYTES : rng.below(300)) : length();
   bool good_h = rng.chance(85);
   rd_args.handles = good_h ? hbuf_in : reinterpret_cast<keel_handle_t*>(pointer(64));
-  rd_args.handles_cap = good_h ? (rng.chance(90) ? KEEL_CHANNEL_MAX_HANDLES : rng.below(3))
-                               : length();
+  rd_args.handles_cap =
+      good_h ? (rng.chance(90) ? KEEL_CHANNEL_MAX_HANDLES : rng.below(3)) : length();
   rd_args.actual_bytes = rd_args.actual_handles = 0;
   rd_args.timeout_ms = rng.chance(98) ? 0 : 1 + rng.below(3);
-  uint64_t ap = rng.chance(92) ? u(&rd_args)
-                               : bad_block(sizeof(rd_args), offsetof(keel_channel_read_args, timeout_ms));
+  uint64_t ap = rng.chance(92)
+                    ? u(&rd_args)
+                    : bad_block(sizeof(rd_args), offsetof(keel_channel_read_args, timeout_ms));
   int64_t s = sc(SYS_CHANNEL_READ, h, ap);
   if (s == KEEL_OK && ap == u(&rd_args) && good_h) ingest(hbuf_in, rd_args.actual_handles);
   uint64_t hp = u(rd_args.handles);
-  if (s == KEEL_OK && ap == u(&rd_args) && !good_h && rd_args.actual_handles <= KEEL_CHANNEL_MAX_HANDLES &&
+  if (s == KEEL_OK && ap == u(&rd_args) && !good_h &&
+      rd_args.actual_handles <= KEEL_CHANNEL_MAX_HANDLES &&
       in_data(hp, 4 * rd_args.actual_handles)) {
     keel_handle_t got[KEEL_CHANNEL_MAX_HANDLES];
     memcpy(got, reinterpret_cast<void*>(hp), 4 * rd_args.actual_handles);
@@ -485,8 +544,9 @@ void act_channel_call() {
   call_args.rd_handles_cap = rng.chance(90) ? KEEL_CHANNEL_MAX_HANDLES : rng.below(2);
   call_args.actual_bytes = call_args.actual_handles = 0;
   call_args.timeout_ms = rng.chance(95) ? 0 : 1 + rng.below(4);
-  uint64_t ap = rng.chance(93) ? u(&call_args)
-                               : bad_block(sizeof(call_args), offsetof(keel_channel_call_args, timeout_ms));
+  uint64_t ap = rng.chance(93)
+                    ? u(&call_args)
+                    : bad_block(sizeof(call_args), offsetof(keel_channel_call_args, timeout_ms));
   int64_t s = sc(SYS_CHANNEL_CALL, h, ap);
   if (ap != u(&call_args)) return;
   // The write happened unless the call failed before it: a handle that is
@@ -518,9 +578,13 @@ bool add_arg(size_t* len, uint32_t* argc, const char* s) {
 
 void act_spawn() {
   // Programs that end on their own, whatever their arguments; fuzz victims.
-  const char* const names[] = {"fuzz", "fuzz", "fuzz", "fuzz", "exitcode", "sleeper", "exitcode",
-                               "faulter", "nosuch", "bad-notelf", "bad-truncated", "",
-                               "fuzz\x01", "exitcodeexitcodeexitcodeexitcodeexitcode"};
+  const char* const names[] = {"fuzz",          "fuzz",
+                               "fuzz",          "fuzz",
+                               "exitcode",      "sleeper",
+                               "exitcode",      "faulter",
+                               "nosuch",        "bad-notelf",
+                               "bad-truncated", "",
+                               "fuzz\x01",      "exitcodeexitcodeexitcodeexitcodeexitcode"};
   const char* name = rng.pick(names);
   if (live_children() >= 6 && rng.chance(90)) name = "nosuch";  // keep the system small
   // Their console output is slow: seldom.
@@ -577,15 +641,32 @@ void act_spawn() {
   spawn_args.handles = hbuf_out;
   spawn_args.num_handles = nh;
   switch (rng.below(14)) {  // and sometimes a malformed request
-    case 0: spawn_args.argc += 1 + static_cast<uint32_t>(rng.below(3)); break;
-    case 1: spawn_args.args_len = len ? len - 1 : 1; break;
-    case 2: spawn_args.name = reinterpret_cast<const char*>(pointer(8)); break;
-    case 3: spawn_args.name_len = length(); break;
-    case 4: spawn_args.args = reinterpret_cast<const char*>(pointer(len)); break;
-    case 5: spawn_args.args_len = length(); break;
-    case 6: spawn_args.handles = reinterpret_cast<keel_handle_t*>(pointer(nh * 4)); break;
-    case 7: spawn_args.argc = static_cast<uint32_t>(rng.next()); break;
-    default: break;
+    case 0:
+      spawn_args.argc += 1 + static_cast<uint32_t>(rng.below(3));
+      break;
+    case 1:
+      spawn_args.args_len = len ? len - 1 : 1;
+      break;
+    case 2:
+      spawn_args.name = reinterpret_cast<const char*>(pointer(8));
+      break;
+    case 3:
+      spawn_args.name_len = length();
+      break;
+    case 4:
+      spawn_args.args = reinterpret_cast<const char*>(pointer(len));
+      break;
+    case 5:
+      spawn_args.args_len = length();
+      break;
+    case 6:
+      spawn_args.handles = reinterpret_cast<keel_handle_t*>(pointer(nh * 4));
+      break;
+    case 7:
+      spawn_args.argc = static_cast<uint32_t>(rng.next());
+      break;
+    default:
+      break;
   }
   bool good_out = rng.chance(90);
   uint64_t ap = rng.chance(95) ? u(&spawn_args) : pointer(sizeof(spawn_args));
@@ -605,8 +686,10 @@ void act_kill_wait() {
   uint64_t h = i >= 0 && rng.chance(80) ? held[i].h : handle(static_cast<Kind>(rng.below(6)));
   switch (rng.below(5)) {
     case 0:  // let it reach another state first: running, sleeping, blocked, exited
-      if (rng.chance(90)) sc(SYS_YIELD);
-      else sc(SYS_SLEEP_MS, rng.below(3));
+      if (rng.chance(90))
+        sc(SYS_YIELD);
+      else
+        sc(SYS_SLEEP_MS, rng.below(3));
       [[fallthrough]];
     case 1:
     case 2:
@@ -654,11 +737,20 @@ void act_vm() {
     // (Timed waits are rare everywhere: a tick is 10 ms, and a worker that
     // sleeps makes no calls. Victims provide the blocked and sleeping states.)
     switch (rng.below(12)) {
-      case 0: size = 0; break;
-      case 1: size = rng.chance(3) ? (64ull << 20) + rng.below(2) * 4096 : length(); break;
-      case 2: size = length(); break;
-      case 3: size = 1 + rng.below(rng.chance(10) ? 4ull << 20 : 256 << 10); break;
-      default: size = 1 + rng.below(32 << 10);
+      case 0:
+        size = 0;
+        break;
+      case 1:
+        size = rng.chance(3) ? (64ull << 20) + rng.below(2) * 4096 : length();
+        break;
+      case 2:
+        size = length();
+        break;
+      case 3:
+        size = 1 + rng.below(rng.chance(10) ? 4ull << 20 : 256 << 10);
+        break;
+      default:
+        size = 1 + rng.below(32 << 10);
     }
     uint32_t perms = rng.chance(80) ? (rng.chance(50) ? KEEL_VM_READ | KEEL_VM_WRITE : KEEL_VM_READ)
                                     : static_cast<uint32_t>(rng.below(16));
@@ -681,11 +773,21 @@ void act_vm() {
   Vm v = vms[i];
   uint64_t round = (v.size + 4095) & ~4095ull;
   switch (rng.below(8)) {
-    case 0: sc(SYS_VM_FREE, v.addr, round + 4096); return;       // too long
-    case 1: sc(SYS_VM_FREE, v.addr + 1, v.size); return;         // unaligned
-    case 2: sc(SYS_VM_FREE, v.addr, 0); return;                  // empty
-    case 3: sc(SYS_VM_FREE, kernel_address() & ~4095ull, v.size); return;
-    case 4: sc(SYS_VM_FREE, USER_TOP - 4096, 8192); return;      // across the top
+    case 0:
+      sc(SYS_VM_FREE, v.addr, round + 4096);
+      return;  // too long
+    case 1:
+      sc(SYS_VM_FREE, v.addr + 1, v.size);
+      return;  // unaligned
+    case 2:
+      sc(SYS_VM_FREE, v.addr, 0);
+      return;  // empty
+    case 3:
+      sc(SYS_VM_FREE, kernel_address() & ~4095ull, v.size);
+      return;
+    case 4:
+      sc(SYS_VM_FREE, USER_TOP - 4096, 8192);
+      return;  // across the top
     default: {
       // Exact (or the same pages): frees it. Read it first (every
       // allocation is readable), so its first page is in the TLB.
@@ -703,18 +805,29 @@ void act_vm() {
 void act_procfs() {
   keel_handle_t mine, theirs;
   if (sc(SYS_CHANNEL_CREATE, u(&mine), u(&theirs)) != KEEL_OK) return;
-  const char* const paths[] = {"/proc", "/proc/kstat", "/proc/meminfo", "/proc/1/status",
-                               "/proc/2/status", "/proc/3", "/proc/99999999999999999999",
-                               "/proc/../proc", "/", "", "/proc/1/", "/proc//status",
-                               "/proc/kstat/x", "/proc/-1/status"};
+  const char* const paths[] = {"/proc",
+                               "/proc/kstat",
+                               "/proc/meminfo",
+                               "/proc/1/status",
+                               "/proc/2/status",
+                               "/proc/3",
+                               "/proc/99999999999999999999",
+                               "/proc/../proc",
+                               "/",
+                               "",
+                               "/proc/1/",
+                               "/proc//status",
+                               "/proc/kstat/x",
+                               "/proc/-1/status"};
   const char* path = rng.pick(paths);
   size_t pl = strlen(path);
-  uint32_t op = rng.chance(80) ? static_cast<uint32_t>(1 + rng.below(2))
-                               : static_cast<uint32_t>(rng.next());
+  uint32_t op =
+      rng.chance(80) ? static_cast<uint32_t>(1 + rng.below(2)) : static_cast<uint32_t>(rng.next());
   size_t n;
   if (rng.chance(70)) {
     uint32_t len = static_cast<uint32_t>(pl);
-    if (rng.chance(15)) len = static_cast<uint32_t>(rng.chance(50) ? rng.next() : pl + 1 + rng.below(4));
+    if (rng.chance(15))
+      len = static_cast<uint32_t>(rng.chance(50) ? rng.next() : pl + 1 + rng.below(4));
     memcpy(payload, &op, 4);
     memcpy(payload + 4, &len, 4);
     memcpy(payload + 8, path, pl);
@@ -731,7 +844,9 @@ void act_procfs() {
   keel_handle_t hs[3] = {theirs, 0, 0};
   size_t nh = 1;
   switch (rng.below(10)) {
-    case 0: nh = 0; break;
+    case 0:
+      nh = 0;
+      break;
     case 1:  // an extra handle from the pool (procfs must close it)
       if (nheld) {
         hs[1] = held[rng.below(nheld)].h;
@@ -746,7 +861,8 @@ void act_procfs() {
       sc(SYS_HANDLE_CLOSE, mine);
       sc(SYS_HANDLE_CLOSE, theirs);
       return;
-    default: break;
+    default:
+      break;
   }
   int64_t s = sc(SYS_CHANNEL_WRITE, service, u(payload), n, u(hs), nh);
   if (s != KEEL_OK) {
@@ -770,21 +886,32 @@ void act_procfs() {
 
 void act_misc() {
   switch (rng.below(9)) {
-    case 0: sc(SYS_NULL); return;
-    case 1: sc(SYS_YIELD); return;
-    case 2: sc(SYS_CLOCK_MS, rng.chance(50) ? u(&out_u64[0]) : pointer(8)); return;
+    case 0:
+      sc(SYS_NULL);
+      return;
+    case 1:
+      sc(SYS_YIELD);
+      return;
+    case 2:
+      sc(SYS_CLOCK_MS, rng.chance(50) ? u(&out_u64[0]) : pointer(8));
+      return;
     case 3: {  // kstat into good, short and bad buffers
       size_t cap = rng.chance(50) ? DATA_SIZE : length();
       sc(SYS_KSTAT_READ, rng.chance(70) ? u(data) : pointer(cap), cap,
          rng.chance(80) ? u(&out_u64[0]) : pointer(8));
       return;
     }
-    case 4: sc(SYS_SLEEP_MS, rng.chance(90) ? 0 : 1); return;
+    case 4:
+      sc(SYS_SLEEP_MS, rng.chance(90) ? 0 : 1);
+      return;
     case 5: {  // console writes of nothing, or from memory the kernel must refuse
       // (Never of real bytes: the console is slow, and the log is evidence.)
       const uint64_t bad[] = {0, USER_TOP - 4, USER_TOP, ~0ull - 8, 0x3000000000ull, 0x1000};
       bool empty = rng.chance(30);
-      sc(SYS_DEBUG_WRITE, empty ? pointer(0) : rng.chance(50) ? rng.pick(bad) : kernel_address(),
+      sc(SYS_DEBUG_WRITE,
+         empty            ? pointer(0)
+         : rng.chance(50) ? rng.pick(bad)
+                          : kernel_address(),
          empty ? 0 : 1 + rng.below(64));
       return;
     }
@@ -797,16 +924,27 @@ void act_misc() {
       sc(SYS_SYSTEM_AUDIT, handle(DIR));
       return;
     default: {  // raw garbage: numbers outside the table, random words
-      const uint64_t nums[] = {SYS_COUNT, SYS_COUNT + 1, 64, 255, 1ull << 32, ~0ull,
-                               0x8000000000000000ull, SYS_HANDLE_CLOSE, SYS_OBJECT_INFO,
-                               SYS_PROCESS_KILL, SYS_PROCESS_LIST, SYS_KSTAT_READ};
+      const uint64_t nums[] = {SYS_COUNT,
+                               SYS_COUNT + 1,
+                               64,
+                               255,
+                               1ull << 32,
+                               ~0ull,
+                               0x8000000000000000ull,
+                               SYS_HANDLE_CLOSE,
+                               SYS_OBJECT_INFO,
+                               SYS_PROCESS_KILL,
+                               SYS_PROCESS_LIST,
+                               SYS_KSTAT_READ};
       uint64_t n = rng.pick(nums);
       uint64_t a[6];
       for (auto& x : a) x = rng.chance(50) ? rng.next() : pointer(16);
       if (n == SYS_HANDLE_CLOSE || n == SYS_PROCESS_KILL) {
         if (is_base(static_cast<keel_handle_t>(a[0]))) return;
-        if (n == SYS_HANDLE_CLOSE && sc(n, a[0]) == KEEL_OK) forget(static_cast<keel_handle_t>(a[0]));
-        else if (n == SYS_PROCESS_KILL) sc(n, a[0]);
+        if (n == SYS_HANDLE_CLOSE && sc(n, a[0]) == KEEL_OK)
+          forget(static_cast<keel_handle_t>(a[0]));
+        else if (n == SYS_PROCESS_KILL)
+          sc(n, a[0]);
         return;
       }
       sc(n, a[0], a[1], a[2], a[3], a[4], a[5]);
@@ -831,17 +969,54 @@ void fuzz_loop(uint64_t budget, uint64_t id) {
   uint64_t next_report = budget / 4;
   while (calls < budget) {
     switch (rng.below(32)) {
-      case 0: case 1: case 2: act_handles(); break;
-      case 3: act_channel_create(); break;
-      case 4: case 5: case 6: case 7: act_channel_write(); break;
-      case 8: case 9: case 10: case 11: act_channel_read(); break;
-      case 12: case 13: act_channel_call(); break;
-      case 14: case 15: act_spawn(); break;
-      case 16: case 17: case 18: act_kill_wait(); break;
-      case 19: case 20: act_directory(); break;
-      case 21: case 22: act_vm(); break;
-      case 23: case 24: act_procfs(); break;
-      default: act_misc(); break;
+      case 0:
+      case 1:
+      case 2:
+        act_handles();
+        break;
+      case 3:
+        act_channel_create();
+        break;
+      case 4:
+      case 5:
+      case 6:
+      case 7:
+        act_channel_write();
+        break;
+      case 8:
+      case 9:
+      case 10:
+      case 11:
+        act_channel_read();
+        break;
+      case 12:
+      case 13:
+        act_channel_call();
+        break;
+      case 14:
+      case 15:
+        act_spawn();
+        break;
+      case 16:
+      case 17:
+      case 18:
+        act_kill_wait();
+        break;
+      case 19:
+      case 20:
+        act_directory();
+        break;
+      case 21:
+      case 22:
+        act_vm();
+        break;
+      case 23:
+      case 24:
+        act_procfs();
+        break;
+      default:
+        act_misc();
+        break;
     }
     if (calls >= next_report && id != ~0ull) {
       keel::printf("fuzzer: worker %lu at %lu calls\n", id, calls);
@@ -915,8 +1090,11 @@ int victim(int argc, char** argv) {
   if (p > 1000) p = 1000;
   keel_handle_t h = keel::startup_handle_count() ? keel::startup_handle(0) : 0;
   switch (mode) {
-    case 'x': return static_cast<int>(p);
-    case 's': keel::sleep_ms(p); return 0;
+    case 'x':
+      return static_cast<int>(p);
+    case 's':
+      keel::sleep_ms(p);
+      return 0;
     case 'r': {  // running: spin (with a yield now and then) for p ms
       uint64_t end = keel::clock_ms() + p;
       while (keel::clock_ms() < end)
@@ -948,8 +1126,8 @@ int victim(int argc, char** argv) {
     case 'e': {  // echo what arrives (with its handles) a few times
       for (uint64_t i = 0; i < p % 8; i++) {
         size_t n = 0, nh = 0;
-        if (keel::read_message(h, inbox, sizeof(inbox), &n, hbuf_in, KEEL_CHANNEL_MAX_HANDLES,
-                               &nh, 50) != KEEL_OK)
+        if (keel::read_message(h, inbox, sizeof(inbox), &n, hbuf_in, KEEL_CHANNEL_MAX_HANDLES, &nh,
+                               50) != KEEL_OK)
           break;
         if (keel::channel_write(h, inbox, n, hbuf_in, nh) != KEEL_OK) break;
       }
@@ -961,13 +1139,15 @@ int victim(int argc, char** argv) {
       if (keel::spawn("fuzz", args, 3, nullptr, 0, &child) == KEEL_OK) keel::handle_close(child);
       return 0;
     }
-    case 'z': return subworker(200 + p * 100, argc > 4 ? parse_u(argv[4]) : p);
+    case 'z':
+      return subworker(200 + p * 100, argc > 4 ? parse_u(argv[4]) : p);
     case 'f': {  // killed by a fault (a store to the null guard page)
       uintptr_t null_page = p & 0;
       asm volatile("sd zero, 8(%0)" : : "r"(null_page) : "memory");
       return 0;
     }
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
@@ -1023,8 +1203,10 @@ int parent(int argc, char** argv) {
   for (uint64_t i = 0; i < nworkers; i++) {
     keel_handle_t wsvc, wdir;
     if (keel::handle_duplicate(client, KEEL_RIGHTS_SAME, &wsvc) < 0 ||
-        keel::handle_duplicate(dir, KEEL_RIGHT_ENUMERATE | KEEL_RIGHT_INSPECT |
-                                        KEEL_RIGHT_TRANSFER | KEEL_RIGHT_DUPLICATE, &wdir) < 0)
+        keel::handle_duplicate(
+            dir,
+            KEEL_RIGHT_ENUMERATE | KEEL_RIGHT_INSPECT | KEEL_RIGHT_TRANSFER | KEEL_RIGHT_DUPLICATE,
+            &wdir) < 0)
       return 2;
     keel_handle_t hs[] = {wsvc, wdir, ra[i], rb[(i + nworkers - 1) % nworkers]};
     size_t nh = 4;

@@ -17,8 +17,8 @@
 // exiting 0 only when K is 0.
 #include <libk/format.h>
 #include <libk/string.h>
-
 #include <procfs/protocol.h>
+
 #include "keel.h"
 
 namespace {
@@ -95,7 +95,8 @@ void handle_churn(Rng& rng) {
   keel_handle_t dups[4];
   size_t n = rng.below(4);
   for (size_t i = 0; i < n; i++)
-    if (keel::handle_duplicate(c, KEEL_RIGHT_READ | KEEL_RIGHT_TRANSFER | KEEL_RIGHT_DUPLICATE, &dups[i]) < 0)
+    if (keel::handle_duplicate(c, KEEL_RIGHT_READ | KEEL_RIGHT_TRANSFER | KEEL_RIGHT_DUPLICATE,
+                               &dups[i]) < 0)
       dups[i] = KEEL_HANDLE_INVALID;
   if (n && keel::channel_write(a, "t", 1, &dups[0], 1) == KEEL_OK) {
     char buf[2];
@@ -121,8 +122,10 @@ void vm_churn(Rng& rng) {
   size_t n = 1 + rng.below(4);
   for (size_t i = 0; i < n; i++) {
     size[i] = (1 + rng.below(16)) * 4096;
-    if (keel::vm_alloc(size[i], KEEL_VM_READ | KEEL_VM_WRITE, &addr[i]) < 0) addr[i] = 0;
-    else reinterpret_cast<volatile uint8_t*>(addr[i])[size[i] - 1] = 1;
+    if (keel::vm_alloc(size[i], KEEL_VM_READ | KEEL_VM_WRITE, &addr[i]) < 0)
+      addr[i] = 0;
+    else
+      reinterpret_cast<volatile uint8_t*>(addr[i])[size[i] - 1] = 1;
   }
   for (size_t i = 0; i < n; i++)
     if (addr[i]) keel::vm_free(addr[i], size[i]);
@@ -132,15 +135,20 @@ int worker(uint64_t seed, uint64_t rounds) {
   Rng rng{seed * 0x9e3779b97f4a7c15ull + 1};
   for (uint64_t i = 0; i < rounds; i++) {
     switch (rng.below(3)) {
-      case 0: channel_churn(rng); break;
-      case 1: handle_churn(rng); break;
-      default: vm_churn(rng); break;
+      case 0:
+        channel_churn(rng);
+        break;
+      case 1:
+        handle_churn(rng);
+        break;
+      default:
+        vm_churn(rng);
+        break;
     }
     if (rng.below(4) == 0) keel::yield();
   }
   return 0;
 }
-
 
 // ---------------- the driver ----------------
 
@@ -251,8 +259,10 @@ int driver(uint64_t rounds, uint64_t seed) {
     libk::format(s, sizeof(s), "%lu", seed * 31 + w);
     libk::format(r, sizeof(r), "%lu", rounds / 2 + 1);
     const char* args[] = {"worker", s, r};
-    if (keel::spawn("leakstress", args, 3, nullptr, 0, &workers[nworkers]) == KEEL_OK) nworkers++;
-    else failures++;
+    if (keel::spawn("leakstress", args, 3, nullptr, 0, &workers[nworkers]) == KEEL_OK)
+      nworkers++;
+    else
+      failures++;
   }
 
   for (uint64_t round = 1; round <= rounds; round++) {
@@ -274,10 +284,18 @@ int driver(uint64_t rounds, uint64_t seed) {
         if (s.process == KEEL_HANDLE_INVALID) spawn_victim(rng, s, round);
         break;
       }
-      case 3: procfs_race(rng); break;
-      case 4: channel_churn(rng); break;
-      case 5: handle_churn(rng); break;
-      default: vm_churn(rng); break;
+      case 3:
+        procfs_race(rng);
+        break;
+      case 4:
+        channel_churn(rng);
+        break;
+      case 5:
+        handle_churn(rng);
+        break;
+      default:
+        vm_churn(rng);
+        break;
     }
     if (round % sample_every == 0) sample(round);
     if (rounds >= 10 && round % (rounds / 10) == 0)

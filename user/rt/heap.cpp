@@ -13,7 +13,8 @@ constexpr size_t ARENA = 64 * 1024;
 Block* free_list;
 
 bool grow(size_t need) {
-  size_t size = need + sizeof(Block) > ARENA ? (need + sizeof(Block) + 4095) & ~size_t{4095} : ARENA;
+  size_t size =
+      need + sizeof(Block) > ARENA ? (need + sizeof(Block) + 4095) & ~size_t{4095} : ARENA;
   uintptr_t addr = 0;
   if (vm_alloc(size, KEEL_VM_READ | KEEL_VM_WRITE, &addr) < 0) return false;
   auto* b = reinterpret_cast<Block*>(addr);

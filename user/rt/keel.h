@@ -27,8 +27,10 @@ inline int64_t syscall6(uint64_t n, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a
 
 template <typename T>
 inline uint64_t u(T v) {
-  if constexpr (std::is_pointer_v<T>) return reinterpret_cast<uint64_t>(v);
-  else return static_cast<uint64_t>(v);
+  if constexpr (std::is_pointer_v<T>)
+    return reinterpret_cast<uint64_t>(v);
+  else
+    return static_cast<uint64_t>(v);
 }
 
 // How long a program waits for something that must happen (a reply, a
@@ -98,8 +100,8 @@ inline int64_t fault_inject(keel_handle_t dir, uint64_t nth, uint64_t every, uin
 }
 
 // Spawn `name` with the given argv (argv[0] = name is added) and handles.
-int64_t spawn(const char* name, const char* const* args, size_t nargs,
-              const keel_handle_t* handles, size_t nh, keel_handle_t* out);
+int64_t spawn(const char* name, const char* const* args, size_t nargs, const keel_handle_t* handles,
+              size_t nh, keel_handle_t* out);
 
 // Simple channel helpers (non-blocking when timeout_ms is 0).
 int64_t read_message(keel_handle_t ch, void* buf, size_t cap, size_t* actual,

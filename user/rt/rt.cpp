@@ -105,7 +105,8 @@ int64_t kstat_snapshot(KstatSnapshot& s) {
   size_t i = 0;
   while (i < len && s.count < KstatSnapshot::MAX) {
     size_t n = 0;
-    while (i < len && text[i] != ' ' && n < sizeof(s.names[0]) - 1) s.names[s.count][n++] = text[i++];
+    while (i < len && text[i] != ' ' && n < sizeof(s.names[0]) - 1)
+      s.names[s.count][n++] = text[i++];
     s.names[s.count][n] = 0;
     while (i < len && text[i] == ' ') i++;
     bool neg = i < len && text[i] == '-';

@@ -5,10 +5,10 @@
 // capability model at work rather than a limitation to hide.
 #include <libk/format.h>
 #include <libk/string.h>
+#include <procfs/protocol.h>
 
 #include "keel.h"
 #include "line_editor.h"
-#include <procfs/protocol.h>
 
 namespace {
 
@@ -120,8 +120,7 @@ libk::StringView field(const char* text, const char* key) {
   libk::StringView rest(text);
   while (!rest.empty()) {
     libk::StringView line = libk::next_token(rest, '\n');
-    if (line.starts_with(key) && line.size() > strlen(key) + 1 &&
-        line[strlen(key)] == ':')
+    if (line.starts_with(key) && line.size() > strlen(key) + 1 && line[strlen(key)] == ':')
       return line.substr(strlen(key) + 2);
   }
   return libk::StringView("?");
@@ -130,8 +129,8 @@ libk::StringView field(const char* text, const char* key) {
 void cmd_ps() {
   static char listing[procfs::DATA_MAX + 1];
   size_t len;
-  int64_t r = procfs::request(procfs_service, procfs::OP_LIST, "/proc", listing,
-                              sizeof(listing) - 1, &len);
+  int64_t r =
+      procfs::request(procfs_service, procfs::OP_LIST, "/proc", listing, sizeof(listing) - 1, &len);
   if (r != KEEL_OK) return print_error("ps", "/proc", r);
   keel::printf("%5s %5s %-8s %5s %6s %7s  %s\n", "PID", "PPID", "STATE", "TASKS", "PAGES",
                "HANDLES", "NAME");
@@ -148,9 +147,9 @@ void cmd_ps() {
     libk::StringView pid = f("Pid"), ppid = f("PPid"), state = f("State"), tasks = f("Tasks"),
                      pages = f("Pages"), handles = f("Handles"), name = f("Name");
     keel::printf("%5.*s %5.*s %-8.*s %5.*s %6.*s %7.*s  %.*s\n", (int)pid.size(), pid.data(),
-                 (int)ppid.size(), ppid.data(), (int)state.size(), state.data(),
-                 (int)tasks.size(), tasks.data(), (int)pages.size(), pages.data(),
-                 (int)handles.size(), handles.data(), (int)name.size(), name.data());
+                 (int)ppid.size(), ppid.data(), (int)state.size(), state.data(), (int)tasks.size(),
+                 tasks.data(), (int)pages.size(), pages.data(), (int)handles.size(), handles.data(),
+                 (int)name.size(), name.data());
   }
 }
 
@@ -165,8 +164,9 @@ void cmd_spawn(char** argv, size_t argc) {
   keel_handle_t h;
   int64_t r = keel::spawn(argv[1], argv + 2, argc - 2, nullptr, 0, &h);
   if (r < 0) {
-    keel::printf("spawn: %s: %s\n", argv[1],
-                 r == ERR_NOT_FOUND ? "no such program" : keel_status_name(static_cast<int32_t>(r)));
+    keel::printf(
+        "spawn: %s: %s\n", argv[1],
+        r == ERR_NOT_FOUND ? "no such program" : keel_status_name(static_cast<int32_t>(r)));
     return;
   }
   uint64_t pid = pid_of(h);
@@ -199,8 +199,10 @@ void cmd_kill(char** argv, size_t argc) {
   Job* j = job_arg("kill", argv, argc);
   if (!j) return;
   int64_t r = keel::process_kill(j->process);
-  if (r < 0) keel::printf("kill: %s\n", keel_status_name(static_cast<int32_t>(r)));
-  else keel::printf("[%lu] %s: killed\n", j->pid, j->name);
+  if (r < 0)
+    keel::printf("kill: %s\n", keel_status_name(static_cast<int32_t>(r)));
+  else
+    keel::printf("[%lu] %s: killed\n", j->pid, j->name);
 }
 
 void cmd_wait(char** argv, size_t argc) {
@@ -225,7 +227,8 @@ bool leak_round() {
   }
   char buf[8];
   size_t n;
-  bool ok = keel::read_message(ctl, buf, sizeof(buf), &n, nullptr, 0, nullptr, keel::PATIENCE_MS) == KEEL_OK;
+  bool ok = keel::read_message(ctl, buf, sizeof(buf), &n, nullptr, 0, nullptr, keel::PATIENCE_MS) ==
+            KEEL_OK;
   size_t len;
   ok &= procfs_get(procfs::OP_LIST, "/proc", &len) == KEEL_OK;
   char path[64];
@@ -304,16 +307,26 @@ void run(char* line) {
   argv[argc] = nullptr;
   if (argc == 0) return;
   const char* c = argv[0];
-  if (libk::str_eq(c, "help")) cmd_help();
-  else if (libk::str_eq(c, "ps")) cmd_ps();
-  else if (libk::str_eq(c, "ls")) argc == 2 ? cmd_ls(argv[1]) : (void)keel::printf("usage: ls PATH\n");
-  else if (libk::str_eq(c, "cat")) argc == 2 ? cmd_cat("cat", argv[1]) : (void)keel::printf("usage: cat PATH\n");
-  else if (libk::str_eq(c, "spawn")) cmd_spawn(argv, argc);
-  else if (libk::str_eq(c, "kill")) cmd_kill(argv, argc);
-  else if (libk::str_eq(c, "wait")) cmd_wait(argv, argc);
-  else if (libk::str_eq(c, "kstat")) cmd_cat("kstat", "/proc/kstat");
-  else if (libk::str_eq(c, "meminfo")) cmd_cat("meminfo", "/proc/meminfo");
-  else if (libk::str_eq(c, "leakcheck")) cmd_leakcheck(argv, argc);
+  if (libk::str_eq(c, "help"))
+    cmd_help();
+  else if (libk::str_eq(c, "ps"))
+    cmd_ps();
+  else if (libk::str_eq(c, "ls"))
+    argc == 2 ? cmd_ls(argv[1]) : (void)keel::printf("usage: ls PATH\n");
+  else if (libk::str_eq(c, "cat"))
+    argc == 2 ? cmd_cat("cat", argv[1]) : (void)keel::printf("usage: cat PATH\n");
+  else if (libk::str_eq(c, "spawn"))
+    cmd_spawn(argv, argc);
+  else if (libk::str_eq(c, "kill"))
+    cmd_kill(argv, argc);
+  else if (libk::str_eq(c, "wait"))
+    cmd_wait(argv, argc);
+  else if (libk::str_eq(c, "kstat"))
+    cmd_cat("kstat", "/proc/kstat");
+  else if (libk::str_eq(c, "meminfo"))
+    cmd_cat("meminfo", "/proc/meminfo");
+  else if (libk::str_eq(c, "leakcheck"))
+    cmd_leakcheck(argv, argc);
   else if (libk::str_eq(c, "echo")) {
     for (size_t i = 1; i < argc; i++) keel::printf(i + 1 < argc ? "%s " : "%s", argv[i]);
     keel::printf("\n");

@@ -128,7 +128,8 @@ inline int64_t reap(keel_handle_t p, bool kill = true) {
 inline keel_object_info info_of(keel_handle_t h) {
   keel_object_info info{};
   int64_t r = keel::object_info(h, &info);
-  if (r != KEEL_OK) tap::diag("object_info(%#lx): %s", h, keel_status_name(static_cast<int32_t>(r)));
+  if (r != KEEL_OK)
+    tap::diag("object_info(%#lx): %s", h, keel_status_name(static_cast<int32_t>(r)));
   return info;
 }
 

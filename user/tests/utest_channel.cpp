@@ -80,16 +80,20 @@ void create(const keel::KstatSnapshot& base) {
   utest::each_bad_pointer("channel_create second handle into", true,
                           [&](uintptr_t q) { return syscall6(SYS_CHANNEL_CREATE, u(&x), q); });
   auto* ro = utest::ptr<keel_handle_t>(u(utest::read_only()));
-  expect(keel::channel_create(ro, &y), ERR_INVALID_ARGS, "channel_create first handle into read-only memory");
-  expect(keel::channel_create(&x, ro), ERR_INVALID_ARGS, "channel_create second handle into read-only memory");
-  expect(keel::channel_create(&x, &x), ERR_INVALID_ARGS, "channel_create with both out pointers the same");
+  expect(keel::channel_create(ro, &y), ERR_INVALID_ARGS,
+         "channel_create first handle into read-only memory");
+  expect(keel::channel_create(&x, ro), ERR_INVALID_ARGS,
+         "channel_create second handle into read-only memory");
+  expect(keel::channel_create(&x, &x), ERR_INVALID_ARGS,
+         "channel_create with both out pointers the same");
   tap::at_baseline(base, "channel_create: bad out pointers made nothing");
 }
 
 void write_and_read(const keel::KstatSnapshot& base) {
   Pair p = make_pair();
   expect(keel::channel_write(p.a, "hello", 5), KEEL_OK, "write 5 bytes");
-  tap::ok(receive(p.b) == KEEL_OK && got.is("hello") && got.nh == 0, "the peer reads the same 5 bytes");
+  tap::ok(receive(p.b) == KEEL_OK && got.is("hello") && got.nh == 0,
+          "the peer reads the same 5 bytes");
   expect(keel::channel_write(p.b, nullptr, 0), KEEL_OK, "write an empty message");
   tap::ok(receive(p.a) == KEEL_OK && got.n == 0, "read the empty message");
   expect(receive(p.a), ERR_SHOULD_WAIT, "read an empty queue without waiting");
@@ -122,8 +126,8 @@ void write_and_read(const keel::KstatSnapshot& base) {
   for (keel_handle_t h : hs) moved &= !alive(h);
   tap::ok(moved, "the sender no longer has the 16 handles");
   int64_t r = receive(p.b);
-  bool received = r == KEEL_OK && got.n == sizeof(big) && memcmp(got.bytes, big, sizeof(big)) == 0 &&
-                  got.nh == KEEL_CHANNEL_MAX_HANDLES;
+  bool received = r == KEEL_OK && got.n == sizeof(big) &&
+                  memcmp(got.bytes, big, sizeof(big)) == 0 && got.nh == KEEL_CHANNEL_MAX_HANDLES;
   for (size_t i = 0; i < got.nh; i++) received &= alive(got.handles[i]);
   tap::ok(received, "the receiver has all 4096 bytes and 16 working handles");
   for (size_t i = 0; i < got.nh; i++) keel::handle_close(got.handles[i]);
@@ -131,7 +135,8 @@ void write_and_read(const keel::KstatSnapshot& base) {
   // The peer goes: queued messages are still delivered, then ERR_PEER_CLOSED.
   keel::channel_write(p.a, "last", 4);
   keel::handle_close(p.a);
-  tap::ok(receive(p.b) == KEEL_OK && got.is("last"), "a message queued before the peer closed is delivered");
+  tap::ok(receive(p.b) == KEEL_OK && got.is("last"),
+          "a message queued before the peer closed is delivered");
   expect(receive(p.b), ERR_PEER_CLOSED, "then the read says the peer closed");
   Pair x = make_pair();
   expect(keel::channel_write(p.b, "z", 1, &x.a, 1), ERR_PEER_CLOSED, "write to a closed peer");
@@ -145,7 +150,8 @@ void limits(const keel::KstatSnapshot& base) {
   Pair p = make_pair();
   expect(keel::channel_write(p.a, big, sizeof(big)), ERR_OUT_OF_RANGE, "write 4097 bytes");
   keel_handle_t hs[KEEL_CHANNEL_MAX_HANDLES + 2];
-  for (size_t i = 0; i < KEEL_CHANNEL_MAX_HANDLES + 2; i += 2) keel::channel_create(&hs[i], &hs[i + 1]);
+  for (size_t i = 0; i < KEEL_CHANNEL_MAX_HANDLES + 2; i += 2)
+    keel::channel_create(&hs[i], &hs[i + 1]);
   expect(keel::channel_write(p.a, "x", 1, hs, KEEL_CHANNEL_MAX_HANDLES + 1), ERR_OUT_OF_RANGE,
          "write 17 handles");
   bool kept = true;
@@ -154,7 +160,8 @@ void limits(const keel::KstatSnapshot& base) {
   expect(receive(p.b), ERR_SHOULD_WAIT, "nothing was queued");
 
   size_t queued = 0;
-  while (queued < KEEL_CHANNEL_MAX_QUEUED && keel::channel_write(p.a, &queued, 1) == KEEL_OK) queued++;
+  while (queued < KEEL_CHANNEL_MAX_QUEUED && keel::channel_write(p.a, &queued, 1) == KEEL_OK)
+    queued++;
   tap::ok(queued == KEEL_CHANNEL_MAX_QUEUED, "%zu messages queue up", queued);
   expect(keel::channel_write(p.a, "x", 1), ERR_SHOULD_WAIT, "the next write finds the queue full");
   expect(keel::channel_write(p.a, "x", 1, hs, 1), ERR_SHOULD_WAIT, "so does one carrying a handle");
@@ -212,14 +219,16 @@ void read_bad_pointers(const keel::KstatSnapshot& base) {
   });
   keel_channel_read_args a = good;
   a.bytes = utest::scratch() + 4096 - 4;
-  expect(keel::channel_read(p.b, &a), ERR_INVALID_ARGS, "channel_read bytes running off the end of a mapping");
+  expect(keel::channel_read(p.b, &a), ERR_INVALID_ARGS,
+         "channel_read bytes running off the end of a mapping");
   uint8_t* ro = utest::read_only();
   a = good;
   a.bytes = ro;
   expect(keel::channel_read(p.b, &a), ERR_INVALID_ARGS, "channel_read bytes into read-only memory");
   a = good;
   a.handles = utest::ptr<keel_handle_t>(u(ro));
-  expect(keel::channel_read(p.b, &a), ERR_INVALID_ARGS, "channel_read handles into read-only memory");
+  expect(keel::channel_read(p.b, &a), ERR_INVALID_ARGS,
+         "channel_read handles into read-only memory");
   tap::ok(receive(p.b) == KEEL_OK && got.is("payload") && got.nh == 1 && alive(got.handles[0]),
           "the message is still there, whole, with its handle");
   keel::handle_close(got.handles[0]);
@@ -239,8 +248,10 @@ void buffer_too_small(const keel::KstatSnapshot& base) {
   keel_handle_t hs[2] = {x.a, x.b};
   keel::channel_write(p.a, "0123456789", 10, hs, 2);
   expect(receive(p.b, 4), ERR_BUFFER_TOO_SMALL, "read 10 bytes into 4");
-  tap::ok(got.n == 10 && got.nh == 2, "the read reports the real sizes (%zu bytes, %zu handles)", got.n, got.nh);
-  expect(receive(p.b, sizeof(got.bytes), 1), ERR_BUFFER_TOO_SMALL, "read 2 handles into room for 1");
+  tap::ok(got.n == 10 && got.nh == 2, "the read reports the real sizes (%zu bytes, %zu handles)",
+          got.n, got.nh);
+  expect(receive(p.b, sizeof(got.bytes), 1), ERR_BUFFER_TOO_SMALL,
+         "read 2 handles into room for 1");
   tap::ok(got.n == 10 && got.nh == 2, "the read reports the real sizes again");
   expect(receive(p.b, 0, 0), ERR_BUFFER_TOO_SMALL, "read with no buffers at all");
   tap::ok(receive(p.b) == KEEL_OK && got.is("0123456789") && got.nh == 2 && alive(got.handles[0]) &&
@@ -263,15 +274,18 @@ void transfer(const keel::KstatSnapshot& base) {
   expect(keel::handle_close(reduced), ERR_BAD_HANDLE, "so is the duplicate");
   tap::ok(receive(p.b) == KEEL_OK && got.nh == 2, "the receiver gets two handles");
   keel_object_info r0 = utest::info_of(got.handles[0]), r1 = utest::info_of(got.handles[1]);
-  tap::ok(r0.koid == before.koid && r0.rights == CHANNEL_RIGHTS, "the first: same endpoint, same rights");
-  tap::ok(r1.koid == before.koid && r1.rights == fewer, "the second: same endpoint, the reduced rights");
+  tap::ok(r0.koid == before.koid && r0.rights == CHANNEL_RIGHTS,
+          "the first: same endpoint, same rights");
+  tap::ok(r1.koid == before.koid && r1.rights == fewer,
+          "the second: same endpoint, the reduced rights");
   keel_handle_t moved = got.handles[0], moved_reduced = got.handles[1];
   expect(keel::channel_write(moved_reduced, "via", 3), KEEL_OK, "the received handle works");
   tap::ok(receive(q.b) == KEEL_OK && got.is("via"), "and reaches the same peer");
 
   keel_handle_t child = utest::start("sleeper", "100000");
   expect(keel::channel_write(p.a, "p", 1, &child, 1), KEEL_OK, "send a process handle");
-  tap::ok(receive(p.b) == KEEL_OK && got.nh == 1 && utest::info_of(got.handles[0]).type == KEEL_OBJ_PROCESS,
+  tap::ok(receive(p.b) == KEEL_OK && got.nh == 1 &&
+              utest::info_of(got.handles[0]).type == KEEL_OBJ_PROCESS,
           "it arrives as a process handle");
   tap::ok(utest::reap(got.handles[0]) == KEEL_EXIT_KILLED, "and can kill and reap the child");
   close_all({p.a, p.b, q.b, moved, moved_reduced});
@@ -286,11 +300,15 @@ void self_and_peer(const keel::KstatSnapshot& base) {
   keel::channel_write(full.a, "m", 1);  // full.b now holds a message
   keel::KstatSnapshot before;
   tap::baseline(before);
-  expect(keel::channel_write(p.a, "s", 1, &p.a, 1), ERR_INVALID_ARGS, "send an endpoint through itself");
-  expect(keel::channel_write(p.a, "s", 1, &p.b, 1), ERR_INVALID_ARGS, "send an endpoint's peer through it");
-  expect(keel::channel_write(p.a, "s", 1, &peer_dup, 1), ERR_INVALID_ARGS, "send a duplicate of the peer");
+  expect(keel::channel_write(p.a, "s", 1, &p.a, 1), ERR_INVALID_ARGS,
+         "send an endpoint through itself");
+  expect(keel::channel_write(p.a, "s", 1, &p.b, 1), ERR_INVALID_ARGS,
+         "send an endpoint's peer through it");
+  expect(keel::channel_write(p.a, "s", 1, &peer_dup, 1), ERR_INVALID_ARGS,
+         "send a duplicate of the peer");
   keel_handle_t mixed[2] = {x.a, p.b};
-  expect(keel::channel_write(p.a, "s", 1, mixed, 2), ERR_INVALID_ARGS, "send the peer after a good handle");
+  expect(keel::channel_write(p.a, "s", 1, mixed, 2), ERR_INVALID_ARGS,
+         "send the peer after a good handle");
   keel_handle_t twice[2] = {x.a, x.a};
   expect(keel::channel_write(p.a, "s", 1, twice, 2), ERR_INVALID_ARGS, "send one handle twice");
   expect(keel::channel_write(p.a, "s", 1, &full.b, 1), ERR_INVALID_ARGS,
@@ -349,7 +367,8 @@ void call(const keel::KstatSnapshot& base) {
   keel_handle_t server = utest::start("ipc-echo", nullptr, p.b);
   char reply[16];
   keel_channel_call_args c = call_args("ping", reply, sizeof(reply));
-  tap::ok(keel::channel_call(p.a, &c) == KEEL_OK && c.actual_bytes == 4 && memcmp(reply, "ping", 4) == 0,
+  tap::ok(keel::channel_call(p.a, &c) == KEEL_OK && c.actual_bytes == 4 &&
+              memcmp(reply, "ping", 4) == 0,
           "channel_call to an echo server");
   Pair x = make_pair();
   uint64_t koid = utest::info_of(x.a).koid;
@@ -383,7 +402,8 @@ void call(const keel::KstatSnapshot& base) {
   Pair r = make_pair();
   keel_handle_t holder = utest::start("sleeper", "100", r.b);
   c = call_args("still there?", reply, sizeof(reply), KEEL_TIMEOUT_INFINITE);
-  expect(keel::channel_call(r.a, &c), ERR_PEER_CLOSED, "channel_call whose peer goes away meanwhile");
+  expect(keel::channel_call(r.a, &c), ERR_PEER_CLOSED,
+         "channel_call whose peer goes away meanwhile");
   utest::reap(holder, false);
   close_all({q.a, r.a, x.b});
   tap::at_baseline(base, "channel_call");
@@ -409,29 +429,34 @@ void call_bad_pointers(const keel::KstatSnapshot& base) {
     return call_with([&](keel_channel_call_args& c) { c.wr_bytes = utest::ptr<void>(q); });
   });
   utest::each_bad_pointer("channel_call request handles from", true, [&](uintptr_t q) {
-    return call_with([&](keel_channel_call_args& c) { c.wr_handles = utest::ptr<keel_handle_t>(q); });
+    return call_with(
+        [&](keel_channel_call_args& c) { c.wr_handles = utest::ptr<keel_handle_t>(q); });
   });
   utest::each_bad_pointer("channel_call reply bytes into", false, [&](uintptr_t q) {
     return call_with([&](keel_channel_call_args& c) { c.rd_bytes = utest::ptr<void>(q); });
   });
   utest::each_bad_pointer("channel_call reply handles into", true, [&](uintptr_t q) {
-    return call_with([&](keel_channel_call_args& c) { c.rd_handles = utest::ptr<keel_handle_t>(q); });
+    return call_with(
+        [&](keel_channel_call_args& c) { c.rd_handles = utest::ptr<keel_handle_t>(q); });
   });
   uint8_t* ro = utest::read_only();
   expect(call_with([&](keel_channel_call_args& c) { c.rd_bytes = ro; }), ERR_INVALID_ARGS,
          "channel_call reply bytes into read-only memory");
-  expect(call_with([&](keel_channel_call_args& c) { c.rd_handles = utest::ptr<keel_handle_t>(u(ro)); }),
+  expect(call_with(
+             [&](keel_channel_call_args& c) { c.rd_handles = utest::ptr<keel_handle_t>(u(ro)); }),
          ERR_INVALID_ARGS, "channel_call reply handles into read-only memory");
   expect(call_with([&](keel_channel_call_args& c) { c.wr_num_bytes = KEEL_CHANNEL_MAX_BYTES + 1; }),
          ERR_OUT_OF_RANGE, "channel_call with a request too big");
-  expect(call_with([&](keel_channel_call_args& c) { c.wr_num_handles = KEEL_CHANNEL_MAX_HANDLES + 1; }),
+  expect(call_with(
+             [&](keel_channel_call_args& c) { c.wr_num_handles = KEEL_CHANNEL_MAX_HANDLES + 1; }),
          ERR_OUT_OF_RANGE, "channel_call with too many handles");
   tap::at_baseline(before, "bad call arguments sent nothing and consumed nothing");
   tap::ok(alive(x.a), "the handle in the request stayed with the caller");
   tap::ok(keel::channel_call(p.a, &good) == KEEL_OK && good.actual_bytes == 5 &&
               memcmp(reply, "reply", 5) == 0,
           "a good call then gets the waiting reply");
-  tap::ok(receive(p.b) == KEEL_OK && got.is("request") && got.nh == 1, "and its request was sent once");
+  tap::ok(receive(p.b) == KEEL_OK && got.is("request") && got.nh == 1,
+          "and its request was sent once");
   close_all({p.a, p.b, x.b, got.handles[0]});
   tap::at_baseline(base, "channel_call with bad pointers");
 }
@@ -442,14 +467,14 @@ void kill_blocked_caller(const keel::KstatSnapshot& base) {
   tap::ok(receive(p.a, sizeof(got.bytes), 0, keel::PATIENCE_MS) == KEEL_OK && got.is("call"),
           "the caller's request arrived; it now waits for a reply");
   keel::sleep_ms(20);
-  tap::ok(utest::info_of(caller).state == KEEL_STATE_RUNNING, "the caller is still blocked in the call");
+  tap::ok(utest::info_of(caller).state == KEEL_STATE_RUNNING,
+          "the caller is still blocked in the call");
   expect(keel::process_kill(caller), KEEL_OK, "kill it");
   tap::ok(utest::reap(caller, false) == KEEL_EXIT_KILLED, "it exits with the kill status");
   expect(receive(p.a), ERR_PEER_CLOSED, "its end of the channel is closed");
   keel::handle_close(p.a);
   tap::at_baseline(base, "kill a process blocked in channel_call");
 }
-
 
 // --- channel_call: which phase failed ---
 
@@ -530,8 +555,10 @@ void call_phases(const keel::KstatSnapshot& base) {
   c.wr_handles = two;
   c.wr_num_handles = 2;
   c.sent = NOT_WRITTEN;
-  expect(keel::channel_call(p.a, &c), ERR_BAD_HANDLE, "channel_call with a closed handle in the request");
-  tap::ok(c.sent == 0 && alive(x.a), "before the send: sent 0, the good handle stayed with the caller");
+  expect(keel::channel_call(p.a, &c), ERR_BAD_HANDLE,
+         "channel_call with a closed handle in the request");
+  tap::ok(c.sent == 0 && alive(x.a),
+          "before the send: sent 0, the good handle stayed with the caller");
   keel_handle_t no_write;
   keel::handle_duplicate(p.a, CHANNEL_RIGHTS & ~KEEL_RIGHT_WRITE, &no_write);
   c = call_args("request", reply, sizeof(reply), 1000);
@@ -546,8 +573,8 @@ void call_phases(const keel::KstatSnapshot& base) {
   expect_call(p.a, c, x.a, ERR_OUT_OF_RANGE, 0, "with a request too big");
   c = call_args("request", utest::read_only(), sizeof(reply), 1000);
   expect_call(p.a, c, x.a, ERR_INVALID_ARGS, 0, "with a reply buffer in read-only memory");
-  tap::ok(c.actual_bytes == 0 && c.actual_handles == 0, "the sizes are written back as 0 (%zu, %zu)",
-          c.actual_bytes, c.actual_handles);
+  tap::ok(c.actual_bytes == 0 && c.actual_handles == 0,
+          "the sizes are written back as 0 (%zu, %zu)", c.actual_bytes, c.actual_handles);
   // No memory for the request (4096 bytes need a frame of their own).
   static char page[KEEL_CHANNEL_MAX_BYTES];
   MemoryHog hog;
@@ -577,12 +604,13 @@ void call_phases(const keel::KstatSnapshot& base) {
   keel::channel_write(p.b, "0123456789", 10, &y.a, 1);  // the "reply", already waiting
   c = call_args("request", reply, 4, 1000);
   expect_call(p.a, c, x.a, ERR_BUFFER_TOO_SMALL, 1, "whose reply is too big for the buffer");
-  tap::ok(c.actual_bytes == 10 && c.actual_handles == 1, "the call reports the reply's size (%zu, %zu)",
-          c.actual_bytes, c.actual_handles);
+  tap::ok(c.actual_bytes == 10 && c.actual_handles == 1,
+          "the call reports the reply's size (%zu, %zu)", c.actual_bytes, c.actual_handles);
   tap::ok(receive(p.b) == KEEL_OK && got.is("request") && got.nh == 1 && alive(got.handles[0]),
           "the request went out with the handle");
   x.a = got.handles[0];  // ours again, under a new value
-  tap::ok(receive(p.a) == KEEL_OK && got.is("0123456789") && got.nh == 1, "the reply stayed queued");
+  tap::ok(receive(p.a) == KEEL_OK && got.is("0123456789") && got.nh == 1,
+          "the reply stayed queued");
   y.a = got.handles[0];
 
   // The reply's handles do not fit the handle table: ERR_NO_MEMORY, sizes
@@ -595,17 +623,18 @@ void call_phases(const keel::KstatSnapshot& base) {
   while (keel::handle_duplicate(p.b, KEEL_RIGHTS_SAME, &filler[filled]) == KEEL_OK) filled++;
   c = call_args("request", reply, sizeof(reply), 1000);
   expect_call(p.a, c, x.a, ERR_NO_MEMORY, 1, "whose reply's 2 handles do not fit the handle table");
-  tap::ok(c.actual_bytes == 5 && c.actual_handles == 2, "the call reports the reply's size (%zu, %zu)",
-          c.actual_bytes, c.actual_handles);
+  tap::ok(c.actual_bytes == 5 && c.actual_handles == 2,
+          "the call reports the reply's size (%zu, %zu)", c.actual_bytes, c.actual_handles);
   keel_channel_read_args ra{};
   ra.bytes = got.bytes;
   ra.bytes_cap = sizeof(got.bytes);
   ra.handles = got.handles;
   ra.handles_cap = KEEL_CHANNEL_MAX_HANDLES;
   ra.actual_bytes = ra.actual_handles = 12345;
-  expect(keel::channel_read(p.a, &ra), ERR_NO_MEMORY, "channel_read of that reply into the full table");
-  tap::ok(ra.actual_bytes == 5 && ra.actual_handles == 2, "channel_read reports its size too (%zu, %zu)",
-          ra.actual_bytes, ra.actual_handles);
+  expect(keel::channel_read(p.a, &ra), ERR_NO_MEMORY,
+         "channel_read of that reply into the full table");
+  tap::ok(ra.actual_bytes == 5 && ra.actual_handles == 2,
+          "channel_read reports its size too (%zu, %zu)", ra.actual_bytes, ra.actual_handles);
   for (size_t i = 0; i < filled; i++) keel::handle_close(filler[i]);
   tap::ok(receive(p.a) == KEEL_OK && got.is("reply") && got.nh == 2, "the reply stayed queued");
   close_all({got.handles[0], got.handles[1]});
@@ -623,7 +652,8 @@ void call_phases(const keel::KstatSnapshot& base) {
   // request as its one read and exits, closing its end.
   p = make_pair();
   keel_handle_t holder = utest::start("holder", "0", p.b);
-  tap::ok(receive(p.a, sizeof(got.bytes), 0, 5000) == KEEL_OK && got.is("ready"), "the holder is ready");
+  tap::ok(receive(p.a, sizeof(got.bytes), 0, 5000) == KEEL_OK && got.is("ready"),
+          "the holder is ready");
   c = call_args("request", reply, sizeof(reply), KEEL_TIMEOUT_INFINITE);
   expect_call(p.a, c, x.a, ERR_PEER_CLOSED, 1, "whose peer goes away while it waits");
   utest::reap(holder, false);

@@ -17,8 +17,8 @@
 // Runs as init (startup handle 0: the process directory, every right).
 #include <libk/format.h>
 #include <libk/string.h>
-
 #include <procfs/protocol.h>
+
 #include "common.h"
 
 namespace {
@@ -148,7 +148,7 @@ int64_t call_run() {
   if (c.actual_bytes == 1 && reply[0] == 'E') return ERR_NO_MEMORY;  // the server ran out
   if (c.actual_bytes != 300 || memcmp(reply, payload, 300) != 0 || c.actual_handles != 1) {
     complain("channel_call: the echo differs (%zu bytes, %zu handles)", c.actual_bytes,
-              c.actual_handles);
+             c.actual_handles);
     return ERR_CORRUPT;
   }
   call_carried = back;  // the same channel end, home again

@@ -32,8 +32,10 @@ uint64_t parse_hex(const char* s, bool* ok) {
   if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) s += 2;
   for (; *s; s++) {
     char c = *s;
-    int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-            : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    int d = c >= '0' && c <= '9'   ? c - '0'
+            : c >= 'a' && c <= 'f' ? c - 'a' + 10
+            : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                   : -1;
     if (d < 0) *ok = false;
     v = v * 16 + static_cast<uint64_t>(d < 0 ? 0 : d);
   }
@@ -49,12 +51,12 @@ void forge(uint8_t* buf, size_t size, size_t offset, size_t variant) {
   for (size_t at = 0; at + 8 <= offset; at += 8) put(at, OLD_SLAB_MAGIC | (OLD_SLAB_MAGIC << 32));
   for (size_t h = offset; h < size; h += HEADER_PERIOD) {
     uint64_t cache = addresses[(variant + h / HEADER_PERIOD) % address_count];
-    put(h + 0, OLD_SLAB_MAGIC | (uint64_t{1} << 32));  // magic, in_use
-    put(h + 8, cache);                                   // cache
-    put(h + 16, cache + 16);                             // prev
-    put(h + 24, cache + 32);                             // next
-    put(h + 32, cache);                                  // free list
-    put(h + 40, 0);                                      // fresh
+    put(h + 0, OLD_SLAB_MAGIC | (uint64_t{1} << 32));                         // magic, in_use
+    put(h + 8, cache);                                                        // cache
+    put(h + 16, cache + 16);                                                  // prev
+    put(h + 24, cache + 32);                                                  // next
+    put(h + 32, cache);                                                       // free list
+    put(h + 40, 0);                                                           // fresh
     for (size_t w = 48; w < HEADER_PERIOD; w += 8) put(h + w, ~uint64_t{0});  // live bitmap
   }
   if (size % 8) memset(buf + size - size % 8, 0x41, size % 8);
@@ -70,7 +72,7 @@ int main(int argc, char** argv) {
     uint64_t a = parse_hex(argv[i], &ok);
     if (ok) addresses[address_count++] = a;
   }
-  const size_t sizes[] = {129, 200, 255, 256, 257, 500, 512, 513, 1000, 1024,
+  const size_t sizes[] = {129,  200,  255,  256,  257,  500,  512,  513,  1000, 1024,
                           1025, 2000, 2047, 2048, 2049, 3000, 4000, 4095, 4096};
   constexpr size_t NSIZES = sizeof(sizes) / sizeof(sizes[0]);
   tap::plan(static_cast<int>(1 + 2 * NSIZES));
@@ -98,15 +100,19 @@ int main(int argc, char** argv) {
     };
     for (size_t offset = 0; offset < size; offset += 8) {
       forge(sent[queued], size, offset, offset / 8);
-      if (keel::channel_write(a, sent[queued], size) != KEEL_OK) failed++;
-      else queued++;
+      if (keel::channel_write(a, sent[queued], size) != KEEL_OK)
+        failed++;
+      else
+        queued++;
       messages++;
       if (queued == BATCH) drain();
     }
     drain();
     total += messages;
-    tap::ok(bad == 0 && failed == 0, "%zu-byte payloads: %zu messages, forged headers at every 8-byte offset, "
-            "all delivered intact (%zu bad, %zu failed)", size, messages, bad, failed);
+    tap::ok(bad == 0 && failed == 0,
+            "%zu-byte payloads: %zu messages, forged headers at every 8-byte offset, "
+            "all delivered intact (%zu bad, %zu failed)",
+            size, messages, bad, failed);
     tap::at_baseline(base, "forged payloads");
   }
   tap::diag("%zu messages in all", total);

@@ -111,9 +111,12 @@ const Op ops[] = {
 
 keel_handle_t valid_of(Kind k) {
   switch (k) {
-    case Kind::Process: return fx.process;
-    case Kind::Directory: return utest::dir();
-    default: return fx.channel;
+    case Kind::Process:
+      return fx.process;
+    case Kind::Directory:
+      return utest::dir();
+    default:
+      return fx.channel;
   }
 }
 
@@ -154,7 +157,8 @@ void duplicate_and_rights(const keel::KstatSnapshot& base) {
   keel_handle_t a, b;
   keel::channel_create(&a, &b);
   keel_object_info ia = utest::info_of(a);
-  tap::ok(ia.rights == CHANNEL_RIGHTS, "a new channel handle has read/write/duplicate/transfer/inspect");
+  tap::ok(ia.rights == CHANNEL_RIGHTS,
+          "a new channel handle has read/write/duplicate/transfer/inspect");
 
   keel_handle_t same = dup(a, KEEL_RIGHTS_SAME);
   keel_object_info is = utest::info_of(same);
@@ -175,7 +179,8 @@ void duplicate_and_rights(const keel::KstatSnapshot& base) {
   expect(keel::object_info(none, &out_info), ERR_ACCESS_DENIED, "object_info with no rights");
   expect(keel::channel_write(none, "x", 1), ERR_ACCESS_DENIED, "channel_write with no rights");
 
-  expect(keel::handle_duplicate(a, KEEL_RIGHTS_ALL + 1, &out_handle), ERR_INVALID_ARGS, "duplicate with an unknown right");
+  expect(keel::handle_duplicate(a, KEEL_RIGHTS_ALL + 1, &out_handle), ERR_INVALID_ARGS,
+         "duplicate with an unknown right");
   expect(keel::handle_duplicate(a, KEEL_RIGHTS_SAME | KEEL_RIGHT_READ, &out_handle),
          ERR_INVALID_ARGS, "KEEL_RIGHTS_SAME mixed with a right");
   expect(syscall6(SYS_HANDLE_DUPLICATE, a, (1ull << 32) | KEEL_RIGHT_READ, keel::u(&out_handle)),
@@ -225,7 +230,8 @@ void bad_values(const keel::KstatSnapshot& base) {
   // generation): neither may be taken for that handle.
   for (const Op& op : ops) {
     uint64_t v = valid_of(op.kind);
-    expect(op.call(v | (1ull << 63)), ERR_BAD_HANDLE, "%s: a valid handle with bit 63 set", op.name);
+    expect(op.call(v | (1ull << 63)), ERR_BAD_HANDLE, "%s: a valid handle with bit 63 set",
+           op.name);
     expect(op.call(v ^ (1ull << 32)), ERR_BAD_HANDLE,
            "%s: a valid handle's slot with another generation", op.name);
   }
@@ -264,7 +270,8 @@ void wrong_type(const keel::KstatSnapshot& base) {
   struct Case {
     Kind have;
     const char* what;
-  } cases[] = {{Kind::Channel, "a channel"}, {Kind::Process, "a process"},
+  } cases[] = {{Kind::Channel, "a channel"},
+               {Kind::Process, "a process"},
                {Kind::Directory, "the process directory"}};
   for (const Case& c : cases)
     for (const Op& op : ops)
@@ -356,8 +363,8 @@ void full_table(const keel::KstatSnapshot& base) {
   size_t n = fill_table(a, &refusal);
   expect(refusal, ERR_NO_MEMORY, "duplicate into a full table");
   keel_object_info si = utest::info_of(self);
-  tap::ok(si.handles == KEEL_MAX_HANDLES_PER_PROCESS, "the table holds %lu handles (%zu duplicates)",
-          si.handles, n);
+  tap::ok(si.handles == KEEL_MAX_HANDLES_PER_PROCESS,
+          "the table holds %lu handles (%zu duplicates)", si.handles, n);
 
   keel::KstatSnapshot full;
   tap::baseline(full);
@@ -372,7 +379,8 @@ void full_table(const keel::KstatSnapshot& base) {
   size_t nb = 0, nh = 0;
   expect(keel::read_message(a, buf, sizeof(buf), &nb, got_h, KEEL_CHANNEL_MAX_HANDLES, &nh, 0),
          ERR_NO_MEMORY, "reading a message with a handle into a full table");
-  tap::ok(nb == 1 && nh == 1, "the read reports the message's size (%zu bytes, %zu handles)", nb, nh);
+  tap::ok(nb == 1 && nh == 1, "the read reports the message's size (%zu bytes, %zu handles)", nb,
+          nh);
   tap::at_baseline(full, "a full table refused everything and changed nothing");
 
   keel::handle_close(filler[--n]);  // one free slot
@@ -392,7 +400,6 @@ void full_table(const keel::KstatSnapshot& base) {
   for (keel_handle_t h : {got_h[0], y, a, b, self}) keel::handle_close(h);
   tap::at_baseline(base, "full handle table");
 }
-
 
 // A value a program kept must never name anything again, however often its
 // slot is reused. Duplicate a handle (the kept value), then repeat {close the
@@ -430,7 +437,8 @@ void no_revival(const keel::KstatSnapshot& base) {
   tap::ok(cycles == CYCLES && same_slot == CYCLES,
           "%u of %u cycles ran, each reusing the kept value's slot", same_slot, CYCLES);
   tap::ok(repeated == 0, "the slot never gave out the kept value again (%u times)", repeated);
-  tap::ok(answered == 0, "after every cycle the kept value answers ERR_BAD_HANDLE (%u did not; first %s)",
+  tap::ok(answered == 0,
+          "after every cycle the kept value answers ERR_BAD_HANDLE (%u did not; first %s)",
           answered, keel_status_name(int32_t(first_answer)));
   expect(keel::object_info(kept, &out_info), ERR_BAD_HANDLE,
          "object_info on the kept value past the old wrap point");
@@ -443,8 +451,8 @@ void no_revival(const keel::KstatSnapshot& base) {
 
 int main(int, char**) {
   tap::plan(183);
-  utest::scratch();     // warm up: the scratch page
-  utest::self_pid();    // and the pid lookup
+  utest::scratch();                                        // warm up: the scratch page
+  utest::self_pid();                                       // and the pid lookup
   utest::grow_handle_table(KEEL_MAX_HANDLES_PER_PROCESS);  // and the whole handle table
   keel::KstatSnapshot base;
   tap::baseline(base);

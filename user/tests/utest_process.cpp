@@ -134,7 +134,8 @@ void spawn_more(const keel::KstatSnapshot& base) {
 void wait_timeouts(const keel::KstatSnapshot& base) {
   keel_handle_t p = utest::start("sleeper", "1000000");  // outlives any wait below
   int64_t code = 99;
-  expect(keel::process_wait(p, &code, 0), ERR_SHOULD_WAIT, "wait with timeout 0 on a running process");
+  expect(keel::process_wait(p, &code, 0), ERR_SHOULD_WAIT,
+         "wait with timeout 0 on a running process");
   uint64_t t0 = keel::clock_ms();
   expect(keel::process_wait(p, &code, 30), ERR_TIMED_OUT, "wait 30 ms on a running process");
   tap::ok(keel::clock_ms() - t0 >= 30 && alive(p), "it waited 30 ms and kept the handle");
@@ -180,11 +181,13 @@ void kill(const keel::KstatSnapshot& base) {
   expect(keel::process_kill(sleeper), KEEL_OK, "kill a sleeping process");
   // Its sleep (100 s) is far longer than the wait: only the kill can end it.
   int64_t killed_code = 0;
-  tap::ok(keel::process_wait(sleeper, &killed_code, 30000) == KEEL_OK && killed_code == KEEL_EXIT_KILLED,
+  tap::ok(keel::process_wait(sleeper, &killed_code, 30000) == KEEL_OK &&
+              killed_code == KEEL_EXIT_KILLED,
           "it dies with the kill status, long before its sleep would end");
 
   keel_handle_t faulter = utest::start("faulter");
-  tap::ok(utest::reap(faulter, false) == KEEL_EXIT_FAULT, "a process that faults is killed with %ld", KEEL_EXIT_FAULT);
+  tap::ok(utest::reap(faulter, false) == KEEL_EXIT_FAULT,
+          "a process that faults is killed with %ld", KEEL_EXIT_FAULT);
   tap::at_baseline(base, "kill and fault");
 }
 
@@ -196,13 +199,17 @@ void holder(const keel::KstatSnapshot& base, bool kill_it) {
   keel_handle_t p = utest::start("holder", "1000", ctl.b);
   char buf[8];
   size_t n = 0;
-  int64_t r = keel::read_message(ctl.a, buf, sizeof(buf), &n, nullptr, 0, nullptr, keel::PATIENCE_MS);
+  int64_t r =
+      keel::read_message(ctl.a, buf, sizeof(buf), &n, nullptr, 0, nullptr, keel::PATIENCE_MS);
   tap::ok(r == KEEL_OK && n == 5, "holder (%s) is ready", how);
   keel_object_info info = utest::info_of(p);
   tap::ok(info.handles >= 1000, "it holds %lu handles", info.handles);
-  if (kill_it) keel::process_kill(p);
-  else keel::handle_close(ctl.a);  // its read ends, it returns 0
-  tap::ok(utest::await_exit(p) && utest::info_of(p).handles == 0, "at exit every handle of it is closed");
+  if (kill_it)
+    keel::process_kill(p);
+  else
+    keel::handle_close(ctl.a);  // its read ends, it returns 0
+  tap::ok(utest::await_exit(p) && utest::info_of(p).handles == 0,
+          "at exit every handle of it is closed");
   int64_t heap_at_exit = utest::counter("heap_bytes_used");
   tap::ok(utest::reap(p, false) == (kill_it ? KEEL_EXIT_KILLED : 0), "holder exit code");
   int64_t record = heap_at_exit - utest::counter("heap_bytes_used");
@@ -220,7 +227,8 @@ void spawn_failures(const keel::KstatSnapshot& base) {
   expect(spawn("no-such-program"), ERR_NOT_FOUND, "spawn a program that is not there");
   expect(spawn("bad-notelf"), ERR_CORRUPT, "spawn a file that is not an ELF");
   expect(spawn("bad-truncated"), ERR_CORRUPT, "spawn a truncated ELF");
-  expect(spawn("a-name-longer-than-keel-name-max-allows"), ERR_INVALID_ARGS, "spawn a name too long");
+  expect(spawn("a-name-longer-than-keel-name-max-allows"), ERR_INVALID_ARGS,
+         "spawn a name too long");
 
   Spawn s("exitcode", &x.a, 1);
   auto with = [&](auto change) {
@@ -230,19 +238,27 @@ void spawn_failures(const keel::KstatSnapshot& base) {
     change(t.args);
     return keel::process_spawn(&t.args, &p);
   };
-  expect(with([](keel_spawn_args& a) { a.name = "exit\0code"; a.name_len = 9; }),
+  expect(with([](keel_spawn_args& a) {
+           a.name = "exit\0code";
+           a.name_len = 9;
+         }),
          ERR_INVALID_ARGS, "a name with a NUL inside");
-  expect(with([](keel_spawn_args& a) { a.argc = 2; }), ERR_INVALID_ARGS, "argc larger than the strings");
-  expect(with([](keel_spawn_args& a) { a.args_len -= 1; }), ERR_INVALID_ARGS, "arguments not NUL-terminated");
-  expect(with([](keel_spawn_args& a) { a.args_len = KEEL_SPAWN_MAX_ARGS_BYTES + 1; }), ERR_OUT_OF_RANGE,
-         "arguments over the size limit");
+  expect(with([](keel_spawn_args& a) { a.argc = 2; }), ERR_INVALID_ARGS,
+         "argc larger than the strings");
+  expect(with([](keel_spawn_args& a) { a.args_len -= 1; }), ERR_INVALID_ARGS,
+         "arguments not NUL-terminated");
+  expect(with([](keel_spawn_args& a) { a.args_len = KEEL_SPAWN_MAX_ARGS_BYTES + 1; }),
+         ERR_OUT_OF_RANGE, "arguments over the size limit");
   expect(with([](keel_spawn_args& a) { a.argc = KEEL_SPAWN_MAX_ARGS + 1; }), ERR_OUT_OF_RANGE,
          "more arguments than allowed");
-  expect(with([](keel_spawn_args& a) { a.num_handles = KEEL_SPAWN_MAX_HANDLES + 1; }), ERR_OUT_OF_RANGE,
-         "more handles than allowed");
+  expect(with([](keel_spawn_args& a) { a.num_handles = KEEL_SPAWN_MAX_HANDLES + 1; }),
+         ERR_OUT_OF_RANGE, "more handles than allowed");
   keel_handle_t twice[2] = {x.a, x.a};
-  expect(with([&](keel_spawn_args& a) { a.handles = twice; a.num_handles = 2; }), ERR_INVALID_ARGS,
-         "the same handle twice");
+  expect(with([&](keel_spawn_args& a) {
+           a.handles = twice;
+           a.num_handles = 2;
+         }),
+         ERR_INVALID_ARGS, "the same handle twice");
 
   utest::each_bad_pointer("spawn args at", true,
                           [&](uintptr_t q) { return syscall6(SYS_PROCESS_SPAWN, q, u(&p)); });
@@ -257,8 +273,8 @@ void spawn_failures(const keel::KstatSnapshot& base) {
   });
   utest::each_bad_pointer("spawn process handle into", true,
                           [&](uintptr_t q) { return syscall6(SYS_PROCESS_SPAWN, u(&s.args), q); });
-  expect(keel::process_spawn(&s.args, utest::ptr<keel_handle_t>(u(utest::read_only()))), ERR_INVALID_ARGS,
-         "spawn process handle into read-only memory");
+  expect(keel::process_spawn(&s.args, utest::ptr<keel_handle_t>(u(utest::read_only()))),
+         ERR_INVALID_ARGS, "spawn process handle into read-only memory");
   tap::ok(alive(x.a), "after every failed spawn the caller still has its handle");
   tap::at_baseline(before, "failed spawns made nothing");
   keel::handle_close(x.a);
@@ -299,13 +315,17 @@ void list_and_open(const keel::KstatSnapshot& base) {
   static uint64_t pids[256];
   size_t total = 0;
   expect(keel::process_list(utest::dir(), pids, 256, &total), KEEL_OK, "process_list");
-  tap::ok(total >= 2 && listed(pid) && listed(utest::self_pid()), "it lists us and the child (%zu in all)", total);
+  tap::ok(total >= 2 && listed(pid) && listed(utest::self_pid()),
+          "it lists us and the child (%zu in all)", total);
   size_t n = 0;
   pids[0] = 0;
-  expect(keel::process_list(utest::dir(), pids, 1, &n), ERR_BUFFER_TOO_SMALL, "process_list into room for one");
+  expect(keel::process_list(utest::dir(), pids, 1, &n), ERR_BUFFER_TOO_SMALL,
+         "process_list into room for one");
   tap::ok(n == total && pids[0] != 0, "it fills the room and reports the total");
-  expect(keel::process_list(utest::dir(), nullptr, 0, &n), ERR_BUFFER_TOO_SMALL, "process_list to count only");
-  expect(keel::process_list(utest::dir(), pids, 4097, &n), ERR_INVALID_ARGS, "process_list with a huge capacity");
+  expect(keel::process_list(utest::dir(), nullptr, 0, &n), ERR_BUFFER_TOO_SMALL,
+         "process_list to count only");
+  expect(keel::process_list(utest::dir(), pids, 4097, &n), ERR_INVALID_ARGS,
+         "process_list with a huge capacity");
   utest::each_bad_pointer("process_list pids into", true, [&](uintptr_t q) {
     return syscall6(SYS_PROCESS_LIST, utest::dir(), q, 8, u(&n));
   });
@@ -317,8 +337,9 @@ void list_and_open(const keel::KstatSnapshot& base) {
   expect(keel::process_open(utest::dir(), pid, &obs), KEEL_OK, "process_open the child");
   keel_object_info info = utest::info_of(obs);
   tap::ok(info.rights == KEEL_RIGHT_INSPECT, "an observer handle has INSPECT only");
-  tap::ok(info.type == KEEL_OBJ_PROCESS && info.koid == pid && info.related_koid == utest::self_pid() &&
-              libk::str_eq(info.name, "sleeper") && info.state == KEEL_STATE_RUNNING,
+  tap::ok(info.type == KEEL_OBJ_PROCESS && info.koid == pid &&
+              info.related_koid == utest::self_pid() && libk::str_eq(info.name, "sleeper") &&
+              info.state == KEEL_STATE_RUNNING,
           "object_info through it: type, pid, parent, name, state");
   tap::ok(info.tasks == 1 && info.pages > 0 && info.handles == 0,
           "and its tasks (%lu), pages (%lu), handles (%lu)", info.tasks, info.pages, info.handles);
@@ -326,14 +347,17 @@ void list_and_open(const keel::KstatSnapshot& base) {
   keel_handle_t out;
   expect(keel::process_kill(obs), ERR_ACCESS_DENIED, "an observer cannot kill");
   expect(keel::process_wait(obs, &code, 0), ERR_ACCESS_DENIED, "an observer cannot wait");
-  expect(keel::handle_duplicate(obs, KEEL_RIGHTS_SAME, &out), ERR_ACCESS_DENIED, "an observer cannot be duplicated");
+  expect(keel::handle_duplicate(obs, KEEL_RIGHTS_SAME, &out), ERR_ACCESS_DENIED,
+         "an observer cannot be duplicated");
   Pair x = make_pair();
-  expect(keel::channel_write(x.a, "o", 1, &obs, 1), ERR_ACCESS_DENIED, "an observer cannot be sent");
+  expect(keel::channel_write(x.a, "o", 1, &obs, 1), ERR_ACCESS_DENIED,
+         "an observer cannot be sent");
   keel::handle_close(x.a);
   keel::handle_close(x.b);
 
   expect(keel::process_open(utest::dir(), 0, &out), ERR_NOT_FOUND, "process_open pid 0");
-  expect(keel::process_open(utest::dir(), ~0ull, &out), ERR_NOT_FOUND, "process_open a pid that never was");
+  expect(keel::process_open(utest::dir(), ~0ull, &out), ERR_NOT_FOUND,
+         "process_open a pid that never was");
   int64_t handles = utest::counter("handles_live");
   utest::each_bad_pointer("process_open observer into", true, [&](uintptr_t q) {
     return syscall6(SYS_PROCESS_OPEN, utest::dir(), pid, q);
@@ -345,7 +369,8 @@ void list_and_open(const keel::KstatSnapshot& base) {
   keel_handle_t self;
   keel::process_open(utest::dir(), utest::self_pid(), &self);
   info = utest::info_of(self);
-  tap::ok(libk::str_eq(info.name, "utest-process") && info.state == KEEL_STATE_RUNNING && info.tasks == 1,
+  tap::ok(libk::str_eq(info.name, "utest-process") && info.state == KEEL_STATE_RUNNING &&
+              info.tasks == 1,
           "an observer of ourselves: name, state, one task");
   keel::handle_close(self);
 
@@ -366,13 +391,14 @@ void list_many(const keel::KstatSnapshot& base) {
   constexpr size_t N = 300;
   static keel_handle_t kids[N];
   size_t started = 0;
-  while (started < N && (kids[started] = utest::start("sleeper", "100000")) != KEEL_HANDLE_INVALID) started++;
+  while (started < N && (kids[started] = utest::start("sleeper", "100000")) != KEEL_HANDLE_INVALID)
+    started++;
   tap::ok(started == N, "%zu processes running", started);
   static uint64_t pids[1024];
   size_t total = 0;
   int64_t r = keel::process_list(utest::dir(), pids, 1024, &total);
-  tap::ok(r == KEEL_OK && total == N + 1, "process_list with room for all lists all %zu (%s)", total,
-          keel_status_name(int32_t(r)));
+  tap::ok(r == KEEL_OK && total == N + 1, "process_list with room for all lists all %zu (%s)",
+          total, keel_status_name(int32_t(r)));
   bool all = r == KEEL_OK;
   for (size_t i = 0; i < started && all; i++) {
     uint64_t pid = utest::info_of(kids[i]).koid;
@@ -394,7 +420,8 @@ void observer_of_exited(const keel::KstatSnapshot& base) {
   size_t n;
   keel::read_message(ctl.a, buf, sizeof(buf), &n, nullptr, 0, nullptr, keel::PATIENCE_MS);
   keel_handle_t obs = KEEL_HANDLE_INVALID;
-  expect(keel::process_open(utest::dir(), utest::info_of(p).koid, &obs), KEEL_OK, "observe a holder");
+  expect(keel::process_open(utest::dir(), utest::info_of(p).koid, &obs), KEEL_OK,
+         "observe a holder");
   tap::ok(utest::info_of(obs).handles > 10, "it holds its handles");
   keel::handle_close(ctl.a);
   utest::await_exit(p);

@@ -10,8 +10,8 @@
 // the last ls /proc lets it drop the observers the kernel revoked.
 #include <libk/format.h>
 #include <libk/string.h>
-
 #include <procfs/protocol.h>
+
 #include "common.h"
 
 namespace {
@@ -50,7 +50,8 @@ bool spawn_observe_exit() {
   if (keel::spawn("holder", args, 1, &child_end, 1, &child) < 0) return false;
   char ready[8];
   size_t n;
-  bool ok = keel::read_message(ctl, ready, sizeof(ready), &n, nullptr, 0, nullptr, keel::PATIENCE_MS) == KEEL_OK;
+  bool ok = keel::read_message(ctl, ready, sizeof(ready), &n, nullptr, 0, nullptr,
+                               keel::PATIENCE_MS) == KEEL_OK;
   uint64_t pid = pid_of(child);
   ok &= listed(pid);
   ok &= status_of(pid) == KEEL_OK && libk::starts_with(buf, "Name: holder\n") &&
@@ -88,7 +89,8 @@ int main(int, char**) {
   int failures = 0;
   for (int i = 0; i < 1000; i++)
     if (!spawn_observe_exit()) failures++;
-  tap::ok(failures == 0, "1000 rounds of spawn + ls /proc + cat status + exit (%d failed)", failures);
+  tap::ok(failures == 0, "1000 rounds of spawn + ls /proc + cat status + exit (%d failed)",
+          failures);
   listed(0);
   tap::at_baseline(base, "after 1000 observed processes");
 
@@ -104,8 +106,8 @@ int main(int, char**) {
   keel::kstat_snapshot(now);
   int64_t before = 0;
   keel::kstat_value(base, "processes_live", &before);
-  tap::ok(keel::kstat_value(now, "processes_live", &v) && v == before,
-          "processes_live %ld == %ld", v, before);
+  tap::ok(keel::kstat_value(now, "processes_live", &v) && v == before, "processes_live %ld == %ld",
+          v, before);
   tap::expect_status(status_of(999999), ERR_NOT_FOUND, "status of a pid that never existed");
   return tap::done();
 }

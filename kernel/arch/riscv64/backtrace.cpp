@@ -2,11 +2,11 @@
 // fp-8 and the caller's fp at fp-16. The walk stops at fp 0 (boot entry sets
 // it), at a misaligned fp, or at one outside the stack, so a corrupted stack
 // ends the trace instead of faulting inside the panic path.
-#include "backtrace.h"
+#include <arch/backtrace.h>
+#include <arch/cpu.h>
+#include <arch/memlayout.h>
 
-#include "cpu.h"
 #include "lib/kprintf.h"
-#include "memlayout.h"
 
 namespace arch {
 namespace {

@@ -1,9 +1,8 @@
 // Per-hart state storage and the fault-catch arming around fault_catch_run.
-#include "cpu.h"
-
-#include "csr.h"
-#include "fault.h"
-#include "memlayout.h"
+#include <arch/cpu.h>
+#include <arch/csr.h>
+#include <arch/fault.h>
+#include <arch/memlayout.h>
 
 namespace arch {
 namespace {

@@ -10,7 +10,7 @@
 # checked against asm_constants.h): the callee-saved block (ASM_CALLEE_*),
 # then scause, stval and the previous catch (ASM_FAULT_CATCH_*).
 
-#include "regs.inc"
+#include <arch/regs.inc>
 
 .section .text
 .globl fault_catch_run

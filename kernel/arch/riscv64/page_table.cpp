@@ -2,14 +2,13 @@
 // 0..7, PPN from bit 10. A/D are set at map time so no hardware or trap-based
 // A/D update is ever needed. Pure logic: table pages and the TLB are reached
 // through page_table_memory.h, so this file is also built and tested natively.
-#include "page_table.h"
-
-#include "page_table_memory.h"
+#include <arch/page_table.h>
+#include <arch/page_table_memory.h>
 
 namespace arch {
 namespace {
-constexpr uint64_t PTE_V = 1 << 0, PTE_R = 1 << 1, PTE_W = 1 << 2, PTE_X = 1 << 3,
-                   PTE_U = 1 << 4, PTE_G = 1 << 5, PTE_A = 1 << 6, PTE_D = 1 << 7;
+constexpr uint64_t PTE_V = 1 << 0, PTE_R = 1 << 1, PTE_W = 1 << 2, PTE_X = 1 << 3, PTE_U = 1 << 4,
+                   PTE_G = 1 << 5, PTE_A = 1 << 6, PTE_D = 1 << 7;
 constexpr uint64_t PTE_LEAF = PTE_R | PTE_W | PTE_X;
 constexpr size_t SMALL_SIZE = 4096;
 constexpr size_t HUGE_SIZE = 2ull << 20;
@@ -112,7 +111,8 @@ uint64_t PageTable::satp() const { return (8ull << 60) | (root_ >> 12); }
 
 void PageTable::activate() const { pt_memory::load_root(satp()); }
 
-libk::Result<size_t> PageTable::tables_needed(uintptr_t va, size_t size, unsigned leaf_level) const {
+libk::Result<size_t> PageTable::tables_needed(uintptr_t va, size_t size,
+                                              unsigned leaf_level) const {
   size_t needed = 0;
   uintptr_t end = va + size;
   for (uintptr_t a = va; a < end;) {

@@ -1,6 +1,6 @@
 // The hardware half of page_table_memory.h: TLB flush and satp.
-#include "csr.h"
-#include "page_table_memory.h"
+#include <arch/csr.h>
+#include <arch/page_table_memory.h>
 
 namespace arch::pt_memory {
 

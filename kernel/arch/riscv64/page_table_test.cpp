@@ -1,8 +1,9 @@
 // Page table map/unmap/protect, permissions enforced, no frames left behind.
-#include "arch/riscv64/csr.h"
-#include "arch/riscv64/fault.h"
-#include "arch/riscv64/memlayout.h"
-#include "arch/riscv64/page_table.h"
+#include <arch/csr.h>
+#include <arch/fault.h>
+#include <arch/memlayout.h>
+#include <arch/page_table.h>
+
 #include "ktest/ktest.h"
 #include "mm/kernel_vm.h"
 #include "mm/pmm.h"
@@ -46,7 +47,7 @@ KTEST("vm.refuses_write_execute_and_misalignment") {
   KT_EXPECT_EQ(pt.map(0x10001, 0x80000000, PAGE_SIZE, PERM_R).error(), ERR_INVALID_ARGS);
   KT_EXPECT_EQ(pt.map(0x10000, 0x80000800, PAGE_SIZE, PERM_R).error(), ERR_INVALID_ARGS);
   KT_EXPECT_EQ(pt.map(0x0000008000000000ull, 0x80000000, PAGE_SIZE, PERM_R).error(),
-               ERR_INVALID_ARGS);  // not canonical
+               ERR_INVALID_ARGS);       // not canonical
   KT_EXPECT_EQ(pt.table_frames(), 1u);  // nothing was built for refused requests
   pt.destroy();
 }
@@ -57,7 +58,8 @@ KTEST("vm.failed_map_leaves_nothing_mapped") {
   KT_TRY(pt.map(0x403000, pa, PAGE_SIZE, PERM_R));
   // 4 pages where the 4th is taken: the first 3 must be rolled back.
   KT_EXPECT_EQ(pt.map(0x400000, pa, 4 * PAGE_SIZE, PERM_R).error(), ERR_ALREADY_EXISTS);
-  for (uintptr_t va = 0x400000; va < 0x403000; va += PAGE_SIZE) KT_EXPECT(!pt.translate(va, nullptr));
+  for (uintptr_t va = 0x400000; va < 0x403000; va += PAGE_SIZE)
+    KT_EXPECT(!pt.translate(va, nullptr));
   KT_EXPECT(pt.translate(0x403000, nullptr));
   pt.destroy();
   pmm::free(pa, 0, pmm::FrameUse::Test);

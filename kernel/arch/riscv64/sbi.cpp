@@ -1,8 +1,7 @@
 // SBI calls: ecall with a7 = extension, a6 = function, a0..a5 = arguments;
 // the firmware returns an error in a0 and a value in a1.
-#include "sbi.h"
-
-#include "csr.h"
+#include <arch/csr.h>
+#include <arch/sbi.h>
 
 namespace arch::sbi {
 namespace {
@@ -25,10 +24,7 @@ Ret call(uint64_t ext, uint64_t fid, uint64_t a0, uint64_t a1, uint64_t a2) {
   register uint64_t r_a2 asm("a2") = a2;
   register uint64_t r_a6 asm("a6") = fid;
   register uint64_t r_a7 asm("a7") = ext;
-  asm volatile("ecall"
-               : "+r"(r_a0), "+r"(r_a1)
-               : "r"(r_a2), "r"(r_a6), "r"(r_a7)
-               : "memory");
+  asm volatile("ecall" : "+r"(r_a0), "+r"(r_a1) : "r"(r_a2), "r"(r_a6), "r"(r_a7) : "memory");
   return Ret{static_cast<long>(r_a0), static_cast<long>(r_a1)};
 }
 

@@ -8,7 +8,7 @@
 # A new task's first instruction: s0 = entry thunk, s1/s2 = its arguments.
 # The thunk never returns (it ends in the task's exit).
 
-#include "regs.inc"
+#include <arch/regs.inc>
 
 .section .text
 .globl context_switch

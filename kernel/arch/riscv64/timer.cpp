@@ -1,8 +1,7 @@
-#include "timer.h"
-
-#include "cpu.h"
-#include "csr.h"
-#include "sbi.h"
+#include <arch/cpu.h>
+#include <arch/csr.h>
+#include <arch/sbi.h>
+#include <arch/timer.h>
 
 namespace timer {
 namespace {

@@ -5,9 +5,10 @@
 // tick intervals can pass before the next interrupt is taken. So these
 // tests wait for events with generous bounds and assert order and counts
 // only, never "within N intervals of wall time".
-#include "arch/riscv64/cpu.h"
-#include "arch/riscv64/csr.h"
-#include "arch/riscv64/timer.h"
+#include <arch/cpu.h>
+#include <arch/csr.h>
+#include <arch/timer.h>
+
 #include "ktest/ktest.h"
 
 namespace {

@@ -4,16 +4,16 @@
 // the scheduler registers) and a backtrace, then the machine stops with the
 // panic status so a test can never hang on it. arch knows no driver and no
 // scheduler: both reach it through the small tables below.
-#include "trap.h"
+#include <arch/backtrace.h>
+#include <arch/cpu.h>
+#include <arch/csr.h>
+#include <arch/fault.h>
+#include <arch/timer.h>
+#include <arch/trap.h>
+#include <arch/user_memcpy.h>
 
-#include "backtrace.h"
-#include "cpu.h"
-#include "csr.h"
-#include "fault.h"
 #include "lib/kprintf.h"
 #include "lib/panic.h"
-#include "timer.h"
-#include "user_memcpy.h"
 
 namespace arch {
 
@@ -28,9 +28,15 @@ void after_kernel_interrupt() {
 
 bool is_recoverable_fault(uint64_t cause) {
   switch (cause) {
-    case EXC_INST_ACCESS: case EXC_LOAD_ACCESS: case EXC_STORE_ACCESS:
-    case EXC_INST_PAGE: case EXC_LOAD_PAGE: case EXC_STORE_PAGE:
-    case EXC_LOAD_MISALIGNED: case EXC_STORE_MISALIGNED: case EXC_ILLEGAL:
+    case EXC_INST_ACCESS:
+    case EXC_LOAD_ACCESS:
+    case EXC_STORE_ACCESS:
+    case EXC_INST_PAGE:
+    case EXC_LOAD_PAGE:
+    case EXC_STORE_PAGE:
+    case EXC_LOAD_MISALIGNED:
+    case EXC_STORE_MISALIGNED:
+    case EXC_ILLEGAL:
       return true;
   }
   return false;
@@ -88,26 +94,42 @@ void trap_init_this_hart() {
 const char* scause_name(uint64_t c) {
   if (c & SCAUSE_INTERRUPT) {
     switch (c & ~SCAUSE_INTERRUPT) {
-      case IRQ_S_SOFT: return "supervisor software interrupt";
-      case IRQ_S_TIMER: return "supervisor timer interrupt";
-      case IRQ_S_EXT: return "supervisor external interrupt";
+      case IRQ_S_SOFT:
+        return "supervisor software interrupt";
+      case IRQ_S_TIMER:
+        return "supervisor timer interrupt";
+      case IRQ_S_EXT:
+        return "supervisor external interrupt";
     }
     return "unknown interrupt";
   }
   switch (c) {
-    case EXC_INST_MISALIGNED: return "instruction address misaligned";
-    case EXC_INST_ACCESS: return "instruction access fault";
-    case EXC_ILLEGAL: return "illegal instruction";
-    case EXC_BREAKPOINT: return "breakpoint";
-    case EXC_LOAD_MISALIGNED: return "load address misaligned";
-    case EXC_LOAD_ACCESS: return "load access fault";
-    case EXC_STORE_MISALIGNED: return "store address misaligned";
-    case EXC_STORE_ACCESS: return "store access fault";
-    case EXC_ECALL_U: return "environment call from U-mode";
-    case EXC_ECALL_S: return "environment call from S-mode";
-    case EXC_INST_PAGE: return "instruction page fault";
-    case EXC_LOAD_PAGE: return "load page fault";
-    case EXC_STORE_PAGE: return "store page fault";
+    case EXC_INST_MISALIGNED:
+      return "instruction address misaligned";
+    case EXC_INST_ACCESS:
+      return "instruction access fault";
+    case EXC_ILLEGAL:
+      return "illegal instruction";
+    case EXC_BREAKPOINT:
+      return "breakpoint";
+    case EXC_LOAD_MISALIGNED:
+      return "load address misaligned";
+    case EXC_LOAD_ACCESS:
+      return "load access fault";
+    case EXC_STORE_MISALIGNED:
+      return "store address misaligned";
+    case EXC_STORE_ACCESS:
+      return "store access fault";
+    case EXC_ECALL_U:
+      return "environment call from U-mode";
+    case EXC_ECALL_S:
+      return "environment call from S-mode";
+    case EXC_INST_PAGE:
+      return "instruction page fault";
+    case EXC_LOAD_PAGE:
+      return "load page fault";
+    case EXC_STORE_PAGE:
+      return "store page fault";
   }
   return "unknown exception";
 }

@@ -20,8 +20,8 @@
 #   extern "C" [[noreturn]] void kernel_stack_overflow(arch::TrapFrame*);
 #   extern "C" [[noreturn]] void kernel_stack_overflow_again();
 
-#include "asm_constants.h"
-#include "regs.inc"
+#include <arch/asm_constants.h>
+#include <arch/regs.inc>
 
 .section .text
 .balign 4

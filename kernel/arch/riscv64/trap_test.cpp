@@ -1,8 +1,9 @@
 // A fault inside a test is caught and reported, never a hang.
-#include "arch/riscv64/cpu.h"
-#include "arch/riscv64/csr.h"
-#include "arch/riscv64/fault.h"
-#include "arch/riscv64/memlayout.h"
+#include <arch/cpu.h>
+#include <arch/csr.h>
+#include <arch/fault.h>
+#include <arch/memlayout.h>
+
 #include "ktest/ktest.h"
 
 namespace {

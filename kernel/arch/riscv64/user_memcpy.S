@@ -8,7 +8,7 @@
 # setjmp, nothing on the fast path but the copy itself. The caller has
 # already checked that the user range lies inside user space.
 
-#include "asm_constants.h"
+#include <arch/asm_constants.h>
 
 .section .text
 .balign 4

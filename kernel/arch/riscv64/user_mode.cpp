@@ -2,10 +2,9 @@
 // Entering (user_return) and trapping out (trap_entry.S) are assembly; what
 // happens in between (syscalls, faults, kills) is the kernel's, in
 // syscall/user_boundary.cpp.
+#include <arch/csr.h>
+#include <arch/trap.h>
 #include <libk/string.h>
-
-#include "csr.h"
-#include "trap.h"
 
 namespace arch {
 

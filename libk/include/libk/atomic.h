@@ -47,8 +47,9 @@ concept AtomicWord = (std::is_integral_v<T> && !std::is_same_v<T, bool> &&
 
 // Values that are only loaded and stored.
 template <typename T>
-concept AtomicValue = (std::is_integral_v<T> || std::is_enum_v<T> || std::is_pointer_v<T>) &&
-                      (sizeof(T) == 1 || sizeof(T) == 2 || sizeof(T) == 4 || sizeof(T) == 8);
+concept AtomicValue = (std::is_integral_v<T> || std::is_enum_v<T> ||
+                       std::is_pointer_v<T>)&&(sizeof(T) == 1 || sizeof(T) == 2 || sizeof(T) == 4 ||
+                                               sizeof(T) == 8);
 }  // namespace detail
 
 inline void atomic_fence(MemoryOrder o = MemoryOrder::SeqCst) {
@@ -78,18 +79,18 @@ class Atomic {
   }
 
   // On failure, `expected` receives the current value.
-  bool compare_exchange(T& expected, T desired, MemoryOrder success, MemoryOrder failure)
-    requires detail::AtomicWord<T> {
+  bool compare_exchange(T& expected, T desired, MemoryOrder success,
+                        MemoryOrder failure) requires detail::AtomicWord<T> {
     return __atomic_compare_exchange_n(&value_, &expected, desired, false, detail::order(success),
                                        detail::order(failure));
   }
-  bool compare_exchange(T& expected, T desired, MemoryOrder o = MemoryOrder::SeqCst)
-    requires detail::AtomicWord<T> {
+  bool compare_exchange(T& expected, T desired,
+                        MemoryOrder o = MemoryOrder::SeqCst) requires detail::AtomicWord<T> {
     return compare_exchange(expected, desired, o, detail::failure_order(o));
   }
   // May fail spuriously; cheaper inside a retry loop on LR/SC machines.
-  bool compare_exchange_weak(T& expected, T desired, MemoryOrder o = MemoryOrder::SeqCst)
-    requires detail::AtomicWord<T> {
+  bool compare_exchange_weak(T& expected, T desired,
+                             MemoryOrder o = MemoryOrder::SeqCst) requires detail::AtomicWord<T> {
     return __atomic_compare_exchange_n(&value_, &expected, desired, true, detail::order(o),
                                        detail::order(detail::failure_order(o)));
   }
@@ -101,16 +102,16 @@ class Atomic {
   T fetch_sub(Difference d, MemoryOrder o = MemoryOrder::SeqCst) requires detail::AtomicWord<T> {
     return __atomic_fetch_sub(&value_, scale(d), detail::order(o));
   }
-  T fetch_and(T v, MemoryOrder o = MemoryOrder::SeqCst)
-    requires detail::AtomicWord<T> && std::is_integral_v<T> {
+  T fetch_and(T v, MemoryOrder o = MemoryOrder::SeqCst) requires detail::AtomicWord<T> &&
+      std::is_integral_v<T> {
     return __atomic_fetch_and(&value_, v, detail::order(o));
   }
-  T fetch_or(T v, MemoryOrder o = MemoryOrder::SeqCst)
-    requires detail::AtomicWord<T> && std::is_integral_v<T> {
+  T fetch_or(T v, MemoryOrder o =
+                      MemoryOrder::SeqCst) requires detail::AtomicWord<T> && std::is_integral_v<T> {
     return __atomic_fetch_or(&value_, v, detail::order(o));
   }
-  T fetch_xor(T v, MemoryOrder o = MemoryOrder::SeqCst)
-    requires detail::AtomicWord<T> && std::is_integral_v<T> {
+  T fetch_xor(T v, MemoryOrder o = MemoryOrder::SeqCst) requires detail::AtomicWord<T> &&
+      std::is_integral_v<T> {
     return __atomic_fetch_xor(&value_, v, detail::order(o));
   }
 
@@ -134,7 +135,9 @@ template <detail::AtomicValue T>
 class AtomicRef {
  public:
   explicit AtomicRef(T& v) : p_(&v) {}
-  T load(MemoryOrder o = MemoryOrder::SeqCst) const { return __atomic_load_n(p_, detail::order(o)); }
+  T load(MemoryOrder o = MemoryOrder::SeqCst) const {
+    return __atomic_load_n(p_, detail::order(o));
+  }
   void store(T v, MemoryOrder o = MemoryOrder::SeqCst) {
     __atomic_store_n(p_, v, detail::order(o));
   }

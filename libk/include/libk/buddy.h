@@ -29,16 +29,15 @@
 // (2^32 - 1 frames, i.e. just under 16 TiB of 4 KiB frames); init() checks it.
 // Not thread-safe: the caller holds the lock.
 #pragma once
+#include <libk/result.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <libk/result.h>
 
 namespace libk {
 
 class BuddyAllocator {
  public:
-  static constexpr unsigned kMaxOrder = 10;  // blocks of 2^0 .. 2^10 frames
+  static constexpr unsigned kMaxOrder = 10;          // blocks of 2^0 .. 2^10 frames
   static constexpr size_t kMaxFrames = 0xFFFFFFFFu;  // index 0xFFFFFFFF is "nil"
 
   // Bytes of metadata needed to manage `frame_count` frames, and the

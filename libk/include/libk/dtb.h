@@ -161,16 +161,15 @@ class Dtb {
   // Property iteration; an invalid DtbProperty ends it.
   DtbProperty first_property(DtbNode node) const;
   DtbProperty next_property(const DtbProperty& prop) const;
-  DtbProperties properties(DtbNode node) const {
-    return DtbProperties(this, first_property(node));
-  }
+  DtbProperties properties(DtbNode node) const { return DtbProperties(this, first_property(node)); }
 
   // Named property access. ERR_NOT_FOUND if absent, ERR_CORRUPT if the
   // value has the wrong shape, ERR_INVALID_ARGS for a bad handle or name.
   Result<DtbSpan> property(DtbNode node, const char* name) const;
   Result<uint32_t> prop_u32(DtbNode node, const char* name) const;  // exactly 4 bytes
   Result<uint64_t> prop_u64(DtbNode node, const char* name) const;  // 8 bytes, or 4 (zero-extended)
-  Result<const char*> prop_string(DtbNode node, const char* name) const;  // first string of the value
+  Result<const char*> prop_string(DtbNode node,
+                                  const char* name) const;  // first string of the value
   // Whether the string-list property `name` contains `value` (false if absent or malformed).
   bool prop_has_string(DtbNode node, const char* name, const char* value) const;
 
@@ -222,9 +221,9 @@ class Dtb {
 
 // What the kernel needs from the device tree at boot.
 struct PlatformInfo {
-  MemRange memory[8];        // every reg entry of every device_type "memory" node
+  MemRange memory[8];  // every reg entry of every device_type "memory" node
   size_t memory_count;
-  MemRange reserved[16];     // memory-reservation block + /reserved-memory/* reg
+  MemRange reserved[16];  // memory-reservation block + /reserved-memory/* reg
   size_t reserved_count;
   uint64_t uart_base, uart_size;  // compatible "ns16550a"
   uint32_t uart_irq;              // first cell of its "interrupts" (0 if absent)

@@ -15,11 +15,10 @@
 // The orphan audit walks the records to account for every allocated frame
 // by owner.
 #pragma once
-#include <stddef.h>
-#include <stdint.h>
-
 #include <libk/assert.h>
 #include <libk/atomic.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include <new>
 
@@ -39,15 +38,24 @@ enum class FrameUse : uint8_t {
 
 constexpr const char* frame_use_name(FrameUse u) {
   switch (u) {
-    case FrameUse::Free: return "free";
-    case FrameUse::Slab: return "slab";
-    case FrameUse::Heap: return "kmalloc block";
-    case FrameUse::Payload: return "message payload";
-    case FrameUse::PageTable: return "page table";
-    case FrameUse::KernelStack: return "kernel stack";
-    case FrameUse::User: return "user page";
-    case FrameUse::Test: return "test";
-    case FrameUse::Count_: break;
+    case FrameUse::Free:
+      return "free";
+    case FrameUse::Slab:
+      return "slab";
+    case FrameUse::Heap:
+      return "kmalloc block";
+    case FrameUse::Payload:
+      return "message payload";
+    case FrameUse::PageTable:
+      return "page table";
+    case FrameUse::KernelStack:
+      return "kernel stack";
+    case FrameUse::User:
+      return "user page";
+    case FrameUse::Test:
+      return "test";
+    case FrameUse::Count_:
+      break;
   }
   return "invalid";
 }

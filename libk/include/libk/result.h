@@ -6,6 +6,7 @@
 #pragma once
 #include <keel/status.h>
 #include <libk/assert.h>
+
 #include <new>
 #include <type_traits>
 #include <utility>
@@ -82,10 +83,9 @@ inline Result<void> ok() { return Result<void>(); }
 }  // namespace libk
 
 // Evaluate a Result-returning expression; on error return it from the caller.
-#define TRY(expr)                                      \
-  ({                                                   \
-    auto _try_result = (expr);                         \
-    if (_try_result.is_error())                        \
-      return ::libk::err(_try_result.error());         \
-    _try_result.release_value();                       \
+#define TRY(expr)                                                        \
+  ({                                                                     \
+    auto _try_result = (expr);                                           \
+    if (_try_result.is_error()) return ::libk::err(_try_result.error()); \
+    _try_result.release_value();                                         \
   })

@@ -19,10 +19,9 @@
 // release_empty() gives it back when frames run short. Not thread-safe: the
 // kernel's SlabCache holds a lock around every call.
 #pragma once
+#include <libk/result.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include <libk/result.h>
 
 namespace libk {
 
@@ -115,8 +114,8 @@ struct Slab {
   SlabAllocator* cache;
   Slab* prev;
   Slab* next;
-  void* free_list;  // singly linked through freed objects
-  uint32_t fresh;   // slots [fresh, capacity) were never handed out
+  void* free_list;                               // singly linked through freed objects
+  uint32_t fresh;                                // slots [fresh, capacity) were never handed out
   uint64_t live[SlabAllocator::kMaxSlots / 64];  // bit i set: slot i is allocated
 };
 

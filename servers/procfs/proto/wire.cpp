@@ -54,8 +54,10 @@ libk::Result<size_t> encode_reply(int32_t status, libk::StringView data, Reply& 
 
 size_t finish_reply(Reply& r, int32_t status) {
   r.status = status > KEEL_OK ? ERR_INVALID_ARGS : status;
-  if (r.status != KEEL_OK) r.len = 0;
-  else if (r.len > DATA_MAX) r.len = DATA_MAX;
+  if (r.status != KEEL_OK)
+    r.len = 0;
+  else if (r.len > DATA_MAX)
+    r.len = DATA_MAX;
   return REPLY_HEADER + r.len;
 }
 

@@ -136,7 +136,6 @@ libk::Result<Path> parse_path(libk::StringView path);
 // One request/reply round trip. `out` receives up to cap bytes (NUL
 // terminated if room); the status is the reply's, the IPC error, or
 // ERR_CORRUPT for a reply that does not decode.
-int64_t request(keel_handle_t service, Op op, const char* path, char* out, size_t cap,
-                size_t* len);
+int64_t request(keel_handle_t service, Op op, const char* path, char* out, size_t cap, size_t* len);
 
 }  // namespace procfs

@@ -12,8 +12,8 @@ namespace arch::pt_memory {
 
 libk::Result<uintptr_t> alloc_table();  // a zeroed page for a table; its physical address
 void free_table(uintptr_t pa);
-uint64_t* table(uintptr_t pa);          // the 512 entries of the table at pa
-void flush_tlb();                       // entries changed: drop stale translations
-void load_root(uint64_t satp);          // switch this hart to the table
+uint64_t* table(uintptr_t pa);  // the 512 entries of the table at pa
+void flush_tlb();               // entries changed: drop stale translations
+void load_root(uint64_t satp);  // switch this hart to the table
 
 }  // namespace arch::pt_memory

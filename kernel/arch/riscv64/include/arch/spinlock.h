@@ -4,10 +4,9 @@
 // interrupts on this hart while held, so an interrupt handler on the same
 // hart can never spin on a lock its own hart holds.
 #pragma once
+#include <arch/csr.h>
 #include <libk/atomic.h>
 #include <stdint.h>
-
-#include "arch/riscv64/csr.h"
 
 class RawSpinlock {
  public:

@@ -3,7 +3,8 @@
 //   0x0000_0000_0000_0000 .. 0x0000_003f_ffff_ffff  user space (lower half, U pages only)
 //   0xffff_ffc0_0000_0000 .. +64 GiB                direct map of physical memory (pa + base)
 //   0xffff_ffd0_0000_0000 .. +64 GiB                kernel stacks, each with an unmapped guard page
-//   0xffff_ffff_8000_0000 .. +2 GiB                 kernel image (linked here, loaded at 0x8020_0000)
+//   0xffff_ffff_8000_0000 .. +2 GiB                 kernel image (linked here, loaded at
+//   0x8020_0000)
 //
 // The kernel half is present in every address space without the U bit, so a
 // trap or syscall never switches satp.
@@ -42,6 +43,5 @@ constexpr uintptr_t page_round_up(uintptr_t a) { return (a + PAGE_SIZE - 1) & ~(
 }  // namespace arch
 
 // Symbols from the linker script (kernel virtual addresses).
-extern "C" char __kernel_start[], __text_end[], __rodata_end[], __data_start[],
-    __kernel_end[], __bss_start[], __bss_end[], __boot_stack_guard[], __boot_stack_bottom[],
-    __boot_stack_top[];
+extern "C" char __kernel_start[], __text_end[], __rodata_end[], __data_start[], __kernel_end[],
+    __bss_start[], __bss_end[], __boot_stack_guard[], __boot_stack_bottom[], __boot_stack_top[];

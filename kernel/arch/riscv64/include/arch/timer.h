@@ -11,6 +11,6 @@ void start_this_hart();           // arm the first tick and enable STIE
 void handle_irq();                // called from the trap path on a timer interrupt
 uint64_t now();                   // timebase units since reset
 uint64_t timebase_hz();
-uint64_t ticks();                 // ticks taken on this hart
+uint64_t ticks();  // ticks taken on this hart
 
 }  // namespace timer

@@ -1,9 +1,8 @@
 // The register state saved on every trap, laid out as trap_entry.S stores it.
 #pragma once
+#include <arch/asm_constants.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "asm_constants.h"
 
 namespace arch {
 

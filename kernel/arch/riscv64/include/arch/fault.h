@@ -9,10 +9,9 @@
 // must not block: the catch is armed on the hart (Cpu::fault_catch), not on
 // the task, so no switch may happen while it is armed.
 #pragma once
+#include <arch/asm_constants.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "asm_constants.h"
 
 struct FaultCatch {
   uint64_t ra, sp, s[12];  // callee-saved state of fault_catch_run's caller

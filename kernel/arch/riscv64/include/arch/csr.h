@@ -1,17 +1,16 @@
 // One-line helpers for the RISC-V supervisor CSRs and a few instructions.
 // Register layouts: RISC-V Privileged Architecture, chapter "Supervisor-Level ISA".
 #pragma once
+#include <arch/asm_constants.h>
 #include <stdint.h>
-
-#include "asm_constants.h"
 
 namespace arch {
 
-#define KEEL_CSR_READ(name)                                   \
-  static inline uint64_t r_##name() {                         \
-    uint64_t v;                                               \
-    asm volatile("csrr %0, " #name : "=r"(v));                \
-    return v;                                                 \
+#define KEEL_CSR_READ(name)                    \
+  static inline uint64_t r_##name() {          \
+    uint64_t v;                                \
+    asm volatile("csrr %0, " #name : "=r"(v)); \
+    return v;                                  \
   }
 #define KEEL_CSR_WRITE(name)                                  \
   static inline void w_##name(uint64_t v) {                   \
@@ -38,10 +37,10 @@ KEEL_CSR_READ(instret)
 #undef KEEL_CSR_WRITE
 
 // sstatus bits
-constexpr uint64_t SSTATUS_SIE = 1ull << 1;   // interrupts enabled in S-mode
-constexpr uint64_t SSTATUS_SPIE = 1ull << 5;  // SIE before the trap
-constexpr uint64_t SSTATUS_SPP = 1ull << 8;   // trap came from S-mode
-constexpr uint64_t SSTATUS_FS = 3ull << 13;   // FPU state (kept Off in the kernel)
+constexpr uint64_t SSTATUS_SIE = 1ull << 1;        // interrupts enabled in S-mode
+constexpr uint64_t SSTATUS_SPIE = 1ull << 5;       // SIE before the trap
+constexpr uint64_t SSTATUS_SPP = 1ull << 8;        // trap came from S-mode
+constexpr uint64_t SSTATUS_FS = 3ull << 13;        // FPU state (kept Off in the kernel)
 constexpr uint64_t SSTATUS_SUM = ASM_SSTATUS_SUM;  // S-mode may touch U pages (user copy only)
 
 // sie / sip bits
@@ -54,9 +53,8 @@ constexpr uint64_t SCAUSE_INTERRUPT = 1ull << 63;
 constexpr uint64_t IRQ_S_SOFT = 1, IRQ_S_TIMER = 5, IRQ_S_EXT = 9;
 constexpr uint64_t EXC_INST_MISALIGNED = 0, EXC_INST_ACCESS = 1, EXC_ILLEGAL = 2,
                    EXC_BREAKPOINT = 3, EXC_LOAD_MISALIGNED = 4, EXC_LOAD_ACCESS = 5,
-                   EXC_STORE_MISALIGNED = 6, EXC_STORE_ACCESS = 7, EXC_ECALL_U = 8,
-                   EXC_ECALL_S = 9, EXC_INST_PAGE = 12, EXC_LOAD_PAGE = 13,
-                   EXC_STORE_PAGE = 15;
+                   EXC_STORE_MISALIGNED = 6, EXC_STORE_ACCESS = 7, EXC_ECALL_U = 8, EXC_ECALL_S = 9,
+                   EXC_INST_PAGE = 12, EXC_LOAD_PAGE = 13, EXC_STORE_PAGE = 15;
 
 static inline void sfence_vma() { asm volatile("sfence.vma zero, zero" ::: "memory"); }
 static inline void wfi() { asm volatile("wfi"); }

@@ -1,10 +1,9 @@
 // Per-hart state, reached through the tp register (set once per hart at boot).
 // There is no global "current" anything: everything hart-local lives here.
 #pragma once
+#include <arch/asm_constants.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "asm_constants.h"
 
 struct FaultCatch;
 

@@ -2,10 +2,9 @@
 // callee must preserve (ra, sp, s0..s11). Everything else was saved by the
 // caller of context_switch, or by trap entry if the task was interrupted.
 #pragma once
+#include <arch/asm_constants.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "asm_constants.h"
 
 namespace arch {
 

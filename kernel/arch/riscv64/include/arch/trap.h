@@ -1,8 +1,7 @@
 // Trap setup and the kernel's response to every trap.
 #pragma once
+#include <arch/trap_frame.h>
 #include <stdint.h>
-
-#include "trap_frame.h"
 
 namespace arch {
 

@@ -12,8 +12,8 @@ struct Ret {
 
 Ret call(uint64_t ext, uint64_t fid, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0);
 
-void set_timer(uint64_t stime_value);          // TIME extension (legacy fallback)
-void console_putchar(char c);                  // legacy; for the earliest boot messages
+void set_timer(uint64_t stime_value);  // TIME extension (legacy fallback)
+void console_putchar(char c);          // legacy; for the earliest boot messages
 long hart_start(uint64_t hartid, uint64_t start_pa, uint64_t opaque);  // HSM
 long hart_status(uint64_t hartid);             // HSM: 0 started, 1 stopped, ...
 [[noreturn]] void system_reset(bool failure);  // SRST; parks the hart if unavailable
