@@ -7,6 +7,7 @@
 #include <libk/string.h>
 
 #include "keel.h"
+#include "console.h"
 #include "line_editor.h"
 #include <procfs/protocol.h>
 
@@ -332,24 +333,29 @@ int main(int, char**) {
   power = keel::startup_handle(1);
   keel::printf("Keel shell. Type 'help' for commands.\n");
   static char line[LINE_MAX];
+  static shell::History history;
+  shell::LineEditor editor(shell::console::output(), &history, shell::Completer{nullptr, nullptr}, 80);
   for (;;) {
     reap_jobs();
-    keel::printf("keel> ");
-    keel::flush();
-    line_editor::Result r = line_editor::read_line(line, sizeof(line));
-    if (r.dropped) keel::printf("shell: ignored %zu non-printable byte(s)\n", r.dropped);
-    switch (r.status) {
-      case line_editor::Status::Eof:
+    shell::LineEditor::Event e = shell::console::read_line(editor, "keel> ");
+    switch (e) {
+      case shell::LineEditor::Event::EndOfInput:
         keel::printf("\n");
         return 0;
-      case line_editor::Status::Interrupted:
+      case shell::LineEditor::Event::Cancelled:
+      case shell::LineEditor::Event::None:
         continue;
-      case line_editor::Status::TooLong:
-        keel::printf("shell: line too long (at most %zu characters)\n", LINE_MAX - 1);
+      case shell::LineEditor::Event::TooLong:
+        keel::printf("shell: line too long (at most %zu characters)\n", shell::LineEditor::LINE_CAP);
         continue;
-      case line_editor::Status::Line:
+      case shell::LineEditor::Event::Line: {
+        libk::StringView l = editor.line();
+        size_t n = l.size() < LINE_MAX - 1 ? l.size() : LINE_MAX - 1;
+        memcpy(line, l.data(), n);
+        line[n] = 0;
         run(line);
         break;
+      }
     }
   }
 }
