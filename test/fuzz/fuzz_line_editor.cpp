@@ -20,15 +20,13 @@
 #include <string>
 
 #include "../host/line_editor_harness.h"
+#include "fuzz_check.h"
 
-#define LINE_EDITOR_CHECK(cond, why)                                                   \
-  do {                                                                                 \
-    if (!(cond)) {                                                                     \
-      fprintf(stderr, "fuzz: property violated: %s (%s) at %s:%d\n", #cond,            \
-              std::string(why).c_str(), __FILE__, __LINE__);                           \
-      fflush(stderr);                                                                  \
-      __builtin_trap();                                                                \
-    }                                                                                  \
+// The harness names the broken promise; print it before trapping.
+#define LINE_EDITOR_CHECK(cond, why)                                   \
+  do {                                                                 \
+    if (!(cond)) fprintf(stderr, "fuzz: %s\n", std::string(why).c_str()); \
+    FUZZ_CHECK(cond);                                                  \
   } while (0)
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -26,6 +26,7 @@ constexpr Description DESCRIPTIONS[] = {
     {"procfs", "procfs", "the /proc server (needs its endpoints: not for the shell)"},
     {"shell", "shell", "a nested shell (no procfs, no power); exit or Ctrl-D returns"},
     {"caller", "caller", "test helper: a channel call nobody answers"},
+    {"chain", "chain N", "test helper: a chain N deep of channels nested in messages"},
     {"spawner", "spawner wait|orphan MS", "test helper: spawns a sleeper, then waits or leaves"},
 };
 
@@ -96,5 +97,9 @@ const char* program_summary(StringView name) {
 }
 
 bool program_reads_console(StringView name) { return name == StringView("shell"); }
+
+bool program_runnable(StringView name) {
+  return name != StringView("init") && name != StringView("procfs");
+}
 
 }  // namespace shell

@@ -20,5 +20,8 @@ const char* program_summary(libk::StringView name);
 // in the foreground the shell leaves the console to it, so Ctrl-C and
 // type-ahead are its own.
 bool program_reads_console(libk::StringView name);
+// False for init and procfs: they need startup handles the shell does not
+// have, and would wait for them forever.
+bool program_runnable(libk::StringView name);
 
 }  // namespace shell
