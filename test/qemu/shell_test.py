@@ -231,6 +231,7 @@ try:
     run("echo second")
     check("second" in typed(ESC + "[A" + ESC + "[A" + ESC + "[B\r"), "Up Up Down: the newer line")
     check("first" in typed(ESC + "[A" + ESC + "[A\r"), "Up Up recalls the older line")
+    check(re.search(r"^\s*\d+  echo first$", run("history"), re.M), "history lists the lines entered")
     check("hello from user space" in typed("hell\t\r"), "Tab completes a program")
     check("frames_free" in typed("cat /proc/kst\t\r"), "Tab completes a /proc path")
     out = typed("upti\t\r")
@@ -277,10 +278,33 @@ try:
     out = run("leakcheck 200", timeout=1200)
     check("leakcheck: 200 rounds, 0 counters above baseline" in out, "leakcheck 200")
 
+    # ---- history, a nested shell, the job limit ----
+    qemu.send("shell\r")
+    qemu.expect(PROMPT_RE, timeout=WAIT)
+    check("Keel shell" in qemu.before, "a nested shell starts and owns the console")
+    out = run("ps")
+    check("ps: not connected" in out and "ERR_" not in out, "ps in a nested shell: in words")
+    qemu.send("\x04")
+    qemu.expect(PROMPT_RE, timeout=WAIT)
+    check("hello from user space" in run("hello"), "Ctrl-D leaves the nested shell")
+    out = "".join(run("; ".join(["sleeper 600000 &"] * 8)) for _ in range(4))
+    check(out.count("running in the background") == 32, "32 background jobs")
+    out = run("sleeper 1 &")
+    check("too many background jobs" in out and "sleeper: exit 0" not in out,
+          "the 33rd is refused in words, not run in the foreground")
+    out = run("kill " + " ".join("%%%d" % i for i in range(1, 17)) + "; kill "
+              + " ".join("%%%d" % i for i in range(17, 33)))
+    check(out.count("sleeper: done, killed") == 32 and "no background jobs" in run("jobs"),
+          "kill %1 ... %32 kills them all")
+
+    m = re.search(r"\] (\d+) spin", run("spin &"))
+    spin = m.group(1) if m else "none"
     qemu.send("\x04")  # Ctrl-D on an empty line: the shell exits, init restarts it
     qemu.expect(PROMPT_RE, timeout=WAIT)
     check("init: shell exited (0), restarting it" in qemu.before and "Keel shell" in qemu.before,
           "Ctrl-D ends the shell; init restarts it")
+    check(m and not re.search(r"^\s*%s\s" % spin, run("ps"), re.M),
+          "a background spinner dies with the shell that started it")
 
     qemu.send("poweroff\r")
     qemu.expect(pexpect.EOF, timeout=WAIT)
