@@ -1,13 +1,14 @@
 #include "status_words.h"
 
 #include <keel/status.h>
+#include <keel/syscall.h>
 #include <libk/format.h>
 
 namespace shell {
 namespace {
-// The kernel's exit statuses for a process it ended (kernel/object/process.h).
-constexpr int64_t EXIT_KILLED = -9;
-constexpr int64_t EXIT_FAULT = -11;
+// The kernel's exit statuses for a process it ended (abi/keel/syscall.h).
+constexpr int64_t EXIT_KILLED = KEEL_EXIT_KILLED;
+constexpr int64_t EXIT_FAULT = KEEL_EXIT_FAULT;
 }  // namespace
 
 const char* exit_words(int64_t status, char* buf, size_t cap) {
