@@ -23,10 +23,10 @@
 #include "fuzz_check.h"
 
 // The harness names the broken promise; print it before trapping.
-#define LINE_EDITOR_CHECK(cond, why)                                   \
-  do {                                                                 \
+#define LINE_EDITOR_CHECK(cond, why)                                      \
+  do {                                                                    \
     if (!(cond)) fprintf(stderr, "fuzz: %s\n", std::string(why).c_str()); \
-    FUZZ_CHECK(cond);                                                  \
+    FUZZ_CHECK(cond);                                                     \
   } while (0)
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -35,15 +35,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string prompt(data[1] % 20, '>');
   int marker = data[2];
   shell_test::EditorHarness h(columns, prompt);
-  h.candidates = {"alpha", "alps", "beta", "/proc/", "/proc/1/", "/proc/12/status",
-                  std::string(300, 'w')};
+  h.candidates = {
+      "alpha", "alps", "beta", "/proc/", "/proc/1/", "/proc/12/status", std::string(300, 'w')};
   for (const char* old : {"ls /proc", "cat /proc/kstat", "echo a;b"}) h.history().add(old);
 
   h.type(std::string_view(reinterpret_cast<const char*>(data + 3), size - 3), marker);
   LINE_EDITOR_CHECK(h.failure().empty(), h.failure());
 
   h.quiet();
-  h.type("\x03" "echo ok\r");
+  h.type(
+      "\x03"
+      "echo ok\r");
   LINE_EDITOR_CHECK(h.failure().empty(), h.failure());
   LINE_EDITOR_CHECK(!h.lines().empty() && h.lines().back() == "echo ok", "the prompt answers");
   return 0;

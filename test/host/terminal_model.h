@@ -88,7 +88,8 @@ class TerminalModel {
 
   void byte(unsigned char c) {
     switch (state_) {
-      case State::Ground: return ground(c);
+      case State::Ground:
+        return ground(c);
       case State::Escape:
         if (c == '[') {
           state_ = State::Csi;
@@ -99,8 +100,10 @@ class TerminalModel {
         return fail("an escape sequence other than CSI: ESC " + std::to_string(c));
       case State::Csi:
         if (c >= '0' && c <= '9') {
-          if (params_.size() < 6) params_ += static_cast<char>(c);
-          else fail("an absurd CSI parameter");
+          if (params_.size() < 6)
+            params_ += static_cast<char>(c);
+          else
+            fail("an absurd CSI parameter");
           return;
         }
         state_ = State::Ground;
@@ -116,16 +119,26 @@ class TerminalModel {
         pending_ = false;
       }
       at_row(row_)[col_] = static_cast<char>(c);
-      if (col_ + 1 == columns_) pending_ = true;
-      else col_++;
+      if (col_ + 1 == columns_)
+        pending_ = true;
+      else
+        col_++;
       return;
     }
     pending_ = false;
     switch (c) {
-      case '\n': row_++, col_ = 0, at_row(row_); return;
-      case '\r': col_ = 0; return;
-      case '\b': col_ = col_ > 0 ? col_ - 1 : 0; return;
-      case 0x1b: state_ = State::Escape; return;
+      case '\n':
+        row_++, col_ = 0, at_row(row_);
+        return;
+      case '\r':
+        col_ = 0;
+        return;
+      case '\b':
+        col_ = col_ > 0 ? col_ - 1 : 0;
+        return;
+      case 0x1b:
+        state_ = State::Escape;
+        return;
     }
     fail("control byte " + std::to_string(c) + " written");
   }
@@ -134,10 +147,18 @@ class TerminalModel {
     pending_ = false;
     size_t n = param(1);
     switch (final) {
-      case 'A': row_ = n > row_ ? 0 : row_ - n; return;
-      case 'B': row_ += n, at_row(row_); return;
-      case 'C': col_ = col_ + n >= columns_ ? columns_ - 1 : col_ + n; return;
-      case 'D': col_ = n > col_ ? 0 : col_ - n; return;
+      case 'A':
+        row_ = n > row_ ? 0 : row_ - n;
+        return;
+      case 'B':
+        row_ += n, at_row(row_);
+        return;
+      case 'C':
+        col_ = col_ + n >= columns_ ? columns_ - 1 : col_ + n;
+        return;
+      case 'D':
+        col_ = n > col_ ? 0 : col_ - n;
+        return;
       case 'H':
         if (!params_.empty()) return fail("ESC [ H with a parameter");
         row_ = col_ = 0;

@@ -102,7 +102,8 @@ TEST_CASE("numbers: whole words, overflow detected, ranges") {
   CHECK(shell::parse_int("-9223372036854775808", INT64_MIN, INT64_MAX, &v) == NumberError::None);
   CHECK(v == INT64_MIN);
   v = 5;
-  CHECK(shell::parse_int("9223372036854775808", INT64_MIN, INT64_MAX, &v) == NumberError::OutOfRange);
+  CHECK(shell::parse_int("9223372036854775808", INT64_MIN, INT64_MAX, &v) ==
+        NumberError::OutOfRange);
   CHECK(shell::parse_int("99999999999999999999", INT64_MIN, INT64_MAX, &v) ==
         NumberError::OutOfRange);
   CHECK(shell::parse_int("-9223372036854775809", INT64_MIN, INT64_MAX, &v) ==
@@ -136,8 +137,7 @@ TEST_CASE("statuses and errors in words") {
   CHECK(std::string(shell::error_phrase(ERR_INVALID_ARGS, Subject::File)) == "is a directory");
   CHECK(std::string(shell::error_phrase(ERR_INVALID_ARGS, Subject::Directory)) ==
         "not a directory");
-  CHECK(std::string(shell::error_phrase(ERR_ACCESS_DENIED, Subject::Other)) ==
-        "permission denied");
+  CHECK(std::string(shell::error_phrase(ERR_ACCESS_DENIED, Subject::Other)) == "permission denied");
   CHECK(std::string(shell::error_phrase(ERR_CORRUPT, Subject::Program)) == "not a valid program");
   for (int32_t s = 0; s >= -40; s--) {  // every status has words, none is a raw name
     std::string w = shell::error_phrase(s, Subject::Other);

@@ -47,16 +47,19 @@ TEST_CASE("CR, LF and CR LF each end one line") {
 TEST_CASE("backspace, delete and cursor movement edit the line") {
   CHECK(line_of("abcX\x7f\r") == "abc");
   CHECK(line_of("abcX\b\r") == "abc");
-  CHECK(line_of("ac" + esc("[D") + "b\r") == "abc");                 // Left, insert
+  CHECK(line_of("ac" + esc("[D") + "b\r") == "abc");                          // Left, insert
   CHECK(line_of("abc" + esc("[D") + esc("[D") + esc("[3~") + "\r") == "ac");  // Delete
-  CHECK(line_of("bc\x01" "a\r") == "abc");                              // Ctrl-A
+  CHECK(line_of("bc\x01"
+                "a\r") == "abc");                                        // Ctrl-A
   CHECK(line_of("bc" + esc("[H") + "a" + esc("[F") + "d\r") == "abcd");  // Home, End
   CHECK(line_of("bc" + esc("[1~") + "a" + esc("[4~") + "d\r") == "abcd");
   CHECK(line_of("bc" + esc("OH") + "a" + esc("OF") + "d\r") == "abcd");
-  CHECK(line_of("ac\x02" "b\x06" "d\r") == "abcd");                    // Ctrl-B, Ctrl-F
+  CHECK(line_of("ac\x02"
+                "b\x06"
+                "d\r") == "abcd");                                       // Ctrl-B, Ctrl-F
   CHECK(line_of("ab" + esc("OD") + "X" + esc("OC") + "Y\r") == "aXbY");  // SS3 arrows
-  CHECK(line_of("x\x7f\x7f\x7f\r") == "");                              // never below zero
-  CHECK(line_of("ab" + esc("[C") + esc("[C") + "c\r") == "abc");        // never past the end
+  CHECK(line_of("x\x7f\x7f\x7f\r") == "");                               // never below zero
+  CHECK(line_of("ab" + esc("[C") + esc("[C") + "c\r") == "abc");         // never past the end
 }
 
 TEST_CASE("kill keys: Ctrl-U, Ctrl-K, Ctrl-W, Alt-D, Alt-Backspace") {
@@ -67,15 +70,17 @@ TEST_CASE("kill keys: Ctrl-U, Ctrl-K, Ctrl-W, Alt-D, Alt-Backspace") {
   CHECK(line_of("one two   \x17\r") == "one ");
   CHECK(line_of("one two\x01" + esc("d") + "\r") == " two");
   CHECK(line_of("one two" + esc("\x7f") + "\r") == "one ");
-  CHECK(line_of("a b" + esc("[1;5D") + "X\r") == "a Xb");   // Ctrl-Left
-  CHECK(line_of("a b\x01" + esc("[1;5C") + "X\r") == "aX b");  // Ctrl-Right
+  CHECK(line_of("a b" + esc("[1;5D") + "X\r") == "a Xb");                // Ctrl-Left
+  CHECK(line_of("a b\x01" + esc("[1;5C") + "X\r") == "aX b");            // Ctrl-Right
   CHECK(line_of("a b" + esc("b") + "X" + esc("f") + "Y\r") == "a XbY");  // Alt-B, Alt-F
-  CHECK(line_of("ab\x01" + std::string("\x04") + "\r") == "b");  // Ctrl-D deletes mid-line
+  CHECK(line_of("ab\x01" + std::string("\x04") + "\r") == "b");          // Ctrl-D deletes mid-line
 }
 
 TEST_CASE("Ctrl-C cancels the line, Ctrl-D on an empty line ends input") {
   EditorHarness h;
-  h.type("never\x03" "\x04");
+  h.type(
+      "never\x03"
+      "\x04");
   CHECK(h.failure() == "");
   REQUIRE(h.outcomes().size() == 2);
   CHECK(h.outcomes()[0].event == Event::Cancelled);
@@ -120,17 +125,53 @@ TEST_CASE("escape sequences are consumed whole, known or not") {
   struct Case {
     std::string seq, line;
   };
-  std::vector<Case> cases = {
-      {"[A", "ab"}, {"[B", "ab"}, {"[C", "ab"}, {"[D", "ba"}, {"[H", "ba"}, {"[F", "ab"},
-      {"[1;5C", "ab"}, {"[1;3D", "ba"}, {"[1;5D", "ba"}, {"[2~", "ab"}, {"[3~", "ab"},
-      {"[5~", "ab"}, {"[6~", "ab"}, {"[15~", "ab"}, {"[24~", "ab"}, {"[200~", "ab"},
-      {"[201~", "ab"}, {"[?25h", "ab"}, {"[>0c", "ab"}, {"[1;2;3;4;5;6;7z", "ab"},
-      {"[99999999999999D", "ba"}, {"[ q", "ab"}, {"OP", "ab"}, {"OQ", "ab"}, {"OR", "ab"},
-      {"OS", "ab"}, {"O5P", "ab"}, {"Ox", "ab"}, {"OA", "ab"}, {"OD", "ba"}, {"[[A", "ab"},
-      {"[[E", "ab"}, {"]0;title\x07", "ab"}, {"]8;;link\x1b\\", "ab"},
-      {"Pdcs\x1b\\", "ab"}, {"_apc\x1b\\", "ab"}, {"(B", "ab"}, {" F", "ab"}, {"x", "ab"},
-      {"7", "ab"}, {"[Z", "ab"}, {"[I", "ab"}, {"[O", "ab"}, {"[M", "ab"}, {"[1;5A", "ab"},
-      {"[3;5~", "ab"}, {"[:1m", "ab"}};
+  std::vector<Case> cases = {{"[A", "ab"},
+                             {"[B", "ab"},
+                             {"[C", "ab"},
+                             {"[D", "ba"},
+                             {"[H", "ba"},
+                             {"[F", "ab"},
+                             {"[1;5C", "ab"},
+                             {"[1;3D", "ba"},
+                             {"[1;5D", "ba"},
+                             {"[2~", "ab"},
+                             {"[3~", "ab"},
+                             {"[5~", "ab"},
+                             {"[6~", "ab"},
+                             {"[15~", "ab"},
+                             {"[24~", "ab"},
+                             {"[200~", "ab"},
+                             {"[201~", "ab"},
+                             {"[?25h", "ab"},
+                             {"[>0c", "ab"},
+                             {"[1;2;3;4;5;6;7z", "ab"},
+                             {"[99999999999999D", "ba"},
+                             {"[ q", "ab"},
+                             {"OP", "ab"},
+                             {"OQ", "ab"},
+                             {"OR", "ab"},
+                             {"OS", "ab"},
+                             {"O5P", "ab"},
+                             {"Ox", "ab"},
+                             {"OA", "ab"},
+                             {"OD", "ba"},
+                             {"[[A", "ab"},
+                             {"[[E", "ab"},
+                             {"]0;title\x07", "ab"},
+                             {"]8;;link\x1b\\", "ab"},
+                             {"Pdcs\x1b\\", "ab"},
+                             {"_apc\x1b\\", "ab"},
+                             {"(B", "ab"},
+                             {" F", "ab"},
+                             {"x", "ab"},
+                             {"7", "ab"},
+                             {"[Z", "ab"},
+                             {"[I", "ab"},
+                             {"[O", "ab"},
+                             {"[M", "ab"},
+                             {"[1;5A", "ab"},
+                             {"[3;5~", "ab"},
+                             {"[:1m", "ab"}};
   for (const Case& c : cases) {
     INFO("sequence ESC " << c.seq);
     CHECK(line_of("a" + esc(c.seq) + "b\r") == c.line);
@@ -153,7 +194,7 @@ TEST_CASE("a lone Esc: a timeout resolves it, Enter and Ctrl-C still act") {
   }
   CHECK(line_of("echo hi\x1b\r") == "echo hi");  // the piped-mode hang of the old shell
   CHECK(line_of("x\x1b\x1b\x1b\r") == "x");
-  CHECK(line_of("x\x1b[1;\r") == "x");   // an unfinished CSI does not eat Enter
+  CHECK(line_of("x\x1b[1;\r") == "x");  // an unfinished CSI does not eat Enter
   CHECK(line_of("x\x1bO\r") == "x");
   CHECK(line_of("x\x1b]title\r") == "x");
   {
@@ -175,9 +216,9 @@ TEST_CASE("a lone Esc: a timeout resolves it, Enter and Ctrl-C still act") {
 }
 
 TEST_CASE("every byte value after every escape prefix leaves a working prompt") {
-  std::vector<std::string> prefixes = {"", "\x1b", "\x1b[", "\x1b[1", "\x1b[1;", "\x1b[?",
-                                       "\x1bO", "\x1bO5", "\x1b]", "\x1b]x\x1b", "\x1b[[",
-                                       "\x1b ", "\x1bP"};
+  std::vector<std::string> prefixes = {"",       "\x1b",  "\x1b[",  "\x1b[1", "\x1b[1;",
+                                       "\x1b[?", "\x1bO", "\x1bO5", "\x1b]",  "\x1b]x\x1b",
+                                       "\x1b[[", "\x1b ", "\x1bP"};
   for (const std::string& p : prefixes) {
     for (int b = 0; b < 256; b++) {
       INFO("prefix " << p.size() << " bytes, byte " << b);
@@ -254,8 +295,11 @@ TEST_CASE("long lines wrap, and editing across rows keeps the screen right") {
     std::string text = "the quick brown fox jumps over the lazy dog";
     h.type(text);
     CHECK(h.failure() == "");
-    h.type("\x01" + esc("[C") + esc("[C") + "XY" + esc("[F") + "\x7f\x7f" + esc("[1;5D") +
-           "\x17" + "\x0c" + esc("[H") + esc("[3~") + "\x0b" "abc" + esc("[A") + esc("[B"));
+    h.type("\x01" + esc("[C") + esc("[C") + "XY" + esc("[F") + "\x7f\x7f" + esc("[1;5D") + "\x17" +
+           "\x0c" + esc("[H") + esc("[3~") +
+           "\x0b"
+           "abc" +
+           esc("[A") + esc("[B"));
     CHECK_MESSAGE(h.failure() == "", h.failure());
     h.type("\r");
     CHECK(h.failure() == "");
@@ -265,7 +309,10 @@ TEST_CASE("long lines wrap, and editing across rows keeps the screen right") {
 TEST_CASE("a prompt that fills a row exactly, and an empty prompt") {
   for (std::string prompt : {std::string("12345678"), std::string(""), std::string(16, 'p')}) {
     EditorHarness h(8, prompt);
-    h.type("abcdefgh" + esc("[D") + "x\x7f" "\x01" + esc("[3~") + "\r");
+    h.type("abcdefgh" + esc("[D") +
+           "x\x7f"
+           "\x01" +
+           esc("[3~") + "\r");
     CHECK_MESSAGE(h.failure() == "", h.failure());
     CHECK(h.lines().back() == "bcdefgh");
   }
@@ -274,8 +321,10 @@ TEST_CASE("a prompt that fills a row exactly, and an empty prompt") {
 TEST_CASE("random streams of every byte keep every promise") {
   std::mt19937 rng(20240601);
   // Bytes from the interesting part of the alphabet, and raw random ones.
-  const std::string keys = "\x1b[O;01234579~ABCDHFPQ\r\n\x03\x04\x7f\b\t\x01\x05\x15\x17\x0b\x0c"
-                           "\x10\x0e\x02\x06" "abc /";
+  const std::string keys =
+      "\x1b[O;01234579~ABCDHFPQ\r\n\x03\x04\x7f\b\t\x01\x05\x15\x17\x0b\x0c"
+      "\x10\x0e\x02\x06"
+      "abc /";
   for (int run = 0; run < 3000; run++) {
     size_t columns = 4 + rng() % 60;
     EditorHarness h(columns, std::string(rng() % 12, '>'));
@@ -292,7 +341,9 @@ TEST_CASE("random streams of every byte keep every promise") {
     INFO("run " << run);
     REQUIRE_MESSAGE(h.failure() == "", h.failure());
     h.quiet();
-    h.type("\x03" "echo ok\r");
+    h.type(
+        "\x03"
+        "echo ok\r");
     REQUIRE(h.lines().size() >= 1);
     CHECK(h.lines().back() == "echo ok");
     CHECK(h.failure() == "");

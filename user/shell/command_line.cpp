@@ -60,13 +60,20 @@ ParseError parse_command(StringView text, Command& cmd) {
 
 const char* parse_error_message(ParseError e) {
   switch (e) {
-    case ParseError::None: return "ok";
-    case ParseError::Pipe: return "pipes are not supported";
-    case ParseError::Redirect: return "redirection is not supported";
-    case ParseError::AndOr: return "&& and || are not supported (use ; between commands)";
-    case ParseError::StrayAmpersand: return "& can only end a command";
-    case ParseError::TooManyWords: return "too many words in one command";
-    case ParseError::TooManyCommands: return "too many commands in one line";
+    case ParseError::None:
+      return "ok";
+    case ParseError::Pipe:
+      return "pipes are not supported";
+    case ParseError::Redirect:
+      return "redirection is not supported";
+    case ParseError::AndOr:
+      return "&& and || are not supported (use ; between commands)";
+    case ParseError::StrayAmpersand:
+      return "& can only end a command";
+    case ParseError::TooManyWords:
+      return "too many words in one command";
+    case ParseError::TooManyCommands:
+      return "too many commands in one line";
   }
   return "unreadable line";
 }
@@ -82,8 +89,10 @@ ParseError parse_command_line(StringView line, CommandLine& out) {
     Command& cmd = out.commands[out.count < MAX_COMMANDS ? out.count : MAX_COMMANDS - 1];
     ParseError e = parse_command(line.substr(start, end - start), cmd);
     if (e == ParseError::None && cmd.count > 0) {
-      if (out.count == MAX_COMMANDS) e = ParseError::TooManyCommands;
-      else out.count++;
+      if (out.count == MAX_COMMANDS)
+        e = ParseError::TooManyCommands;
+      else
+        out.count++;
     }
     if (e != ParseError::None) {
       out.count = 0;

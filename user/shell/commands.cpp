@@ -69,20 +69,25 @@ int64_t cmd_poweroff(size_t, char**) {
 
 constexpr Builtin BUILTINS[] = {
     {"help", "help", "this list", 0, 0, cmd_help},
-    {"programs", "programs", "every program in the boot image (run one by its name)", 0, 0, cmd_programs},
+    {"programs", "programs", "every program in the boot image (run one by its name)", 0, 0,
+     cmd_programs},
     {"ps", "ps", "processes (from procfs)", 0, 0, proc::cmd_ps},
     {"top", "top", "ps and memory, refreshed every second; Ctrl-C or q leaves", 0, 0, cmd_top},
     {"ls", "ls [PATH...]", "list a procfs directory (default /proc)", 0, ANY, proc::cmd_ls},
     {"cat", "cat PATH...", "print a procfs file, e.g. cat /proc/1/status", 1, ANY, proc::cmd_cat},
-    {"spawn", "spawn PROG [ARGS...] [&]", "run a program (typing its name does the same)", 1, ANY, cmd_spawn},
+    {"spawn", "spawn PROG [ARGS...] [&]", "run a program (typing its name does the same)", 1, ANY,
+     cmd_spawn},
     {"jobs", "jobs", "the background jobs of this shell", 0, 0, jobs::cmd_jobs},
     {"kill", "kill [-9] PID|%N...", "kill a job of this shell", 1, ANY, jobs::cmd_kill},
     {"wait", "wait PID|%N", "wait for a background job (Ctrl-C kills it)", 1, 1, jobs::cmd_wait},
-    {"time", "time CMD [ARGS...]", "run a command; print wall time and instructions", 1, ANY, cmd_time},
+    {"time", "time CMD [ARGS...]", "run a command; print wall time and instructions", 1, ANY,
+     cmd_time},
     {"kstat", "kstat", "kernel counters", 0, 0, proc::cmd_kstat},
     {"meminfo", "meminfo", "memory summary", 0, 0, proc::cmd_meminfo},
     {"uptime", "uptime", "time since boot, number of processes", 0, 0, cmd_uptime},
-    {"leakcheck", "leakcheck N", "N rounds of spawn, procfs reads and exit; counter deltas (Ctrl-C stops)", 1, 1, cmd_leakcheck},
+    {"leakcheck", "leakcheck N",
+     "N rounds of spawn, procfs reads and exit; counter deltas (Ctrl-C stops)", 1, 1,
+     cmd_leakcheck},
     {"history", "history", "the lines entered (Up/Down recall them)", 0, 0, cmd_history},
     {"status", "status", "how many commands failed so far, and $?", 0, 0, cmd_status},
     {"echo", "echo [ARGS...]", "print the arguments ($? is the last status)", 0, ANY, cmd_echo},
@@ -120,8 +125,8 @@ int64_t run_command(size_t argc, char** argv, bool background) {
   }
   if (background && b->run != cmd_spawn)
     return fail("%s: a builtin cannot run in the background\n", argv[0]);
-  if (b->run == cmd_spawn) return argc < 2 ? fail("usage: %s\n", b->usage)
-                                           : run_command(argc - 1, argv + 1, background);
+  if (b->run == cmd_spawn)
+    return argc < 2 ? fail("usage: %s\n", b->usage) : run_command(argc - 1, argv + 1, background);
   size_t args = argc - 1;
   if (args < b->min_args || (b->max_args != ANY && args > b->max_args))
     return fail("usage: %s\n", b->usage);

@@ -11,8 +11,8 @@ namespace shell {
 
 struct Builtin {
   const char* name;
-  const char* usage;    // "kill [-9] PID|%N..."
-  const char* summary;  // one line for help
+  const char* usage;           // "kill [-9] PID|%N..."
+  const char* summary;         // one line for help
   uint8_t min_args, max_args;  // not counting the name; max 255: any number
   int64_t (*run)(size_t argc, char** argv);
 };

@@ -88,9 +88,11 @@ void forget(Job& j, int64_t code) {
 
 int64_t run(size_t argc, char** argv, bool background) {
   const char* name = argv[0];
-  if (!is_program(libk::StringView(name))) return fail("%s: no such program (see programs)\n", name);
+  if (!is_program(libk::StringView(name)))
+    return fail("%s: no such program (see programs)\n", name);
   if (!program_runnable(libk::StringView(name)))
-    return fail("%s: cannot run from the shell: %s\n", name, program_summary(libk::StringView(name)));
+    return fail("%s: cannot run from the shell: %s\n", name,
+                program_summary(libk::StringView(name)));
   Job* slot = background ? free_slot() : nullptr;
   if (background && !slot)
     return fail("%s: too many background jobs (%zu); kill or wait for one first\n", name, MAX_JOBS);
@@ -98,7 +100,8 @@ int64_t run(size_t argc, char** argv, bool background) {
   int64_t r = keel::spawn(name, argv + 1, argc - 1, nullptr, 0, &h);
   if (r < 0) return fail("%s: %s\n", name, error_phrase(r, Subject::Program));
   uint64_t pid = pid_of(h);
-  if (!background) return wait_foreground(h, pid, name, program_reads_console(libk::StringView(name)));
+  if (!background)
+    return wait_foreground(h, pid, name, program_reads_console(libk::StringView(name)));
   slot->process = h;
   slot->pid = pid;
   libk::format(slot->name, sizeof(slot->name), "%s", name);

@@ -18,10 +18,14 @@ KeyEvent KeyDecoder::feed(uint8_t byte) {
   after_cr_ = byte == '\r';
   if (lf_of_crlf) return NONE;
   switch (state_) {
-    case State::Ground: return ground(byte);
-    case State::Escape: return escape(byte);
-    case State::Csi: return csi(byte);
-    case State::Ss3: return ss3(byte);
+    case State::Ground:
+      return ground(byte);
+    case State::Escape:
+      return escape(byte);
+    case State::Csi:
+      return csi(byte);
+    case State::Ss3:
+      return ss3(byte);
     case State::Intermediate:
     case State::LinuxFkey:
       if (byte == ESC) {
@@ -35,9 +39,12 @@ KeyEvent KeyDecoder::feed(uint8_t byte) {
       state_ = State::Ground;
       return NONE;
     case State::String:
-      if (byte == BEL) state_ = State::Ground;
-      else if (byte == ESC) state_ = State::StringEscape;
-      else if (is_control(byte)) return abort_with(byte);
+      if (byte == BEL)
+        state_ = State::Ground;
+      else if (byte == ESC)
+        state_ = State::StringEscape;
+      else if (is_control(byte))
+        return abort_with(byte);
       return NONE;
     case State::StringEscape:
       if (byte == '\\') {  // ST: the string is over
@@ -54,24 +61,43 @@ KeyEvent KeyDecoder::feed(uint8_t byte) {
 KeyEvent KeyDecoder::ground(uint8_t byte) {
   if (byte >= 0x20 && byte < DEL) return KeyEvent{Key::Char, static_cast<char>(byte)};
   switch (byte) {
-    case 0x01: return key(Key::Home);        // Ctrl-A
-    case 0x02: return key(Key::Left);        // Ctrl-B
-    case 0x03: return key(Key::Interrupt);   // Ctrl-C
-    case 0x04: return key(Key::EndOfInput);  // Ctrl-D
-    case 0x05: return key(Key::End);         // Ctrl-E
-    case 0x06: return key(Key::Right);       // Ctrl-F
-    case 0x08: return key(Key::Backspace);   // Ctrl-H
-    case 0x09: return key(Key::Tab);
-    case 0x0a: return key(Key::Enter);       // LF
-    case 0x0b: return key(Key::KillToEnd);   // Ctrl-K
-    case 0x0c: return key(Key::ClearScreen); // Ctrl-L
-    case 0x0d: return key(Key::Enter);       // CR
-    case 0x0e: return key(Key::Down);        // Ctrl-N
-    case 0x10: return key(Key::Up);          // Ctrl-P
-    case 0x15: return key(Key::KillToStart); // Ctrl-U
-    case 0x17: return key(Key::KillWordLeft);// Ctrl-W
-    case ESC: state_ = State::Escape; return NONE;
-    case DEL: return key(Key::Backspace);
+    case 0x01:
+      return key(Key::Home);  // Ctrl-A
+    case 0x02:
+      return key(Key::Left);  // Ctrl-B
+    case 0x03:
+      return key(Key::Interrupt);  // Ctrl-C
+    case 0x04:
+      return key(Key::EndOfInput);  // Ctrl-D
+    case 0x05:
+      return key(Key::End);  // Ctrl-E
+    case 0x06:
+      return key(Key::Right);  // Ctrl-F
+    case 0x08:
+      return key(Key::Backspace);  // Ctrl-H
+    case 0x09:
+      return key(Key::Tab);
+    case 0x0a:
+      return key(Key::Enter);  // LF
+    case 0x0b:
+      return key(Key::KillToEnd);  // Ctrl-K
+    case 0x0c:
+      return key(Key::ClearScreen);  // Ctrl-L
+    case 0x0d:
+      return key(Key::Enter);  // CR
+    case 0x0e:
+      return key(Key::Down);  // Ctrl-N
+    case 0x10:
+      return key(Key::Up);  // Ctrl-P
+    case 0x15:
+      return key(Key::KillToStart);  // Ctrl-U
+    case 0x17:
+      return key(Key::KillWordLeft);  // Ctrl-W
+    case ESC:
+      state_ = State::Escape;
+      return NONE;
+    case DEL:
+      return key(Key::Backspace);
   }
   return NONE;  // other controls and every byte >= 0x80 (the shell reads ASCII)
 }
@@ -86,15 +112,28 @@ KeyEvent KeyDecoder::escape(uint8_t byte) {
       nparams_ = 0;
       params_[0] = params_[1] = 0;
       return NONE;
-    case ']': case 'P': case 'X': case '^': case '_':  // OSC, DCS, SOS, PM, APC
+    case ']':
+    case 'P':
+    case 'X':
+    case '^':
+    case '_':  // OSC, DCS, SOS, PM, APC
       state_ = State::String;
       return NONE;
-    case ESC: state_ = State::Escape; return NONE;  // the first Esc meant nothing
+    case ESC:
+      state_ = State::Escape;
+      return NONE;  // the first Esc meant nothing
     case DEL:
-    case 0x08: return key(Key::KillWordLeft);        // Alt-Backspace
-    case 'b': case 'B': return key(Key::WordLeft);   // Alt-B
-    case 'f': case 'F': return key(Key::WordRight);  // Alt-F
-    case 'd': case 'D': return key(Key::KillWordRight);  // Alt-D
+    case 0x08:
+      return key(Key::KillWordLeft);  // Alt-Backspace
+    case 'b':
+    case 'B':
+      return key(Key::WordLeft);  // Alt-B
+    case 'f':
+    case 'F':
+      return key(Key::WordRight);  // Alt-F
+    case 'd':
+    case 'D':
+      return key(Key::KillWordRight);  // Alt-D
   }
   if (byte < 0x20) return ground(byte);  // a lone Esc, then Enter, Ctrl-C, ...
   if (byte <= 0x2f) state_ = State::Intermediate;
@@ -106,7 +145,8 @@ KeyEvent KeyDecoder::csi(uint8_t byte) {
     if (nparams_ == 0) nparams_ = 1;
     if (nparams_ <= MAX_PARAMS) {
       uint16_t& p = params_[nparams_ - 1];
-      p = p > (PARAM_MAX - (byte - '0')) / 10 ? PARAM_MAX : static_cast<uint16_t>(p * 10 + (byte - '0'));
+      p = p > (PARAM_MAX - (byte - '0')) / 10 ? PARAM_MAX
+                                              : static_cast<uint16_t>(p * 10 + (byte - '0'));
     }
     return NONE;
   }
@@ -138,17 +178,28 @@ KeyEvent KeyDecoder::csi_final(uint8_t final) const {
   uint16_t modifier = nparams_ >= 2 ? params_[1] : 1;
   bool word = modifier == 3 || modifier == 5 || modifier == 7;  // Alt, Ctrl, Ctrl-Alt
   switch (final) {
-    case 'A': return key(Key::Up);
-    case 'B': return key(Key::Down);
-    case 'C': return key(word ? Key::WordRight : Key::Right);
-    case 'D': return key(word ? Key::WordLeft : Key::Left);
-    case 'H': return key(Key::Home);
-    case 'F': return key(Key::End);
+    case 'A':
+      return key(Key::Up);
+    case 'B':
+      return key(Key::Down);
+    case 'C':
+      return key(word ? Key::WordRight : Key::Right);
+    case 'D':
+      return key(word ? Key::WordLeft : Key::Left);
+    case 'H':
+      return key(Key::Home);
+    case 'F':
+      return key(Key::End);
     case '~':
       switch (first) {
-        case 1: case 7: return key(Key::Home);
-        case 4: case 8: return key(Key::End);
-        case 3: return key(word ? Key::KillWordRight : Key::Delete);
+        case 1:
+        case 7:
+          return key(Key::Home);
+        case 4:
+        case 8:
+          return key(Key::End);
+        case 3:
+          return key(word ? Key::KillWordRight : Key::Delete);
       }
       return NONE;  // Insert, Page Up/Down, F5-F12, bracketed paste marks
   }
@@ -161,13 +212,20 @@ KeyEvent KeyDecoder::ss3(uint8_t byte) {
   if (byte >= 0x40 && byte <= 0x7e) {
     state_ = State::Ground;
     switch (byte) {
-      case 'A': return key(Key::Up);
-      case 'B': return key(Key::Down);
-      case 'C': return key(Key::Right);
-      case 'D': return key(Key::Left);
-      case 'H': return key(Key::Home);
-      case 'F': return key(Key::End);
-      case 'M': return key(Key::Enter);  // keypad Enter
+      case 'A':
+        return key(Key::Up);
+      case 'B':
+        return key(Key::Down);
+      case 'C':
+        return key(Key::Right);
+      case 'D':
+        return key(Key::Left);
+      case 'H':
+        return key(Key::Home);
+      case 'F':
+        return key(Key::End);
+      case 'M':
+        return key(Key::Enter);  // keypad Enter
     }
     return NONE;  // F1-F4 (P-S) and the rest of the keypad
   }

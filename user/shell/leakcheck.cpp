@@ -29,8 +29,8 @@ bool leak_round() {
   }
   char msg[8];
   size_t n;
-  bool ok = keel::read_message(ctl, msg, sizeof(msg), &n, nullptr, 0, nullptr,
-                               keel::PATIENCE_MS) == KEEL_OK;
+  bool ok = keel::read_message(ctl, msg, sizeof(msg), &n, nullptr, 0, nullptr, keel::PATIENCE_MS) ==
+            KEEL_OK;
   ok &= procfs_get(procfs::OP_LIST, "/proc");
   keel_object_info info;
   char path[64];

@@ -62,8 +62,11 @@ LineEditor::Event LineEditor::feed(uint8_t byte) {
 
 LineEditor::Event LineEditor::apply(KeyEvent k) {
   switch (k.key) {
-    case Key::None: break;
-    case Key::Char: insert(StringView(&k.ch, 1)); break;
+    case Key::None:
+      break;
+    case Key::Char:
+      insert(StringView(&k.ch, 1));
+      break;
     case Key::Enter:
       go(pos_, len_);
       if (!ends_on_row_start(len_)) emit("\n", 1);
@@ -78,7 +81,9 @@ LineEditor::Event LineEditor::apply(KeyEvent k) {
       if (len_ == 0 && !overflowed_) return finish(Event::EndOfInput);
       if (pos_ < len_) erase(pos_, pos_ + 1);
       break;
-    case Key::Tab: complete(); break;
+    case Key::Tab:
+      complete();
+      break;
     case Key::Backspace:
       if (pos_ > 0) erase(pos_ - 1, pos_);
       break;
@@ -91,18 +96,36 @@ LineEditor::Event LineEditor::apply(KeyEvent k) {
     case Key::Right:
       if (pos_ < len_) move_cursor(pos_ + 1);
       break;
-    case Key::Home: move_cursor(0); break;
-    case Key::End: move_cursor(len_); break;
-    case Key::WordLeft: move_cursor(word_start_before(pos_)); break;
-    case Key::WordRight: move_cursor(word_end_after(pos_)); break;
-    case Key::KillWordLeft: erase(word_start_before(pos_), pos_); break;
-    case Key::KillWordRight: erase(pos_, word_end_after(pos_)); break;
-    case Key::KillToStart: erase(0, pos_); break;
-    case Key::KillToEnd: erase(pos_, len_); break;
+    case Key::Home:
+      move_cursor(0);
+      break;
+    case Key::End:
+      move_cursor(len_);
+      break;
+    case Key::WordLeft:
+      move_cursor(word_start_before(pos_));
+      break;
+    case Key::WordRight:
+      move_cursor(word_end_after(pos_));
+      break;
+    case Key::KillWordLeft:
+      erase(word_start_before(pos_), pos_);
+      break;
+    case Key::KillWordRight:
+      erase(pos_, word_end_after(pos_));
+      break;
+    case Key::KillToStart:
+      erase(0, pos_);
+      break;
+    case Key::KillToEnd:
+      erase(pos_, len_);
+      break;
     case Key::Up:
       if (history_ && history_->size() > 0) {
-        if (recalled_ == NOT_RECALLED) recall(0);
-        else if (recalled_ + 1 < history_->size()) recall(recalled_ + 1);
+        if (recalled_ == NOT_RECALLED)
+          recall(0);
+        else if (recalled_ + 1 < history_->size())
+          recall(recalled_ + 1);
       }
       break;
     case Key::Down:
@@ -290,13 +313,18 @@ void LineEditor::go(size_t from, size_t to) {
   size_t from_row = row_of(from), to_row = row_of(to);
   size_t from_col = column_of(from), to_col = column_of(to);
   if (from_row == to_row) {
-    if (to_col + 1 == from_col) emit("\b", 1);
-    else if (to_col < from_col) emit_csi(from_col - to_col, 'D');
-    else if (to_col > from_col) emit_csi(to_col - from_col, 'C');
+    if (to_col + 1 == from_col)
+      emit("\b", 1);
+    else if (to_col < from_col)
+      emit_csi(from_col - to_col, 'D');
+    else if (to_col > from_col)
+      emit_csi(to_col - from_col, 'C');
     return;
   }
-  if (to_row < from_row) emit_csi(from_row - to_row, 'A');
-  else emit_csi(to_row - from_row, 'B');
+  if (to_row < from_row)
+    emit_csi(from_row - to_row, 'A');
+  else
+    emit_csi(to_row - from_row, 'B');
   emit("\r", 1);
   if (to_col > 0) emit_csi(to_col, 'C');
 }

@@ -113,7 +113,7 @@ class LineEditor {
   void insert(libk::StringView text);
   void erase(size_t from, size_t to);  // [from, to), then the cursor goes to `from`
   void move_cursor(size_t to);
-  void recall(size_t age);             // history entry `age` back, or NOT_RECALLED: the saved line
+  void recall(size_t age);  // history entry `age` back, or NOT_RECALLED: the saved line
   size_t word_start_before(size_t i) const;
   size_t word_end_after(size_t i) const;
   void complete();
@@ -128,7 +128,9 @@ class LineEditor {
   void emit_csi(size_t n, char final);
   size_t row_of(size_t index) const { return (prompt_len_ + index) / columns_; }
   size_t column_of(size_t index) const { return (prompt_len_ + index) % columns_; }
-  bool ends_on_row_start(size_t index) const { return prompt_len_ + index > 0 && column_of(index) == 0; }
+  bool ends_on_row_start(size_t index) const {
+    return prompt_len_ + index > 0 && column_of(index) == 0;
+  }
   void redraw_from(size_t cursor_was);  // everything, from the prompt's row down
   void redraw_after_prompt();           // the line, the cursor at the end of the prompt
   void go(size_t from, size_t to);      // moves the terminal's cursor between line indexes

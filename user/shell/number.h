@@ -51,7 +51,7 @@ constexpr NumberError parse_int(libk::StringView s, int64_t min, int64_t max, in
 
 // The words for a NumberError, for messages like "exitcode: 12x: not a number".
 constexpr const char* number_error_phrase(NumberError e) {
-  return e == NumberError::NotANumber ? "not a number"
+  return e == NumberError::NotANumber   ? "not a number"
          : e == NumberError::OutOfRange ? "out of range"
                                         : "ok";
 }

@@ -85,7 +85,7 @@ int64_t print_ps() {
     size_t n = 0;
     if (get(procfs::OP_READ, path, file_buf, &n) != KEEL_OK) continue;  // exited meanwhile
     StringView text(file_buf, n);
-    StringView f[7] = {field(text, "Pid"),   field(text, "PPid"),    field(text, "State"),
+    StringView f[7] = {field(text, "Pid"),   field(text, "PPid"),  field(text, "State"),
                        field(text, "Tasks"), field(text, "Pages"), field(text, "Handles"),
                        field(text, "Name")};
     keel::printf("%5.*s %5.*s %-8.*s %5.*s %6.*s %7.*s  %.*s\n", (int)f[0].size(), f[0].data(),
@@ -99,9 +99,9 @@ int64_t print_ps() {
 int64_t cmd_ps(size_t, char**) {
   int64_t r = print_ps();
   if (r != KEEL_OK)
-    return fail("ps: %s\n", error_phrase(r, procfs_service == KEEL_HANDLE_INVALID
-                                                 ? Subject::Service
-                                                 : Subject::Directory));
+    return fail("ps: %s\n",
+                error_phrase(r, procfs_service == KEEL_HANDLE_INVALID ? Subject::Service
+                                                                      : Subject::Directory));
   return 0;
 }
 

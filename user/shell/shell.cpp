@@ -25,9 +25,9 @@ keel_handle_t procfs_service, power;
 
 namespace {
 History history_ring;
-int64_t last_status;   // $?
-uint64_t failures;     // commands that failed since the shell started
-bool current_failed;   // fail() was called for the running command
+int64_t last_status;  // $?
+uint64_t failures;    // commands that failed since the shell started
+bool current_failed;  // fail() was called for the running command
 
 void run_line(libk::StringView text) {
   static CommandLine line;
@@ -43,8 +43,10 @@ void run_line(libk::StringView text) {
     const Command& cmd = line.commands[i];
     current_failed = false;
     int64_t status;
-    if (!expand_words(cmd, last_status, arena, sizeof(arena), argv)) status = fail("shell: line too long after $? expansion\n");
-    else status = run_command(cmd.count, argv, cmd.background);
+    if (!expand_words(cmd, last_status, arena, sizeof(arena), argv))
+      status = fail("shell: line too long after $? expansion\n");
+    else
+      status = run_command(cmd.count, argv, cmd.background);
     if (status != 0 || current_failed) failures++;
     last_status = status != 0 ? status : current_failed ? 1 : 0;
     jobs::reap();
@@ -92,12 +94,15 @@ int main(int, char**) {
         shell::jobs::kill_all();
         return 0;
       case LineEditor::Event::None:
-      case LineEditor::Event::Cancelled: continue;
+      case LineEditor::Event::Cancelled:
+        continue;
       case LineEditor::Event::TooLong:
         shell::refuse_line("shell: line too long (at most %zu characters); nothing was run\n",
                            LineEditor::LINE_CAP);
         continue;
-      case LineEditor::Event::Line: shell::run_line(editor.line()); break;
+      case LineEditor::Event::Line:
+        shell::run_line(editor.line());
+        break;
     }
   }
 }
