@@ -1,0 +1,186 @@
+#include "jobs.h"
+
+#include <libk/format.h>
+
+#include "console.h"
+#include "number.h"
+#include "programs.h"
+#include "shell.h"
+#include "status_words.h"
+
+namespace shell::jobs {
+namespace {
+
+struct Job {
+  keel_handle_t process;  // owned; KEEL_HANDLE_INVALID: a free slot
+  uint64_t pid;
+  char name[KEEL_NAME_MAX];
+};
+Job table[MAX_JOBS];  // table[i] is job %(i+1)
+
+uint64_t pid_of(keel_handle_t process) {
+  keel_object_info info;
+  return keel::object_info(process, &info) == KEEL_OK ? info.koid : 0;
+}
+
+// Waits for a foreground process; Ctrl-C kills it. Consumes the handle.
+int64_t wait_foreground(keel_handle_t process, uint64_t pid, const char* name, bool owns_console) {
+  bool killed = false;
+  for (;;) {
+    int64_t code = 0;
+    int64_t r = keel::process_wait(process, &code, owns_console ? KEEL_TIMEOUT_INFINITE : 20);
+    if (r == KEEL_OK) {
+      keel::handle_close(process);
+      if (code != 0) {
+        char words[48];
+        keel::printf("[%lu] %s: %s\n", pid, name, exit_words(code, words, sizeof(words)));
+      }
+      return code;
+    }
+    if (r != ERR_TIMED_OUT) {
+      keel::handle_close(process);
+      return fail("%s: waiting for it: %s\n", name, error_phrase(r, Subject::Process));
+    }
+    // Type-ahead is kept for the next prompt; only Ctrl-C acts now.
+    if (console::poll(20) && !killed) {
+      keel::printf("^C\n");
+      keel::process_kill(process);
+      killed = true;
+    }
+  }
+}
+
+Job* free_slot() {
+  for (Job& j : table)
+    if (j.process == KEEL_HANDLE_INVALID) return &j;
+  return nullptr;
+}
+
+size_t number_of(const Job& j) { return static_cast<size_t>(&j - table) + 1; }
+
+// "%N" or a pid of one of our jobs.
+Job* find(const char* cmd, const char* arg) {
+  libk::StringView s(arg);
+  bool by_number = s.starts_with("%");
+  int64_t n = 0;
+  NumberError e = parse_int(by_number ? s.substr(1) : s, 1, INT64_MAX, &n);
+  if (e != NumberError::None) {
+    fail("%s: %s: not a job (%%N) or a process id\n", cmd, arg);
+    return nullptr;
+  }
+  for (Job& j : table) {
+    if (j.process == KEEL_HANDLE_INVALID) continue;
+    if (by_number ? number_of(j) == static_cast<uint64_t>(n) : j.pid == static_cast<uint64_t>(n))
+      return &j;
+  }
+  fail("%s: %s: not a job of this shell (see jobs)\n", cmd, arg);
+  return nullptr;
+}
+// Reports a job that ended and frees its slot.
+void forget(Job& j, int64_t code) {
+  char words[48];
+  keel::printf("[%zu] %lu %s: done, %s\n", number_of(j), j.pid, j.name,
+               exit_words(code, words, sizeof(words)));
+  keel::handle_close(j.process);
+  j.process = KEEL_HANDLE_INVALID;
+}
+}  // namespace
+
+int64_t run(size_t argc, char** argv, bool background) {
+  const char* name = argv[0];
+  if (!is_program(libk::StringView(name)))
+    return fail("%s: no such program (see programs)\n", name);
+  if (!program_runnable(libk::StringView(name)))
+    return fail("%s: cannot run from the shell: %s\n", name,
+                program_summary(libk::StringView(name)));
+  Job* slot = background ? free_slot() : nullptr;
+  if (background && !slot)
+    return fail("%s: too many background jobs (%zu); kill or wait for one first\n", name, MAX_JOBS);
+  keel_handle_t h;
+  int64_t r = keel::spawn(name, argv + 1, argc - 1, nullptr, 0, &h);
+  if (r < 0) return fail("%s: %s\n", name, error_phrase(r, Subject::Program));
+  uint64_t pid = pid_of(h);
+  if (!background)
+    return wait_foreground(h, pid, name, program_reads_console(libk::StringView(name)));
+  slot->process = h;
+  slot->pid = pid;
+  libk::format(slot->name, sizeof(slot->name), "%s", name);
+  keel::printf("[%zu] %lu %s: running in the background\n", number_of(*slot), pid, name);
+  return 0;
+}
+
+void reap() {
+  for (Job& j : table) {
+    if (j.process == KEEL_HANDLE_INVALID) continue;
+    int64_t code;
+    if (keel::process_wait(j.process, &code, 0) == KEEL_OK) forget(j, code);
+  }
+}
+
+int64_t cmd_jobs(size_t, char**) {
+  reap();
+  size_t n = 0;
+  for (Job& j : table) {
+    if (j.process == KEEL_HANDLE_INVALID) continue;
+    keel::printf("[%zu] %lu %s: running\n", number_of(j), j.pid, j.name);
+    n++;
+  }
+  if (n == 0) keel::printf("no background jobs\n");
+  return 0;
+}
+
+int64_t cmd_kill(size_t argc, char** argv) {
+  size_t first = 1;
+  if (argc > 1 && argv[1][0] == '-' && argv[1][1] != '\0') {
+    if (!libk::str_eq(argv[1], "-9") && !libk::str_eq(argv[1], "-KILL"))
+      return fail("kill: %s: only -9 is supported (every kill is final)\n", argv[1]);
+    first = 2;
+  }
+  if (first >= argc) return fail("usage: kill [-9] PID|%%N...\n");
+  int64_t status = 0;
+  for (size_t i = first; i < argc; i++) {
+    Job* j = find("kill", argv[i]);
+    if (!j) {
+      status = 1;
+      continue;
+    }
+    int64_t r = keel::process_kill(j->process);
+    if (r < 0) {
+      status = fail("kill: %s: %s\n", argv[i], error_phrase(r, Subject::Process));
+      continue;
+    }
+    // The killed task still has to reach its exit: wait for it, so the
+    // kill is reported now and not at some later prompt.
+    int64_t code = 0;
+    r = keel::process_wait(j->process, &code, keel::PATIENCE_MS);
+    if (r < 0) {
+      status = fail("kill: %s: waiting for it: %s\n", argv[i], error_phrase(r, Subject::Process));
+      continue;
+    }
+    forget(*j, code);
+  }
+  reap();
+  return status;
+}
+
+int64_t cmd_wait(size_t argc, char** argv) {
+  if (argc != 2) return fail("usage: wait PID|%%N\n");
+  Job* j = find("wait", argv[1]);
+  if (!j) return 1;
+  keel_handle_t h = j->process;
+  j->process = KEEL_HANDLE_INVALID;
+  int64_t code = wait_foreground(h, j->pid, j->name, false);
+  if (code == 0) keel::printf("[%lu] %s: exit 0\n", j->pid, j->name);
+  return code;
+}
+
+void kill_all() {
+  for (Job& j : table) {
+    if (j.process == KEEL_HANDLE_INVALID) continue;
+    keel::process_kill(j.process);
+    keel::handle_close(j.process);
+    j.process = KEEL_HANDLE_INVALID;
+  }
+}
+
+}  // namespace shell::jobs
