@@ -149,7 +149,7 @@ void block_current(Deadline deadline, Spinlock& queue_lock) {
   hs.lock.lock();
   Task* cur = hs.current;
   if (!deadline.is_never()) {
-    cur->deadline = deadline.tick();
+    cur->deadline = deadline.time();
     insert_deadline(hs, *cur);
   }
   queue_lock.raw_unlock();  // interrupts stay off until we run again
@@ -163,7 +163,12 @@ void cancel_deadline(Task& t) {
   hs.lock.unlock();
 }
 
-libk::Result<void> sleep(uint64_t n) { return sleep_until(Deadline::at(ticks() + (n ? n : 1))); }
+Deadline after_ticks(uint64_t n) {
+  uint64_t interval = timer::timebase_hz() / timer::TICK_HZ;
+  return Deadline::at(timer::now() + n * interval);
+}
+
+libk::Result<void> sleep(uint64_t n) { return sleep_until(after_ticks(n ? n : 1)); }
 
 libk::Result<void> sleep_until(Deadline deadline) {
   WaitQueue& wq = sleepers[arch::this_cpu()->hartid];
@@ -237,8 +242,9 @@ void on_tick() {
   HartSched& hs = this_hart();
   hs.lock.lock();
   hs.ticks++;
+  uint64_t now = timer::now();
   while (Task* t = hs.deadlines.front()) {
-    if (t->deadline > hs.ticks) break;
+    if (t->deadline > now) break;
     hs.deadlines.remove(*t);
     WaitQueue* wq = t->waiting_on.load(libk::MemoryOrder::Relaxed);
     if (!wq) continue;    // being woken elsewhere right now: its waker cancels the deadline

@@ -34,8 +34,11 @@ uint64_t ticks();   // scheduler ticks on this hart since boot
 // (keep a copy first to join or kill it).
 void start(RefPtr<Task>&& task);
 void yield();
-// Sleep for n ticks. ERR_INTERRUPTED if the task is killed meanwhile.
+// Sleep for at least n ticks' worth of time. ERR_INTERRUPTED if the task is
+// killed meanwhile.
 libk::Result<void> sleep(uint64_t n);
+// The deadline n ticks' worth of time from now (on the clock, not the tick count).
+Deadline after_ticks(uint64_t n);
 // Sleep until the deadline (Deadline::never(): until killed).
 libk::Result<void> sleep_until(Deadline deadline);
 // Ask a task to die (see above). Safe in any state, idempotent.

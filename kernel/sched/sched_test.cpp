@@ -5,6 +5,7 @@
 #include <arch/csr.h>
 #include <arch/fault.h>
 #include <arch/memlayout.h>
+#include <arch/timer.h>
 #include <libk/atomic.h>
 
 #include "ktest/ktest.h"
@@ -309,7 +310,7 @@ KTEST("sched.join_deadline_and_self") {
   static WaitQueue wq;
   RefPtr<Task> t = spawn("blocked", block_forever, &wq);
   KT_ASSERT(t);
-  KT_EXPECT_EQ(sched::join(*t, Deadline::at(sched::ticks() + 3)).error(), ERR_TIMED_OUT);
+  KT_EXPECT_EQ(sched::join(*t, sched::after_ticks(3)).error(), ERR_TIMED_OUT);
   KT_EXPECT_EQ(sched::join(*sched::current()).error(), ERR_INVALID_ARGS);
   sched::kill(*t);
   KT_EXPECT(sched::join(*t).ok());
@@ -341,5 +342,25 @@ KTEST("sched.create_fails_cleanly_without_memory") {
     uintptr_t next = *arch::phys_to_virt<uintptr_t>(head);
     pmm::free(head, 0, pmm::FrameUse::Test);
     head = next;
+  }
+}
+
+// A deadline is a point of the clock: a tick delivered late (the host kept
+// QEMU off the CPU, or interrupts were off) must not make a sleep end early.
+// Each round holds interrupts off until most of an interval past a tick's
+// due time, so that tick arrives late; a sleep of 5 ticks' worth must still
+// last 5 intervals of the clock. Counted in ticks, it lasted about 4.2.
+KTEST("sched.sleep_never_ends_early_after_a_late_tick") {
+  uint64_t interval = timer::timebase_hz() / timer::TICK_HZ;
+  for (int round = 0; round < 3; round++) {
+    uint64_t irq = arch::irq_save();
+    uint64_t until = timer::now() + interval + interval * 8 / 10;
+    while (timer::now() < until) {
+    }
+    arch::irq_restore(irq);  // the late tick is taken here
+    uint64_t start = timer::now();
+    KT_ASSERT(sched::sleep(5).ok());
+    uint64_t slept = timer::now() - start;
+    KT_EXPECT(slept >= 5 * interval);
   }
 }

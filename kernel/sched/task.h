@@ -72,7 +72,7 @@ class Task final : public libk::RefCounted<Task> {
   libk::ListNode sched_node;             // in the run queue or wait queue owning our reference
   libk::ListNode timer_node;             // in the hart's deadline list (does not own)
   libk::Atomic<WaitQueue*> waiting_on;   // the wait queue owning us while Blocked (its lock)
-  uint64_t deadline = 0;                 // tick at which a timed block ends
+  uint64_t deadline = 0;                 // clock time (timer::now()) a timed block ends at
   keel_status wake_status = KEEL_OK;
   uint32_t hart = 0;  // hart whose run queue takes this task
   // The exit handshake of finish_switch and sched::join, one word so that

@@ -1,5 +1,7 @@
 #include "wait_queue.h"
 
+#include <arch/timer.h>
+
 #include <utility>
 
 #include "lib/panic.h"
@@ -11,7 +13,7 @@ libk::Result<void> WaitQueue::block_locked(Deadline deadline) {
   Task* cur = sched::current();
   KASSERT(cur != sched::idle_task());
   if (cur->kill_requested()) return libk::err(ERR_INTERRUPTED);
-  if (deadline.is_poll() || (!deadline.is_never() && deadline.tick() <= sched::ticks()))
+  if (deadline.is_poll() || (!deadline.is_never() && deadline.time() <= timer::now()))
     return libk::err(ERR_TIMED_OUT);
   cur->set_state(Task::State::Blocked);
   cur->wake_status = KEEL_OK;

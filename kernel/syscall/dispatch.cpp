@@ -46,15 +46,14 @@ Process& current_process() { return *Process::of(*sched::current()); }
 
 Deadline deadline_from_ms(uint64_t ms) {
   if (ms == 0) return Deadline::poll();
-  // A timeout too long to count in ticks (KEEL_TIMEOUT_INFINITE among them)
-  // has no end; it must not wrap around into a short one.
-  if (ms > (UINT64_MAX - 999) / timer::TICK_HZ) return Deadline::never();
-  // Round up, plus one tick for the part of the current tick already gone:
-  // a timeout never ends early.
-  uint64_t ticks = (ms * timer::TICK_HZ + 999) / 1000;
-  uint64_t now = sched::ticks();
-  if (ticks + 1 > UINT64_MAX - now) return Deadline::never();
-  return Deadline::at(now + ticks + 1);
+  // A timeout too long to count on the clock (KEEL_TIMEOUT_INFINITE among
+  // them) has no end; it must not wrap around into a short one.
+  uint64_t hz = timer::timebase_hz();
+  if (ms > (UINT64_MAX - 999) / hz) return Deadline::never();
+  uint64_t units = (ms * hz + 999) / 1000;  // rounded up: a timeout never ends early
+  uint64_t now = timer::now();
+  if (units > UINT64_MAX - now) return Deadline::never();
+  return Deadline::at(now + units);
 }
 
 uint64_t ms_since_boot() { return timer::now() / (timer::timebase_hz() / 1000); }

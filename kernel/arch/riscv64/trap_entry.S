@@ -23,6 +23,18 @@
 #include <arch/asm_constants.h>
 #include <arch/regs.inc>
 
+# sepc, sstatus, scause and stval into the frame at sp (clobbers t0).
+.macro STORE_TRAP_CSRS
+    csrr    t0, sepc
+    sd      t0, ASM_FRAME_SEPC(sp)
+    csrr    t0, sstatus
+    sd      t0, ASM_FRAME_SSTATUS(sp)
+    csrr    t0, scause
+    sd      t0, ASM_FRAME_SCAUSE(sp)
+    csrr    t0, stval
+    sd      t0, ASM_FRAME_STVAL(sp)
+.endm
+
 .section .text
 .balign 4
 .globl trap_entry
@@ -77,14 +89,7 @@ stack_overflow:
     ld      t0, ASM_FRAME_SP(sp)
     addi    t0, t0, ASM_FRAME          # the interrupted sp
     sd      t0, ASM_FRAME_SP(sp)
-    csrr    t0, sepc
-    sd      t0, ASM_FRAME_SEPC(sp)
-    csrr    t0, sstatus
-    sd      t0, ASM_FRAME_SSTATUS(sp)
-    csrr    t0, scause
-    sd      t0, ASM_FRAME_SCAUSE(sp)
-    csrr    t0, stval
-    sd      t0, ASM_FRAME_STVAL(sp)
+    STORE_TRAP_CSRS
     mv      a0, sp
     li      fp, 0
     call    kernel_stack_overflow      # never returns
@@ -106,14 +111,7 @@ from_user:
     STORE_GPRS sp
     csrrw   t0, sscratch, zero         # the user sp; sscratch = 0: now in the kernel
     sd      t0, ASM_FRAME_SP(sp)
-    csrr    t0, sepc
-    sd      t0, ASM_FRAME_SEPC(sp)
-    csrr    t0, sstatus
-    sd      t0, ASM_FRAME_SSTATUS(sp)
-    csrr    t0, scause
-    sd      t0, ASM_FRAME_SCAUSE(sp)
-    csrr    t0, stval
-    sd      t0, ASM_FRAME_STVAL(sp)
+    STORE_TRAP_CSRS
     ld      tp, ASM_FRAME(sp)          # the kernel's tp; the user's is saved in x4
     mv      a0, sp
     li      fp, 0                      # backtraces stop at the user boundary
