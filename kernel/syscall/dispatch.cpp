@@ -42,8 +42,6 @@ int64_t dispatch(arch::TrapFrame& tf) {
   return table[n](*reinterpret_cast<const Args*>(&tf.a(0)));
 }
 
-Process& current_process() { return *Process::of(*sched::current()); }
-
 Deadline deadline_from_ms(uint64_t ms) {
   if (ms == 0) return Deadline::poll();
   // A timeout too long to count on the clock (KEEL_TIMEOUT_INFINITE among

@@ -20,6 +20,7 @@
 
 #include "object/process.h"
 #include "sched/deadline.h"
+#include "sched/sched.h"
 
 namespace syscall {
 
@@ -35,8 +36,8 @@ using Handler = int64_t (*)(const Args&);
 // Run the syscall in a7 with arguments a0..a5; the status for a0.
 int64_t dispatch(arch::TrapFrame& tf);
 
-// The process of the calling task.
-Process& current_process();
+// The process of the calling task (a syscall's task always has one).
+inline Process& current_process() { return static_cast<Process&>(*sched::current()->owner); }
 // A timeout in milliseconds from user space as a deadline: 0 does not
 // wait, KEEL_TIMEOUT_INFINITE (or anything too long to count) never ends.
 Deadline deadline_from_ms(uint64_t timeout_ms);
