@@ -42,18 +42,6 @@ int64_t dispatch(arch::TrapFrame& tf) {
   return table[n](*reinterpret_cast<const Args*>(&tf.a(0)));
 }
 
-Deadline deadline_from_ms(uint64_t ms) {
-  if (ms == 0) return Deadline::poll();
-  // A timeout too long to count on the clock (KEEL_TIMEOUT_INFINITE among
-  // them) has no end; it must not wrap around into a short one.
-  uint64_t hz = timer::timebase_hz();
-  if (ms > (UINT64_MAX - 999) / hz) return Deadline::never();
-  uint64_t units = (ms * hz + 999) / 1000;  // rounded up: a timeout never ends early
-  uint64_t now = timer::now();
-  if (units > UINT64_MAX - now) return Deadline::never();
-  return Deadline::at(now + units);
-}
-
 uint64_t ms_since_boot() { return timer::now() / (timer::timebase_hz() / 1000); }
 
 }  // namespace syscall

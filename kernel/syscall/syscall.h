@@ -13,6 +13,7 @@
 // leaves partial state behind a bad one. Errors travel as Result and TRY;
 // the thunk turns the final Result into a0 (the status, or T's value).
 #pragma once
+#include <arch/timer.h>
 #include <arch/trap_frame.h>
 #include <keel/syscall.h>
 #include <libk/result.h>
@@ -40,7 +41,17 @@ int64_t dispatch(arch::TrapFrame& tf);
 inline Process& current_process() { return static_cast<Process&>(*sched::current()->owner); }
 // A timeout in milliseconds from user space as a deadline: 0 does not
 // wait, KEEL_TIMEOUT_INFINITE (or anything too long to count) never ends.
-Deadline deadline_from_ms(uint64_t timeout_ms);
+inline Deadline deadline_from_ms(uint64_t ms) {
+  if (ms == 0) return Deadline::poll();
+  // A timeout too long to count on the clock (KEEL_TIMEOUT_INFINITE among
+  // them) has no end; it must not wrap around into a short one.
+  uint64_t per_ms = timer::units_per_ms;  // rounded up: a timeout never ends early
+  if (ms > UINT64_MAX / per_ms) return Deadline::never();
+  uint64_t units = ms * per_ms;
+  uint64_t now = timer::now();
+  if (units > UINT64_MAX - now) return Deadline::never();
+  return Deadline::at(now + units);
+}
 uint64_t ms_since_boot();
 
 // A 32-bit argument: the whole register must fit.

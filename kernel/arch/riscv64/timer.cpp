@@ -7,9 +7,11 @@ namespace timer {
 namespace {
 uint64_t freq = 10000000;  // QEMU virt's timebase; replaced from the DTB
 }
+uint64_t units_per_ms = 10000;
 
 void init(uint64_t timebase_hz) {
   if (timebase_hz) freq = timebase_hz;
+  units_per_ms = (freq + 999) / 1000;
 }
 
 void start_this_hart() {
@@ -32,7 +34,6 @@ void handle_irq() {
   arch::sbi::set_timer(c->next_deadline);
 }
 
-uint64_t now() { return arch::r_time(); }
 uint64_t timebase_hz() { return freq; }
 uint64_t ticks() { return arch::this_cpu()->timer_ticks; }
 
