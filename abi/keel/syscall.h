@@ -47,7 +47,7 @@ enum keel_syscall_number : uint64_t {
   SYS_PROCESS_WAIT = 19,   // (keel_handle_t process, int64_t* out_code, uint64_t timeout_ms)
   SYS_PROCESS_LIST = 20,   // (keel_handle_t dir, uint64_t* pids, size_t cap, size_t* actual)
   SYS_PROCESS_OPEN = 21,   // (keel_handle_t dir, uint64_t pid, keel_handle_t* out_observer)
-  SYS_POWEROFF = 22,       // (uint32_t status) : needs the process directory's POWER right
+  SYS_POWEROFF = 22,       // (keel_handle_t dir, uint32_t status) : needs POWER; low 8 bits
   SYS_SYSTEM_AUDIT = 23,   // (keel_handle_t dir) : needs AUDIT; runs the kernel's orphan audit
                            // now and returns how many orphans it found (>= 0)
   // (keel_handle_t dir, uint64_t nth, uint64_t every, uint64_t* out_injected): needs
@@ -77,7 +77,7 @@ enum keel_rights : uint32_t {
 
 // Object types (keel_object_info.type).
 enum keel_object_type : uint32_t {
-  KEEL_OBJ_TASK = 1,
+  KEEL_OBJ_TASK = 1,  // reserved: no syscall hands out task handles
   KEEL_OBJ_PROCESS = 2,
   KEEL_OBJ_CHANNEL = 3,
   KEEL_OBJ_PROCESS_DIRECTORY = 5,

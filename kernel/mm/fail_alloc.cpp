@@ -13,12 +13,13 @@ Spinlock lock;
 uint64_t seen;      // allocations counted since arm()
 uint64_t next;      // the count at which the next one fails
 uint64_t period;    // 0: only once
+uint64_t paused;    // pause() nesting: nothing counts or fails meanwhile
 uint64_t injected;  // failed on purpose since arm()
 }  // namespace
 
 bool detail::count_and_decide() {
   SpinGuard g(lock);
-  if (!armed.load(libk::MemoryOrder::Relaxed)) return false;
+  if (!armed.load(libk::MemoryOrder::Relaxed) || paused) return false;
   if (++seen != next) return false;
   injected++;
   if (period)
@@ -35,6 +36,27 @@ void arm(uint64_t nth, uint64_t every) {
   next = nth;
   period = every;
   detail::armed.store(nth != 0, libk::MemoryOrder::Relaxed);
+}
+
+uint64_t rearm(uint64_t nth, uint64_t every) {
+  SpinGuard g(lock);
+  uint64_t before = injected;
+  seen = 0;
+  injected = 0;
+  next = nth;
+  period = every;
+  detail::armed.store(nth != 0, libk::MemoryOrder::Relaxed);
+  return before;
+}
+
+void pause() {
+  SpinGuard g(lock);
+  paused++;
+}
+
+void resume() {
+  SpinGuard g(lock);
+  paused--;
 }
 
 uint64_t disarm() {

@@ -32,6 +32,13 @@ inline bool should_fail() {
 // Fail allocation number `nth` (1 = the next one) from now, and with
 // every > 0, each `every`th after it too. nth == 0 disarms.
 void arm(uint64_t nth, uint64_t every);
+// arm(), atomically, returning how many allocations failed on purpose since
+// the previous arm() (the fault_inject syscall).
+uint64_t rearm(uint64_t nth, uint64_t every);
+// Code whose own allocations must not fail on purpose (the orphan audit)
+// runs between pause() and resume(): nothing counts meanwhile.
+void pause();
+void resume();
 // Disarm; how many allocations failed on purpose since the last arm().
 uint64_t disarm();
 // arm() as the boot argument failalloc=N[,every=M] says ("N" or

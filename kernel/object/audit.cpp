@@ -5,6 +5,7 @@
 #include <libk/string.h>
 
 #include "lib/kprintf.h"
+#include "mm/fail_alloc.h"
 #include "mm/kernel_vm.h"
 #include "mm/kmalloc.h"
 #include "mm/pmm.h"
@@ -82,6 +83,7 @@ struct WorkList {
     if (items) kfree(items);
     items = nullptr;
     cap = count = 0;
+    failed = false;  // each run starts clean
   }
 };
 
@@ -229,7 +231,18 @@ void check_frame(void*, uintptr_t pa, unsigned order, pmm::FrameUse use) {
 }
 }  // namespace
 
+static size_t run_paused();
+
 size_t run() {
+  // The audit's own allocations are never failure points: a test that
+  // injects failures must not read a failed audit as an orphan.
+  fail_alloc::pause();
+  size_t orphans = run_paused();
+  fail_alloc::resume();
+  return orphans;
+}
+
+static size_t run_paused() {
   // One consistent picture: nothing on this hart runs while the audit looks.
   uint64_t irq = arch::irq_save();
   size_t live = 0;

@@ -45,11 +45,12 @@ libk::Result<void> sleep_until(Deadline deadline);
 void kill(Task& task);
 bool current_killed();
 // Wait until `task` is dead and its stack freed; its exit code.
-// deadline in ticks (0: none): ERR_TIMED_OUT.
+// Past the deadline: ERR_TIMED_OUT.
 libk::Result<int> join(Task& task, Deadline deadline = Deadline::never());
 
-// Called from the timer interrupt, and at the end of every interrupt.
+// The timer interrupt's handler (wakes expired deadlines, ends slices).
 void on_tick();
+// The preemption point after an interrupt taken in kernel mode.
 void preempt_if_needed();
 // Print "task: <tid> (<name>)" for fatal reports.
 void report_current();
@@ -67,7 +68,7 @@ inline bool need_resched() { return this_hart().need_resched; }
 
 // --- for WaitQueue (wait_queue.cpp) ---
 // Block the current task, whose reference the caller has already moved into
-// the wait queue whose lock it holds; deadline 0 for none. That lock is
+// the wait queue whose lock it holds, until the deadline. That lock is
 // released once the hart lock is held. Interrupts are off.
 void block_current(Deadline deadline, Spinlock& queue_lock);
 // Make a task ready with the reference moved out of a wait queue.

@@ -156,8 +156,7 @@ libk::Result<FaultInject> decode_fault_inject(const Args& a) {
   return FaultInject{a[1], a[2], TRY(out_ptr<uint64_t>(a[3]))};
 }
 libk::Result<void> fault_inject(FaultInject& r) {
-  uint64_t injected = fail_alloc::disarm();
-  fail_alloc::arm(r.nth, r.every);
+  uint64_t injected = fail_alloc::rearm(r.nth, r.every);
   return user::write<uint64_t>(r.out, injected);
 }
 }  // namespace

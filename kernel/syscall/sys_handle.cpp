@@ -40,10 +40,10 @@ struct Info {
 libk::Result<Info> decode_info(const Args& a) {
   RefPtr<Object> o =
       TRY(current_process().handles().lookup(a[0], KEEL_RIGHT_INSPECT, ObjectType(0)));
-  // object_info changes nothing, so its out pointer is judged by the copy
-  // itself (aligned, user, mapped writable) rather than walked twice.
-  if (a[1] % alignof(keel_object_info)) return libk::err(ERR_INVALID_ARGS);
-  return Info{a[0], std::move(o), a[1]};
+  // The info block can straddle a page: checked whole first, so a bad one
+  // is never half written.
+  uintptr_t out = TRY(out_ptr<keel_object_info>(a[1]));
+  return Info{a[0], std::move(o), out};
 }
 libk::Result<void> object_info(Info& r) {
   keel_object_info info{};
