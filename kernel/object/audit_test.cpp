@@ -3,10 +3,12 @@
 #include "object/audit.h"
 
 #include "ktest/ktest.h"
+#include "mm/fail_alloc.h"
 #include "mm/kmalloc.h"
 #include "mm/pmm.h"
 #include "object/channel.h"
 #include "object/payload.h"
+#include "object/process.h"
 
 KTEST("audit.clean_system_has_no_orphans") { KT_EXPECT_EQ(audit::run(), 0u); }
 
@@ -42,4 +44,31 @@ KTEST("audit.finds_a_lost_frame_and_payload") {
   pmm::free(pa, 0, pmm::FrameUse::User);
   payload::free(bytes, 3000);
   KT_EXPECT_EQ(audit::run(), 0u);
+}
+
+// Injected allocation failures never reach the audit (it pauses injection),
+// and one audit's trouble never carries into the next: with failure N armed
+// for N = 1..12, every audit of a live process with two channels finds 0.
+KTEST("audit.injected_failures_never_reach_the_audit") {
+  auto p = Process::create("audit-owner", 0);
+  KT_ASSERT(p.ok());
+  RefPtr<Process> owner = p.release_value();
+  RefPtr<Channel> a, b;
+  KT_ASSERT(Channel::create_pair(&a, &b).ok());
+  auto ha = owner->handles().add(RefPtr<Object>(a.get()), KEEL_RIGHTS_ALL);
+  auto hb = owner->handles().add(RefPtr<Object>(b.get()), KEEL_RIGHTS_ALL);
+  KT_ASSERT(ha.ok() && hb.ok());
+  a.reset();
+  b.reset();
+  process_table::add(owner);
+  for (uint64_t nth = 1; nth <= 12; nth++) {
+    fail_alloc::arm(nth, 0);
+    KT_EXPECT_EQ(audit::run(), 0u);
+    KT_EXPECT_EQ(fail_alloc::disarm(), 0u);
+    KT_EXPECT_EQ(audit::run(), 0u);
+  }
+  RefPtr<Process> registered = process_table::remove(*owner);
+  registered.reset();
+  (void)owner->handles().close(ha.value());
+  (void)owner->handles().close(hb.value());
 }
