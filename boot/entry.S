@@ -33,9 +33,57 @@ park:
     wfi
     j       park
 
+# A secondary hart, started by cpu_start through SBI HSM:
+#   a0 = hartid, a1 = physical address of its SecondaryBoot block
+#   { satp, sp, tp, entry } (cpu.cpp). MMU off, at the load address. It takes
+# the boot page table only to reach the high half, then the kernel's.
+# The boot hart hands the whole boot to another hart (bootarg boothart=N,
+# to test booting on any hart id): that hart starts at handover_entry with
+# a0 = its hartid, a1 = the device tree, and boots from scratch (.bss is
+# cleared again) as if it had won the lottery.
+.globl handover_entry
+handover_entry:
+    lla     t0, boot_page_table
+    srli    t0, t0, 12
+    li      t1, SATP_SV39
+    or      t0, t0, t1
+    sfence.vma
+    csrw    satp, t0
+    sfence.vma
+    ld      t0, high_entry_addr
+    jr      t0
+
+# void hand_over_and_stop(uint64_t hartid, uintptr_t entry_pa, uint64_t opaque)
+# HSM hart_start, then HSM hart_stop for this hart, touching no memory in
+# between (the new hart takes over the boot stack at once).
+.globl hand_over_and_stop
+hand_over_and_stop:
+    li      a7, 0x48534D
+    li      a6, 0                      # HART_START
+    ecall
+    li      a7, 0x48534D
+    li      a6, 1                      # HART_STOP
+    ecall
+1:  wfi
+    j       1b
+
+.globl secondary_entry
+secondary_entry:
+    lla     t0, boot_page_table
+    srli    t0, t0, 12
+    li      t1, SATP_SV39
+    or      t0, t0, t1
+    sfence.vma
+    csrw    satp, t0
+    sfence.vma
+    ld      t0, secondary_high_addr
+    jr      t0
+
 .balign 8
 high_entry_addr:
     .dword  high_entry
+secondary_high_addr:
+    .dword  secondary_high
 
 .section .text
 high_entry:
@@ -51,6 +99,21 @@ high_entry:
 2:  call    kmain
 3:  wfi
     j       3b
+
+secondary_high:
+    li      t0, 0xffffffc000000000     # DIRECT_MAP_BASE: the block through the direct map
+    add     a1, a1, t0
+    ld      t1, 0(a1)                  # the kernel's satp
+    sfence.vma
+    csrw    satp, t1
+    sfence.vma
+    ld      sp, 8(a1)
+    ld      tp, 16(a1)
+    ld      t2, 24(a1)
+    li      fp, 0
+    li      ra, 0
+    csrw    sscratch, zero
+    jr      t2
 
 .section .data
 .balign 4

@@ -6,6 +6,7 @@
 #include <arch/timer.h>
 #include <arch/trap.h>
 #include <libk/dtb.h>
+#include <libk/string.h>
 
 #include "bootargs.h"
 #include "dev/platform_exit.h"
@@ -65,6 +66,85 @@ const PanicPort panic_port = {
 void run_global_constructors() {
   for (auto* f = __init_array_start; f < __init_array_end; f++) (*f)();
 }
+
+// What every hart does before it schedules: traps, a scheduler with its idle
+// task, the tick, IPIs, counters readable from user mode.
+void init_this_hart_late() {
+  timer::start_this_hart();  // the tick
+  arch::w_sie(arch::r_sie() | arch::SIE_SSIE);
+  arch::w_scounteren(0x7);  // user may read cycle, time, instret (benchmarks)
+  arch::set_interrupt_handler(arch::Interrupt::Software, sched::on_ipi);
+  libk::AtomicRef(arch::this_cpu()->online).store(true, libk::MemoryOrder::Release);
+}
+
+// Secondary harts' stacks until their idle tasks take them over.
+KernelStack secondary_stacks[arch::MAX_CPUS];
+
+// A secondary hart's first C++ code (cpu_start): on its own kernel stack,
+// with tp set and the kernel's page table loaded.
+[[noreturn]] void secondary_main() {
+  arch::trap_init_this_hart();
+  sched::init_this_hart(&secondary_stacks[arch::this_cpu()->index]);  // idle task, owning its stack
+  init_this_hart_late();
+  arch::irq_enable();
+  sched::run_idle();
+}
+
+// Every other hart in the device tree, through SBI HSM, each on a guarded
+// kernel stack of its own (kept for ever: it is its idle task's). Waits (with
+// a generous bound) until each runs its scheduler.
+size_t known_harts() {
+  return platform.hart_count < libk::PlatformInfo::MAX_HART_IDS ? platform.hart_count
+                                                                : libk::PlatformInfo::MAX_HART_IDS;
+}
+
+// A numeric boot argument, or `absent`; anything else stops the boot.
+uint64_t number_arg(const char* key, uint64_t absent) {
+  char text[24];
+  if (!bootargs::get_or_stop(key, text, sizeof(text))) return absent;
+  uint64_t v = 0;
+  const char* end = libk::parse_u64(text, &v);
+  if (!end || *end) bootargs::stop("boot argument '%s' is not a number: '%s'", key, text);
+  return v;
+}
+
+// boothart=N: this hart hands the boot to hart N (which starts it afresh).
+void hand_over_boot_if_asked(uint64_t hartid, uintptr_t dtb_pa) {
+  uint64_t want = number_arg("boothart", hartid);
+  if (want == hartid) return;
+  bool exists = false;
+  for (size_t i = 0; i < known_harts(); i++) exists |= platform.hart_ids[i] == want;
+  if (!exists) bootargs::stop("boot argument 'boothart': there is no hart %lu", want);
+  kprintf("keel: hart %lu hands the boot to hart %lu\n", hartid, want);
+  arch::hand_boot_to(want, dtb_pa);
+}
+
+void start_secondary_harts(uint64_t boot_hartid) {
+  size_t known = known_harts();
+  uint64_t max = number_arg("maxcpus", arch::MAX_CPUS);
+  if (max == 0) bootargs::stop("boot argument 'maxcpus' must be at least 1");
+  if (max > arch::MAX_CPUS) max = arch::MAX_CPUS;
+  for (size_t i = 0; i < known; i++) {
+    uint64_t id = platform.hart_ids[i];
+    if (id == boot_hartid) continue;
+    unsigned index = arch::cpus_online();
+    if (index >= max) {
+      kprintf("keel: hart %lu stays parked (at most %lu CPUs)\n", id, max);
+      continue;
+    }
+    KernelStack& stack = secondary_stacks[index];
+    if (stack.allocate().is_error()) panic("no memory for hart %lu's stack", id);
+    long error = 0;
+    if (arch::cpu_start(id, stack.bottom(), stack.top(), secondary_main, &error) < 0) {
+      kprintf("keel: hart %lu did not start (SBI error %ld)\n", id, error);
+      stack.release();
+    }
+  }
+  uint64_t give_up = timer::now() + 10 * timer::timebase_hz();
+  while (sched::harts_online() < arch::cpus_online() && timer::now() < give_up) arch::cpu_relax();
+  if (sched::harts_online() < arch::cpus_online())
+    kprintf("keel: only %u of %u harts came up\n", sched::harts_online(), arch::cpus_online());
+}
 }  // namespace
 
 extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
@@ -81,6 +161,7 @@ extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
   uart::init(platform.uart_base);  // console output
   if (platform.test_base) platform_exit_init(platform.test_base);
   bootargs::init(platform.bootargs);
+  hand_over_boot_if_asked(hartid, dtb_pa);         // boothart=N: another hart boots instead
   pmm::init(platform, dtb_pa, dtb_size);           // buddy allocator over free RAM
   pmm::set_reclaim_hook(&SlabCache::reclaim_all);  // empty slabs back on demand
   kernel_vm::init(platform);                       // real page permissions, boot table dropped
@@ -96,17 +177,20 @@ extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
   arch::set_interrupt_handler(arch::Interrupt::External, plic::dispatch);
   plic::set_handler(platform.uart_irq, uart::handle_irq);
   uart::set_input_listener(console::input_arrived);
-  plic::enable(platform.uart_irq, hartid);  // console input by interrupt
+  plic::enable(platform.uart_irq, hartid);  // console input by interrupt (this hart's)
   uart::enable_rx_interrupt();
   arch::w_sie(arch::r_sie() | arch::SIE_SEIE);
-  timer::start_this_hart();  // the tick
-  arch::w_scounteren(0x7);   // user may read cycle, time, instret (benchmarks)
+  init_this_hart_late();  // tick, IPIs
   arch::irq_enable();
+  start_secondary_harts(hartid);  // every other hart: its own idle task, tick, IPIs
 
   uint64_t mem = 0;
   for (size_t i = 0; i < platform.memory_count; i++) mem += platform.memory[i].size;
-  kprintf("Keel 0.1 (riscv64) hart %lu, %zu hart(s): memory %lu MiB, frames free %zu of %zu\n",
-          hartid, platform.hart_count, mem >> 20, pmm::frames_free(), pmm::frames_total());
+  kprintf(
+      "Keel 0.1 (riscv64) hart %lu, %u of %zu hart(s) online: memory %lu MiB, frames free %zu of "
+      "%zu\n",
+      hartid, sched::harts_online(), platform.hart_count, mem >> 20, pmm::frames_free(),
+      pmm::frames_total());
   kprintf("boot: %lu instructions to banner\n", arch::r_instret());
 
   static char glob[64];

@@ -20,6 +20,14 @@ class KernelStack {
   libk::Result<void> allocate();
   // Unmap it and give its frames back. Never call on the stack in use.
   void release();
+  // Take over other's stack (other is left empty): a secondary hart's boot
+  // stack becomes its idle task's.
+  void take_from(KernelStack& other) {
+    top_ = other.top_;
+    slot_ = other.slot_;
+    other.top_ = 0;
+    other.slot_ = 0;
+  }
 
   bool allocated() const { return top_ != 0; }
   uintptr_t top() const { return top_; }

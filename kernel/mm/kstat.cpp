@@ -13,8 +13,8 @@
 namespace kstat {
 namespace {
 libk::Atomic<int64_t> counters[static_cast<unsigned>(Counter::count_)];
-const char* const counter_names[] = {"tasks_live", "processes_live", "handles_live",
-                                     "channels_live", "messages_live"};
+const char* const counter_names[] = {"tasks_live",    "processes_live", "handles_live",
+                                     "channels_live", "messages_live",  "harts_online"};
 static_assert(sizeof(counter_names) / sizeof(counter_names[0]) ==
               static_cast<unsigned>(Counter::count_));
 

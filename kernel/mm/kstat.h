@@ -14,6 +14,7 @@ enum class Counter : unsigned {
   handles_live,
   channels_live,
   messages_live,
+  harts_online,  // harts running the scheduler (constant once booted)
   count_,
 };
 void add(Counter c, int64_t delta);

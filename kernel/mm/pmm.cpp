@@ -42,12 +42,12 @@ struct FrameCache {
   uintptr_t frames[CACHE_SIZE];
   size_t count;
 };
-FrameCache caches[arch::MAX_HARTS];
+FrameCache caches[arch::MAX_CPUS];
 size_t cached_total;  // under the frame lock; frames_free reads it racily
 libk::Atomic<size_t> reclaimable;
 size_t (*reclaim_hook)();
 
-FrameCache& this_cache() { return caches[arch::this_cpu()->hartid % arch::MAX_HARTS]; }
+FrameCache& this_cache() { return caches[arch::this_cpu()->index]; }
 
 struct Range {
   uintptr_t start, end;

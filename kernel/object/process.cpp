@@ -40,6 +40,7 @@ void Process::adopt_task(const RefPtr<Task>& task) {
   task->satp = aspace_.satp();
   tasks_.push_back(RefPtr<Task>(task));  // the process's own reference
   task_count_++;
+  unreaped_.fetch_add(1, libk::MemoryOrder::Relaxed);
 }
 
 void Process::start() {
@@ -68,6 +69,11 @@ libk::Result<int64_t> Process::wait(Deadline deadline) {
 void Process::task_exiting(Task& task) {
   Process* p = this;
   bool last;
+  // Off the process's table before it can be freed: the last task's
+  // teardown frees it while others may still be on their way out.
+  KASSERT(&task == sched::current());
+  task.satp = kernel_vm::page_table().satp();
+  kernel_vm::page_table().activate();
   {
     RefPtr<Task> ours;  // the process's reference to this task, dropped below
     {
@@ -77,32 +83,30 @@ void Process::task_exiting(Task& task) {
       last = p->task_count_ == 0;
     }
   }                         // not the task's last reference: its current slot still owns one
-  if (last) p->teardown();  // may free *p; returns with interrupts off
-  task.owner = nullptr;     // the process may be gone: nothing names it any more
+  if (last) p->teardown();  // the table's reference keeps *p until the last task is reaped
 }
 
-// Teardown order (design.md): tasks already stopped; handle table closed;
-// observers revoked; address space, tables and frames freed; waiters woken;
-// then the process table's reference goes, possibly the last one.
-// The heavy part runs with interrupts on. From the wake-up on they stay off
-// until this task's final switch, after which the next task frees its stack
-// and drops its last reference before anything else runs: so a parent whose
-// wait returns finds every counter already back.
-void Process::teardown() {
-  handles_.close_all();
-  observer::revoke_all(*this);
-  Task* self = sched::current();
-  KASSERT(self->owner == this);  // the last task of the process runs this
-  self->satp = kernel_vm::page_table().satp();
-  kernel_vm::page_table().activate();  // we are still running on the old table
-  aspace_.destroy();
-  arch::irq_disable();
+void Process::task_reaped() {
+  if (unreaped_.fetch_sub(1, libk::MemoryOrder::AcqRel) != 1) return;
   {
     SpinGuard g(exit_waiters_.lock());
     libk::AtomicRef(state_).store(State::Exited, libk::MemoryOrder::Release);
     exit_waiters_.wake_all_locked();
   }
-  RefPtr<Process> registered = process_table::remove(*this);
+  RefPtr<Process> registered = process_table::remove(*this);  // possibly the last reference
+}
+
+// Teardown order (design.md): tasks already stopped; handle table closed;
+// observers revoked; address space, tables and frames freed; then, once
+// every task has made its final switch and had its stack freed (on whatever
+// hart it ran: task_reaped), waiters woken and the process table's reference
+// dropped, possibly the last one. So a parent whose wait returns finds every
+// counter already back, whichever harts the tasks died on.
+void Process::teardown() {
+  handles_.close_all();
+  observer::revoke_all(*this);
+  KASSERT(sched::current()->owner == this);  // the last task of the process runs this
+  aspace_.destroy();                         // no task runs on its table any more (task_exiting)
 }
 
 void Process::fill_info(keel_object_info& info) {

@@ -57,6 +57,10 @@ class Process final : public Object, public TaskOwner {
   // at the top of the task's stack). The last task performs the teardown.
   // After this returns the task must not touch the process again.
   void task_exiting(Task& task) override;
+  // A task of this process is gone for good (on its hart, after its final
+  // switch). The last one reaped ends the exit: Exited, waiters woken, the
+  // process table's reference dropped (possibly the last: it may free *this).
+  void task_reaped() override;
   // The process a user task runs for (only processes own tasks).
   static Process* of(const Task& task) { return static_cast<Process*>(task.owner); }
 
@@ -84,7 +88,8 @@ class Process final : public Object, public TaskOwner {
   HandleTable handles_;
   Spinlock lock_;                                      // tasks_, task_count_, state_
   libk::OwningList<Task, &Task::process_node> tasks_;  // the process owns its tasks
-  size_t task_count_ = 0;
+  size_t task_count_ = 0;                              // tasks not yet exiting
+  libk::Atomic<uint32_t> unreaped_;                    // tasks adopted and not yet reaped
   WaitQueue exit_waiters_;
   libk::IntrusiveList<ObserverLink, &ObserverLink::node> observers_;  // observer_lock
 

@@ -17,17 +17,24 @@ struct HartSched {
   RawSpinlock lock;  // everything below; handed across context switches
   libk::OwningList<Task, &Task::sched_node> ready;         // owns each Ready task's reference
   libk::IntrusiveList<Task, &Task::timer_node> deadlines;  // sorted; does not own
-  Task* current = nullptr;  // owns the Running task's reference (except idle's)
-  Task* idle = nullptr;     // owns the idle task's reference, for ever
-  Task* dead = nullptr;     // owns the reference of the task that just died
-  uint64_t ticks = 0;       // under lock; sched::ticks() reads it racily
+  Task* current = nullptr;       // owns the Running task's reference (except idle's)
+  Task* idle = nullptr;          // owns the idle task's reference, for ever
+  Task* dead = nullptr;          // owns the reference of the task that just died
+  Task* switched_out = nullptr;  // the task being switched away from (on_cpu until saved)
+  uint64_t ticks = 0;            // under lock; sched::ticks() reads it racily
   uint64_t slice = TIME_SLICE_TICKS;
   bool need_resched = false;
   uint64_t switches = 0;
+  // Read by other harts without the lock, to place and steal work (hints:
+  // the lock decides): run queue length, and whether a task other than idle runs.
+  libk::Atomic<uint32_t> nready;
+  libk::Atomic<bool> busy;
+  libk::Atomic<bool> online;  // set once its idle task exists; never cleared
+  uint64_t steals = 0;        // tasks this hart took from others' run queues
 };
 
-extern HartSched harts[arch::MAX_HARTS];
+extern HartSched harts[arch::MAX_CPUS];
 
-inline HartSched& this_hart() { return harts[arch::this_cpu()->hartid]; }
+inline HartSched& this_hart() { return harts[arch::this_cpu()->index]; }
 
 }  // namespace sched

@@ -2,6 +2,7 @@
 
 #include <arch/cpu.h>
 #include <arch/csr.h>
+#include <arch/sbi.h>
 #include <arch/spinlock.h>
 #include <arch/timer.h>
 #include <libk/owning_list.h>
@@ -10,15 +11,16 @@
 
 #include "lib/kprintf.h"
 #include "lib/panic.h"
+#include "mm/kstat.h"
 #include "sched/wait_queue.h"
 
 namespace sched {
-HartSched harts[arch::MAX_HARTS];
+HartSched harts[arch::MAX_CPUS];
 
 namespace {
 
 WaitQueue exit_wq;  // joiners wait here for Task::EXIT_REAPED (only tests and bench join)
-WaitQueue sleepers[arch::MAX_HARTS];  // sleeping tasks, woken only by their deadline
+WaitQueue sleepers[arch::MAX_CPUS];  // sleeping tasks, woken only by their deadline
 
 void insert_deadline(HartSched& hs, Task& t) {
   for (Task& other : hs.deadlines) {
@@ -30,14 +32,92 @@ void insert_deadline(HartSched& hs, Task& t) {
   hs.deadlines.push_back(t);
 }
 
-// The task switched in finishes the switch: release the hart lock and, if
-// the previous task died, free its stack and drop its last scheduler reference.
+unsigned index_of(const HartSched& hs) { return static_cast<unsigned>(&hs - harts); }
+
+// Run queue changes, hart lock held (nready mirrors the length for others).
+void push_ready(HartSched& hs, RefPtr<Task>&& t) {
+  hs.ready.push_back(std::move(t));
+  hs.nready.store(hs.nready.load(libk::MemoryOrder::Relaxed) + 1, libk::MemoryOrder::Relaxed);
+}
+RefPtr<Task> pop_ready(HartSched& hs) {
+  RefPtr<Task> t = hs.ready.pop_front();
+  if (t)
+    hs.nready.store(hs.nready.load(libk::MemoryOrder::Relaxed) - 1, libk::MemoryOrder::Relaxed);
+  return t;
+}
+
+// Interrupt another hart (an IPI): it re-checks its run queue and, if it was
+// running a task, passes its preemption point (where a killed task leaves).
+void interrupt_hart(const HartSched& hs) {
+  if (arch::Cpu* c = arch::cpu(index_of(hs))) arch::sbi::send_ipi(c->hartid);
+}
+
+// Work was queued on hs (its lock held): an idle hart must notice.
+void kick_locked(HartSched& hs) {
+  if (hs.current != hs.idle) return;
+  hs.need_resched = true;
+  if (&hs != &this_hart()) interrupt_hart(hs);
+}
+
+// Where a task that becomes ready should run: its last hart if that one is
+// idle (its cache is warm), else an idle hart, else its last hart anyway
+// (idle harts steal from busy ones). Hints only: wrong guesses cost time.
+HartSched& place(const Task& t) {
+  HartSched& last = harts[t.hart];
+  if (!last.busy.load(libk::MemoryOrder::Relaxed) &&
+      last.nready.load(libk::MemoryOrder::Relaxed) == 0)
+    return last;
+  if (t.pinned) return last;
+  for (unsigned i = 0, n = arch::cpus_online(); i < n; i++) {
+    HartSched& hs = harts[i];
+    if (hs.online.load(libk::MemoryOrder::Acquire) && !hs.busy.load(libk::MemoryOrder::Relaxed) &&
+        hs.nready.load(libk::MemoryOrder::Relaxed) == 0)
+      return hs;
+  }
+  return last;
+}
+
+// An idle hart takes one ready task from another hart's run queue. Its own
+// lock is not held (hart locks never nest); interrupts are off.
+void steal(HartSched& me) {
+  for (unsigned i = 0, n = arch::cpus_online(); i < n; i++) {
+    HartSched& hs = harts[i];
+    if (&hs == &me || hs.nready.load(libk::MemoryOrder::Relaxed) == 0) continue;
+    if (!hs.lock.try_lock()) continue;
+    RefPtr<Task> t;
+    for (Task& cand : hs.ready) {
+      if (cand.pinned) continue;
+      t = hs.ready.remove(cand);
+      hs.nready.store(hs.nready.load(libk::MemoryOrder::Relaxed) - 1, libk::MemoryOrder::Relaxed);
+      break;
+    }
+    hs.lock.unlock();
+    if (!t) continue;
+    t->hart = index_of(me);
+    me.lock.lock();
+    push_ready(me, std::move(t));
+    me.steals++;
+    me.lock.unlock();
+    return;
+  }
+}
+
+// The task switched in finishes the switch: the task switched out is fully
+// saved now (another hart may run it from here on), the hart lock is
+// released and, if the previous task died, its stack freed and its last
+// scheduler reference dropped.
 void finish_switch(HartSched& hs) {
   Task* dead = hs.dead;
   hs.dead = nullptr;
+  if (Task* prev = hs.switched_out) {
+    hs.switched_out = nullptr;
+    prev->on_cpu.store(false, libk::MemoryOrder::Release);
+  }
   hs.lock.unlock();
   if (!dead) return;
   dead->stack.release();
+  TaskOwner* owner = dead->owner;
+  dead->owner = nullptr;
   // Either join's fetch_or comes first and we wake its caller (under the
   // queue lock, which it holds from its check of REAPED until it is on the
   // queue), or ours does and join sees REAPED. Never joined: no lock.
@@ -45,7 +125,10 @@ void finish_switch(HartSched& hs) {
     SpinGuard g(exit_wq.lock());
     exit_wq.wake_all_locked();
   }
-  RefPtr<Task> last = libk::adopt(dead);  // the dead slot's reference, dropped here
+  { RefPtr<Task> last = libk::adopt(dead); }  // the dead slot's reference, dropped here
+  // Only now, with the stack and (most likely) the Task gone, may the owner
+  // wake anyone (it may free itself: nothing touches it after).
+  if (owner) owner->task_reaped();
 }
 
 // Switch to the next ready task (or idle). Interrupts off, hs.lock held, and
@@ -53,22 +136,25 @@ void finish_switch(HartSched& hs) {
 // wait queue or dead slot) unless it is the idle task.
 void reschedule(HartSched& hs) {
   Task* prev = hs.current;
-  RefPtr<Task> next_ref = hs.ready.pop_front();
+  RefPtr<Task> next_ref = pop_ready(hs);
   Task* next = next_ref ? next_ref.leak_ref() : hs.idle;       // run queue's ref -> current slot
   if (next != hs.idle) next->set_state(Task::State::Running);  // idle is always Running
   hs.current = next;
+  hs.busy.store(next != hs.idle, libk::MemoryOrder::Relaxed);
   hs.slice = TIME_SLICE_TICKS;
   hs.need_resched = false;
   if (next != prev) {
     hs.switches++;
-    if (next->satp != prev->satp) {  // the kernel half is in both: safe to switch here
-      arch::w_satp(next->satp);
-      arch::sfence_vma();
-    }
+    // Woken onto this hart while its last hart was still switching away
+    // from it: wait until its context is saved (a few instructions there).
+    while (next->on_cpu.load(libk::MemoryOrder::Acquire)) arch::cpu_relax();
+    next->on_cpu.store(true, libk::MemoryOrder::Relaxed);
+    hs.switched_out = prev;
+    if (next->satp != prev->satp) arch::switch_satp(next->satp);  // kernel half in both
     arch::set_stack_bounds(next->stack_lo, next->stack_hi);
     context_switch(&prev->context, &next->context);
   }
-  finish_switch(this_hart());  // possibly on another hart's HartSched after migration (none yet)
+  finish_switch(this_hart());  // this task's hart now: it may have moved
 }
 
 }  // namespace
@@ -77,7 +163,8 @@ void run_idle() {
   for (;;) {
     arch::irq_disable();
     HartSched& hs = this_hart();
-    if (!hs.ready.empty()) {
+    if (hs.nready.load(libk::MemoryOrder::Relaxed) == 0) steal(hs);
+    if (hs.nready.load(libk::MemoryOrder::Relaxed) != 0) {
       arch::irq_enable();
       yield();
       continue;
@@ -87,15 +174,33 @@ void run_idle() {
   }
 }
 
-void init_this_hart() {
+void init_this_hart(KernelStack* stack) {
   HartSched& hs = this_hart();
-  uintptr_t lo, hi;
-  arch::boot_stack_bounds(&lo, &hi);
+  uintptr_t lo = arch::this_cpu()->stack_lo, hi = arch::this_cpu()->stack_hi;
   auto idle = Task::adopt_running_context("idle", lo, hi);
   if (idle.is_error()) panic("sched: no memory for the idle task");
   hs.idle = idle.release_value().leak_ref();  // the hart's reference, never dropped
-  hs.idle->hart = static_cast<uint32_t>(arch::this_cpu()->hartid);
+  if (stack) hs.idle->stack.take_from(*stack);
+  hs.idle->hart = index_of(hs);
+  hs.idle->pinned = true;
+  hs.idle->on_cpu.store(true, libk::MemoryOrder::Relaxed);
   hs.current = hs.idle;
+  hs.online.store(true, libk::MemoryOrder::Release);
+  kstat::add(kstat::Counter::harts_online, 1);
+}
+
+void on_ipi() {
+  HartSched& hs = this_hart();
+  hs.lock.lock();
+  if (hs.current != hs.idle || hs.nready.load(libk::MemoryOrder::Relaxed)) hs.need_resched = true;
+  hs.lock.unlock();
+}
+
+unsigned harts_online() {
+  unsigned n = 0;
+  for (unsigned i = 0, c = arch::cpus_online(); i < c; i++)
+    n += harts[i].online.load(libk::MemoryOrder::Acquire);
+  return n;
 }
 
 Task* idle_task() { return this_hart().idle; }
@@ -103,23 +208,41 @@ uint64_t ticks() { return libk::AtomicRef(this_hart().ticks).load(libk::MemoryOr
 uint64_t context_switches() { return this_hart().switches; }
 
 void make_ready(RefPtr<Task>&& task) {
-  HartSched& hs = harts[task->hart];
   uint64_t irq = arch::irq_save();
+  HartSched& hs = place(*task);  // off every queue: its hart may change
+  task->hart = index_of(hs);
   hs.lock.lock();
   task->set_state(Task::State::Ready);
-  hs.ready.push_back(std::move(task));
-  if (hs.current == hs.idle) hs.need_resched = true;
+  push_ready(hs, std::move(task));
+  kick_locked(hs);
   hs.lock.unlock();
   arch::irq_restore(irq);
 }
 
 void start(RefPtr<Task>&& task) {
-  HartSched& hs = this_hart();
-  task->hart = static_cast<uint32_t>(arch::this_cpu()->hartid);
   uint64_t irq = arch::irq_save();
+  // The least loaded hart, this one first on a tie.
+  HartSched* best = &this_hart();
+  if (!task->pinned) {
+    auto load = [](const HartSched& h) {
+      return h.nready.load(libk::MemoryOrder::Relaxed) + h.busy.load(libk::MemoryOrder::Relaxed);
+    };
+    uint32_t best_load = load(*best);
+    for (unsigned i = 0, n = arch::cpus_online(); i < n && best_load; i++) {
+      HartSched& h = harts[i];
+      if (h.online.load(libk::MemoryOrder::Acquire) && load(h) < best_load) {
+        best = &h;
+        best_load = load(h);
+      }
+    }
+  } else {
+    best = &harts[task->hart];
+  }
+  HartSched& hs = *best;
+  task->hart = index_of(hs);
   hs.lock.lock();
-  hs.ready.push_back(std::move(task));  // Ready from creation
-  if (hs.current == hs.idle) hs.need_resched = true;
+  push_ready(hs, std::move(task));  // Ready from creation
+  kick_locked(hs);
   hs.lock.unlock();
   arch::irq_restore(irq);
 }
@@ -138,7 +261,7 @@ void yield() {
   Task* cur = hs.current;
   if (cur != hs.idle) {
     cur->set_state(Task::State::Ready);
-    hs.ready.push_back(libk::adopt(cur));  // current slot's reference -> run queue
+    push_ready(hs, libk::adopt(cur));  // current slot's reference -> run queue
   }
   reschedule(hs);
   arch::irq_restore(irq);
@@ -148,6 +271,7 @@ void block_current(Deadline deadline, Spinlock& queue_lock) {
   HartSched& hs = this_hart();
   hs.lock.lock();
   Task* cur = hs.current;
+  KASSERT(cur->hart == index_of(hs));  // its deadline goes on the list cancel_deadline looks in
   if (!deadline.is_never()) {
     cur->deadline = deadline.time();
     insert_deadline(hs, *cur);
@@ -171,7 +295,7 @@ Deadline after_ticks(uint64_t n) {
 libk::Result<void> sleep(uint64_t n) { return sleep_until(after_ticks(n ? n : 1)); }
 
 libk::Result<void> sleep_until(Deadline deadline) {
-  WaitQueue& wq = sleepers[arch::this_cpu()->hartid];
+  WaitQueue& wq = sleepers[arch::this_cpu()->index];
   SpinGuard g(wq.lock());
   auto r = wq.block_locked(deadline);
   if (r.error() == ERR_TIMED_OUT) return libk::ok();  // the normal end of a sleep
@@ -184,13 +308,19 @@ void kill(Task& t) {
   // A blocked task is taken out of its wait queue and made ready at once.
   for (;;) {
     WaitQueue* wq = t.waiting_on.load(libk::MemoryOrder::Acquire);
-    if (!wq) return;
+    if (!wq) break;
     SpinGuard g(wq->lock());
     if (t.waiting_on.load(libk::MemoryOrder::Relaxed) != wq)
       continue;  // woken meanwhile: look again
     wq->wake_task_locked(t, ERR_INTERRUPTED);
     return;
   }
+  // Running on another hart (perhaps in user mode, where it would otherwise
+  // run on to its next tick): interrupt it, so it passes its preemption
+  // point, where a killed task leaves. Ready: it leaves when it next runs.
+  unsigned h = t.hart;
+  if (t.state() == Task::State::Running && h < arch::MAX_CPUS && &harts[h] != &this_hart())
+    interrupt_hart(harts[h]);
 }
 
 bool current_killed() { return current()->kill_requested(); }

@@ -21,8 +21,9 @@
 
 namespace sched {
 
-// The boot flow of this hart becomes its idle task.
-void init_this_hart();
+// The boot flow of this hart becomes its idle task (owning `stack`, the
+// one it runs on, if given: a secondary hart's).
+void init_this_hart(KernelStack* stack = nullptr);
 // The idle task's loop: run whatever is ready, otherwise wait for interrupts.
 [[noreturn]] void run_idle();
 
@@ -50,6 +51,10 @@ libk::Result<int> join(Task& task, Deadline deadline = Deadline::never());
 
 // The timer interrupt's handler (wakes expired deadlines, ends slices).
 void on_tick();
+// The IPI handler: another hart queued work here or asked a task here to die.
+void on_ipi();
+// Harts whose scheduler runs (kstat's harts_online).
+unsigned harts_online();
 // The preemption point after an interrupt taken in kernel mode.
 void preempt_if_needed();
 // Print "task: <tid> (<name>)" for fatal reports.

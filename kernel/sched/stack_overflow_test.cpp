@@ -56,7 +56,11 @@ KTEST("overflow.kernel_stack_reported") {
   // would land in the neighbour's live frames.
   KT_ASSERT(overflower->stack.guard() == neighbour->stack.top());
   sched::start(n.release_value());
-  while (neighbour->state() != Task::State::Blocked) sched::yield();
+  // Blocked and switched away from (on another hart it may still be on its
+  // way into the scheduler, writing its stack, when its state says Blocked).
+  while (neighbour->state() != Task::State::Blocked ||
+         neighbour->on_cpu.load(libk::MemoryOrder::Acquire))
+    sched::yield();
   watched = neighbour->stack.top() - WATCHED;
   memcpy(before, reinterpret_cast<void*>(watched), WATCHED);
   set_panic_note(check_neighbour);

@@ -30,10 +30,16 @@ class Task;
 
 // Whoever a task works for (a process, in the object layer): told first
 // thing in the task's exit path, so it can let go of the task and tear
-// itself down after its last one. The scheduler knows nothing else of it.
+// itself down after its last one; and told again once the task is gone
+// for good (switched away from for the last time, stack freed, on whatever
+// hart it died), so that waiters are woken only when nothing of any of its
+// tasks is left but the Task records. The scheduler knows nothing else of it.
 class TaskOwner {
  public:
   virtual void task_exiting(Task& task) = 0;
+  // Interrupts off, no scheduler lock held; the task's scheduler reference
+  // is already dropped.
+  virtual void task_reaped() = 0;
 
  protected:
   ~TaskOwner() = default;
@@ -74,7 +80,12 @@ class Task final : public libk::RefCounted<Task> {
   libk::Atomic<WaitQueue*> waiting_on;   // the wait queue owning us while Blocked (its lock)
   uint64_t deadline = 0;                 // clock time (timer::now()) a timed block ends at
   keel_status wake_status = KEEL_OK;
-  uint32_t hart = 0;  // hart whose run queue takes this task
+  uint32_t hart = 0;    // CPU index whose run queue takes it (changes only while off every queue
+                        // or under both hart locks); where it runs while Running
+  bool pinned = false;  // never moves to another hart (idle tasks, benchmarks)
+  // Set while a hart runs it or is still saving its context after switching
+  // away; another hart waits for false before switching to it.
+  libk::Atomic<bool> on_cpu;
   // The exit handshake of finish_switch and sched::join, one word so that
   // each side's read-modify-write sees the other's: REAPED (dead, stack
   // freed) wakes the exit wait queue only if JOINED (join was called).
@@ -82,9 +93,9 @@ class Task final : public libk::RefCounted<Task> {
   libk::Atomic<uint32_t> exit_flags;
   Entry entry = nullptr;
   void* arg = nullptr;
-  uint64_t satp = 0;                   // address space to run in (kernel's for kernel tasks)
-  TaskOwner* owner = nullptr;          // the process a user task runs for; told on exit
-  libk::ListNode process_node;         // in the process's task list (it owns a reference)
+  uint64_t satp = 0;            // address space to run in (kernel's for kernel tasks)
+  TaskOwner* owner = nullptr;   // the process a user task runs for; told on exit and when reaped
+  libk::ListNode process_node;  // in the process's task list (it owns a reference)
   uintptr_t user_pc = 0, user_sp = 0;  // where a user task starts
   uint64_t user_args[4] = {};
   void* channel_graveyard = nullptr;  // channel.cpp: messages being freed by this task

@@ -586,6 +586,10 @@ Result<PlatformInfo> read_platform(const Dtb& dtb) {
       return err(tb.error());
     for (DtbNode c : dtb.children(cpus)) {
       if (!string_prop_is(dtb, c, "device_type", "cpu")) continue;
+      if (string_prop_is(dtb, c, "status", "disabled")) continue;
+      auto id = dtb.prop_u64(c, "reg");
+      if (id.is_error()) return err(id.error() == ERR_NOT_FOUND ? ERR_CORRUPT : id.error());
+      if (info.hart_count < PlatformInfo::MAX_HART_IDS) info.hart_ids[info.hart_count] = id.value();
       ++info.hart_count;
       if (info.timebase_hz == 0) {
         auto ctb = dtb.prop_u64(c, "timebase-frequency");

@@ -57,7 +57,7 @@ uint64_t* table(uintptr_t pa) {
   REQUIRE(it != mem.pages.end());
   return it->second;
 }
-void flush_tlb() { mem.flushes++; }
+void flush_tlb(uint64_t, uintptr_t, size_t) { mem.flushes++; }
 void load_root(uint64_t) {}
 }  // namespace arch::pt_memory
 

@@ -1,22 +1,85 @@
-// Per-hart state storage and the fault-catch arming around fault_catch_run.
+// Per-hart state storage, secondary hart start-up, and the fault-catch arming
+// around fault_catch_run.
 #include <arch/cpu.h>
 #include <arch/csr.h>
 #include <arch/fault.h>
 #include <arch/memlayout.h>
+#include <arch/sbi.h>
+#include <libk/atomic.h>
+
+// boot/entry.S: where a hart started through HSM begins (physical address,
+// MMU off); a1 = the physical address of its SecondaryBoot block.
+extern "C" char secondary_entry[], handover_entry[];
+extern "C" [[noreturn]] void hand_over_and_stop(uint64_t hartid, uint64_t entry_pa,
+                                                uint64_t opaque);
 
 namespace arch {
 namespace {
-Cpu cpus[MAX_HARTS];
-alignas(16) uint8_t emergency_stacks[MAX_HARTS][EMERGENCY_STACK_SIZE];
+Cpu cpus[MAX_CPUS];
+alignas(16) uint8_t emergency_stacks[MAX_CPUS][EMERGENCY_STACK_SIZE];
+libk::Atomic<unsigned> online;  // indices given out; a Cpu is filled in before its index counts
+
+// What secondary_entry loads (offsets fixed by entry.S): the kernel's satp,
+// the stack, tp, and the C++ entry.
+struct SecondaryBoot {
+  uint64_t satp;
+  uint64_t sp;
+  uint64_t tp;
+  uint64_t entry;
+};
+SecondaryBoot secondary_boot[MAX_CPUS];
+
+Cpu* claim_cpu(unsigned index, uint64_t hartid) {
+  Cpu* c = &cpus[index];
+  c->hartid = hartid;
+  c->index = index;
+  c->emergency_top = reinterpret_cast<uintptr_t>(emergency_stacks[index + 1]);
+  return c;
+}
 }  // namespace
 
 void cpu_init_boot_hart(uint64_t hartid) {
-  unsigned index = hartid < MAX_HARTS ? static_cast<unsigned>(hartid) : 0;
-  Cpu* c = &cpus[index];
-  c->hartid = hartid;
-  c->emergency_top = reinterpret_cast<uintptr_t>(emergency_stacks[index + 1]);
+  Cpu* c = claim_cpu(0, hartid);
   boot_stack_bounds(&c->stack_lo, &c->stack_hi);
+  online.store(1, libk::MemoryOrder::Release);
   asm volatile("mv tp, %0" ::"r"(c));
+}
+
+Cpu* cpu(unsigned index) {
+  return index < online.load(libk::MemoryOrder::Acquire) ? &cpus[index] : nullptr;
+}
+
+unsigned cpus_online() { return online.load(libk::MemoryOrder::Acquire); }
+
+int cpu_start(uint64_t hartid, uintptr_t stack_lo, uintptr_t stack_top, SecondaryEntry entry,
+              long* error) {
+  unsigned index = online.load(libk::MemoryOrder::Relaxed);  // only the boot hart starts others
+  if (index >= MAX_CPUS) {
+    *error = 0;
+    return -1;
+  }
+  Cpu* c = claim_cpu(index, hartid);
+  c->stack_lo = stack_lo;
+  c->stack_hi = stack_top;
+  SecondaryBoot& b = secondary_boot[index];
+  b.satp = r_satp();
+  c->satp = b.satp;
+  b.sp = stack_top;
+  b.tp = reinterpret_cast<uint64_t>(c);
+  b.entry = reinterpret_cast<uint64_t>(entry);
+  libk::atomic_fence(libk::MemoryOrder::SeqCst);  // the block is in memory before the hart runs
+  long e = sbi::hart_start(hartid, virt_to_phys(secondary_entry), virt_to_phys(&b));
+  if (e != 0) {
+    *error = e;
+    return -1;
+  }
+  online.store(index + 1, libk::MemoryOrder::Release);
+  return static_cast<int>(index);
+}
+
+void hand_boot_to(uint64_t hartid, uintptr_t dtb_pa) {
+  irq_disable();
+  hand_over_and_stop(hartid, virt_to_phys(handover_entry), dtb_pa);
 }
 
 void boot_stack_bounds(uintptr_t* lo, uintptr_t* hi) {

@@ -198,7 +198,7 @@ void PageTable::unmap(uintptr_t va, size_t size) {
     if ((*pte & PTE_V) && (*pte & PTE_LEAF)) *pte = 0;
     a = (a & ~(span - 1)) + span;
   }
-  pt_memory::flush_tlb();
+  pt_memory::flush_tlb(satp(), va, size);
 }
 
 libk::Result<void> PageTable::protect(uintptr_t va, size_t size, uint32_t perms) {
@@ -215,7 +215,7 @@ libk::Result<void> PageTable::protect(uintptr_t va, size_t size, uint32_t perms)
       table = table_at(pte_pa(pte));
     }
   }
-  pt_memory::flush_tlb();
+  pt_memory::flush_tlb(satp(), va, size);
   return libk::ok();
 }
 

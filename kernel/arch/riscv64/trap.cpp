@@ -80,6 +80,10 @@ void handle_interrupt(uint64_t scause) {
     case IRQ_S_EXT:
       kind = Interrupt::External;
       break;
+    case IRQ_S_SOFT:  // an IPI (sbi::send_ipi from another hart)
+      clear_software_interrupt();
+      kind = Interrupt::Software;
+      break;
     default:
       panic("unexpected interrupt, scause %#lx", scause);
   }

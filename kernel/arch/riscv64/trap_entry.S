@@ -70,8 +70,9 @@ trap_entry:
     csrw    sepc, t0
     ld      t0, ASM_FRAME_SSTATUS(sp)
     csrw    sstatus, t0
-    LOAD_GPRS sp
-    ld      x2, ASM_FRAME_SP(sp)
+    sd      tp, 4*8(sp)                # tp is the hart's, not the task's: if the handler
+    LOAD_GPRS sp                       # switched away and the task resumed on another
+    ld      x2, ASM_FRAME_SP(sp)       # hart, the saved one names the old hart
     sret
 
 # The frame would not fit on the running task's stack. sp = where it would

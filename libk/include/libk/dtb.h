@@ -232,7 +232,10 @@ struct PlatformInfo {
   uint64_t test_base;             // "sifive,test0" (0 if absent)
   uint64_t timebase_hz;           // /cpus timebase-frequency (0 if absent)
   const char* bootargs;           // /chosen bootargs, "" if absent; points into the blob
-  size_t hart_count;              // /cpus children with device_type "cpu"
+  size_t hart_count;              // /cpus children with device_type "cpu", status not "disabled"
+  static constexpr size_t MAX_HART_IDS = 64;
+  uint64_t hart_ids[MAX_HART_IDS];  // their "reg" (the hart id), in tree order; the first
+                                    // MAX_HART_IDS of them (hart_count may be larger)
 };
 
 // Summarises a parsed Dtb. ERR_NOT_FOUND without memory or UART,

@@ -2,6 +2,8 @@
 // There is no global "current" anything: everything hart-local lives here.
 #pragma once
 #include <arch/asm_constants.h>
+#include <arch/csr.h>
+#include <libk/atomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,13 +25,17 @@ struct Cpu {
   uint64_t tick_interval;   // timebase ticks between timer interrupts
   uint64_t next_deadline;   // time value of the pending timer interrupt
   uint64_t late_ticks;      // ticks whose handler saw time < deadline (must stay 0)
+  unsigned index;           // dense CPU index 0..cpus_online()-1 (hart ids may be anything)
+  bool online;              // running the kernel (set by the hart itself; atomic access)
+  uint64_t satp;            // the table loaded here (pt_memory::load_root; atomic access)
 };
 static_assert(offsetof(Cpu, stack_lo) == ASM_CPU_STACK_LO);
 static_assert(offsetof(Cpu, stack_hi) == ASM_CPU_STACK_HI);
 static_assert(offsetof(Cpu, emergency_top) == ASM_CPU_EMERGENCY_TOP);
 static_assert(offsetof(Cpu, in_emergency) == ASM_CPU_IN_EMERGENCY);
 
-constexpr unsigned MAX_HARTS = 8;
+// CPU slots: harts beyond this many stay parked in the firmware (boot says so).
+constexpr unsigned MAX_CPUS = 8;
 constexpr size_t EMERGENCY_STACK_SIZE = 8192;
 
 inline Cpu* this_cpu() {
@@ -38,12 +44,34 @@ inline Cpu* this_cpu() {
   return c;
 }
 
-void cpu_init_boot_hart(uint64_t hartid);  // sets tp for the boot hart
+// Give the next dense index to this hart and point tp at its Cpu. The boot
+// hart gets index 0; each secondary its own as it comes up (cpu_start).
+void cpu_init_boot_hart(uint64_t hartid);
+Cpu* cpu(unsigned index);  // null if that index was never given out
+unsigned cpus_online();    // indices given out so far (harts that reached the kernel)
+// Start another hart through SBI HSM: it begins at `entry` on its own stack
+// with tp = its Cpu (index given out here, in order), interrupts off, on the
+// kernel page table. Returns the index, or -1 (and the SBI error in *error).
+using SecondaryEntry = void (*)();
+// Hand the boot to another hart: it starts the kernel from the beginning
+// with the same device tree, and this hart stops.
+[[noreturn]] void hand_boot_to(uint64_t hartid, uintptr_t dtb_pa);
+int cpu_start(uint64_t hartid, uintptr_t stack_lo, uintptr_t stack_top, SecondaryEntry entry,
+              long* error);
 // Tell trap entry where the running task's stack is (at every switch).
 inline void set_stack_bounds(uintptr_t lo, uintptr_t hi) {
   Cpu* c = this_cpu();
   c->stack_lo = lo;
   c->stack_hi = hi;
+}
+// Load a task's table on this hart at a switch (the kernel half is in every
+// table, so this is safe anywhere). Cpu::satp says which table it is, for
+// TLB shootdowns (page_table_hw.cpp explains the ordering).
+inline void switch_satp(uint64_t satp) {
+  libk::AtomicRef(this_cpu()->satp).store(satp, libk::MemoryOrder::Relaxed);
+  libk::atomic_fence(libk::MemoryOrder::SeqCst);
+  w_satp(satp);
+  sfence_vma();
 }
 // The boot flow's stack (it becomes this hart's idle task).
 void boot_stack_bounds(uintptr_t* lo, uintptr_t* hi);

@@ -47,6 +47,8 @@ constexpr uint64_t SSTATUS_SUM = ASM_SSTATUS_SUM;  // S-mode may touch U pages (
 constexpr uint64_t SIE_SSIE = 1ull << 1;  // software
 constexpr uint64_t SIE_STIE = 1ull << 5;  // timer
 constexpr uint64_t SIE_SEIE = 1ull << 9;  // external (PLIC)
+// An IPI arrives as sip.SSIP (set by the firmware); the handler clears it.
+inline void clear_software_interrupt() { asm volatile("csrc sip, %0" ::"r"(SIE_SSIE)); }
 
 // scause
 constexpr uint64_t SCAUSE_INTERRUPT = 1ull << 63;
@@ -56,6 +58,8 @@ constexpr uint64_t EXC_INST_MISALIGNED = 0, EXC_INST_ACCESS = 1, EXC_ILLEGAL = 2
                    EXC_STORE_MISALIGNED = 6, EXC_STORE_ACCESS = 7, EXC_ECALL_U = 8, EXC_ECALL_S = 9,
                    EXC_INST_PAGE = 12, EXC_LOAD_PAGE = 13, EXC_STORE_PAGE = 15;
 
+// In a spin-wait loop: a hint, and a compiler barrier.
+static inline void cpu_relax() { asm volatile("nop" ::: "memory"); }
 static inline void sfence_vma() { asm volatile("sfence.vma zero, zero" ::: "memory"); }
 static inline void wfi() { asm volatile("wfi"); }
 static inline uintptr_t read_fp() {

@@ -6,6 +6,7 @@
 // can be told to run out) to test the logic natively.
 #pragma once
 #include <libk/result.h>
+#include <stddef.h>
 #include <stdint.h>
 
 namespace arch::pt_memory {
@@ -13,7 +14,11 @@ namespace arch::pt_memory {
 libk::Result<uintptr_t> alloc_table();  // a zeroed page for a table; its physical address
 void free_table(uintptr_t pa);
 uint64_t* table(uintptr_t pa);  // the 512 entries of the table at pa
-void flush_tlb();               // entries changed: drop stale translations
+// Entries for [va, va + size) of the table whose satp is `satp` changed:
+// drop stale translations on every hart that may hold them (this one, and
+// any other running on that table; all others for the kernel half, which
+// every table shares). Returns once they are gone everywhere.
+void flush_tlb(uint64_t satp, uintptr_t va, size_t size);
 void load_root(uint64_t satp);  // switch this hart to the table
 
 }  // namespace arch::pt_memory

@@ -9,9 +9,10 @@ void trap_init_this_hart();  // install the vector; sscratch = 0 (in kernel)
 const char* scause_name(uint64_t scause);
 // Timer and device interrupts, from kernel or user mode (interrupts off).
 // The timer is re-armed here; then the handler registered for the kind
-// runs (the scheduler's tick; the PLIC's dispatch to its devices).
+// runs (the scheduler's tick; the PLIC's dispatch to its devices; the
+// scheduler's IPI handler for a software interrupt, cleared here first).
 void handle_interrupt(uint64_t scause);
-enum class Interrupt { Timer, External, Count_ };
+enum class Interrupt { Timer, External, Software, Count_ };
 using InterruptHandler = void (*)();
 void set_interrupt_handler(Interrupt kind, InterruptHandler handler);
 

@@ -1,0 +1,202 @@
+// Several harts: work spreads over all of them, a task preempted in kernel
+// mode may resume on another hart with everything hart-local right, and a
+// mapping removed from an address space running on another hart is gone
+// there too before the unmap returns (TLB shootdown). At one hart the same
+// tests run and check what one hart can show.
+#include <arch/cpu.h>
+#include <arch/csr.h>
+#include <arch/fault.h>
+#include <arch/memlayout.h>
+#include <arch/timer.h>
+#include <keel/syscall.h>
+#include <libk/atomic.h>
+
+#include "ktest/ktest.h"
+#include "lib/kprintf.h"
+#include "mm/address_space.h"
+#include "sched/sched.h"
+
+namespace {
+
+RefPtr<Task> start_task(const char* name, Task::Entry entry, void* arg, int hart = -1) {
+  auto t = Task::create(name, entry, arg);
+  if (t.is_error()) return RefPtr<Task>();
+  RefPtr<Task> mine = t.value();
+  if (hart >= 0) {
+    mine->pinned = true;
+    mine->hart = static_cast<uint32_t>(hart);
+  }
+  sched::start(t.release_value());
+  return mine;
+}
+
+uint64_t all_harts_mask() { return (uint64_t{1} << sched::harts_online()) - 1; }
+
+// --- every hart runs tasks ---
+struct Spread {
+  libk::Atomic<uint64_t> seen;  // bit i: a task ran on hart i
+  uint64_t give_up;             // clock time
+};
+
+int spread_task(void* arg) {
+  auto* s = static_cast<Spread*>(arg);
+  while (s->seen.load(libk::MemoryOrder::Acquire) != all_harts_mask() &&
+         timer::now() < s->give_up) {
+    arch::irq_disable();
+    s->seen.fetch_or(uint64_t{1} << arch::this_cpu()->index, libk::MemoryOrder::AcqRel);
+    arch::irq_enable();
+    arch::cpu_relax();
+  }
+  return 0;
+}
+}  // namespace
+
+KTEST("smp.every_hart_runs_tasks") {
+  Spread s;
+  s.give_up = timer::now() + 60 * timer::timebase_hz();  // generous: a busy host
+  unsigned n = sched::harts_online();
+  RefPtr<Task> tasks[arch::MAX_CPUS];
+  for (unsigned i = 0; i < n; i++) KT_ASSERT((tasks[i] = start_task("spread", spread_task, &s)));
+  for (unsigned i = 0; i < n; i++) KT_EXPECT(sched::join(*tasks[i]).ok());
+  KT_EXPECT_EQ(s.seen.load(libk::MemoryOrder::Acquire), all_harts_mask());
+  KT_EXPECT_EQ(n, arch::cpus_online());
+}
+
+namespace {
+// --- preempted in kernel mode, resumed elsewhere ---
+struct Migration {
+  libk::Atomic<uint64_t> wrong;       // checks that found another hart's state
+  libk::Atomic<uint64_t> migrations;  // a task saw its hart change
+  uint64_t start;
+  uint64_t step;  // task i spins until start + (i + 1) * step
+  libk::Atomic<unsigned> next_id;
+};
+
+int migrating_task(void* arg) {
+  auto* m = static_cast<Migration*>(arg);
+  unsigned id = m->next_id.fetch_add(1, libk::MemoryOrder::Relaxed);
+  uint64_t end = m->start + (id + 1) * m->step;
+  unsigned last = ~0u;
+  while (timer::now() < end) {
+    // Interrupts on between checks: the tick preempts this task in kernel
+    // mode, and an idle hart may steal it from the run queue.
+    arch::irq_disable();
+    Task* me = sched::current();
+    unsigned here = arch::this_cpu()->index;
+    bool right = me->hart == here && &sched::this_hart() == &sched::harts[here] &&
+                 sched::this_hart().current == me;
+    arch::irq_enable();
+    if (!right) m->wrong.fetch_add(1, libk::MemoryOrder::Relaxed);
+    if (last != ~0u && last != here) m->migrations.fetch_add(1, libk::MemoryOrder::Relaxed);
+    if (last == ~0u) {
+      // Started on the test's hart; from now on other harts may take it
+      // (only the running task writes this, and only a queued task is read).
+      arch::irq_disable();
+      me->pinned = false;
+      arch::irq_enable();
+    }
+    last = here;
+  }
+  return 0;
+}
+}  // namespace
+
+KTEST("smp.preempted_kernel_tasks_resume_with_the_right_hart") {
+  // Two tasks per hart, all started on this hart: the other harts are idle
+  // and take them from its run queue, each preempted in kernel mode (after
+  // its first turn), and they end one after another.
+  Migration m;
+  m.start = timer::now();
+  m.step = timer::timebase_hz() / 8;  // 125 ms apart
+  unsigned n = 2 * sched::harts_online();
+  RefPtr<Task> tasks[2 * arch::MAX_CPUS];
+  int here = static_cast<int>(arch::this_cpu()->index);
+  for (unsigned i = 0; i < n; i++)
+    KT_ASSERT((tasks[i] = start_task("migrant", migrating_task, &m, here)));
+  for (unsigned i = 0; i < n; i++) KT_EXPECT(sched::join(*tasks[i]).ok());
+  uint64_t steals = 0;
+  for (unsigned i = 0; i < sched::harts_online(); i++) steals += sched::harts[i].steals;
+  kprintf("# %lu migrations, %lu steals\n", m.migrations.load(libk::MemoryOrder::Relaxed), steals);
+  KT_EXPECT_EQ(m.wrong.load(libk::MemoryOrder::Relaxed), 0u);
+  if (sched::harts_online() > 1) KT_EXPECT(m.migrations.load(libk::MemoryOrder::Relaxed) > 0);
+}
+
+namespace {
+// --- TLB shootdown ---
+struct Shootdown {
+  uintptr_t va;
+  libk::Atomic<int> phase;  // 0: starting; 1: translation hot on the reader's hart; 2: released
+  bool faulted = false;     // the reader's reads faulted once the page was gone
+  unsigned reader_hart = 0;
+};
+
+// With interrupts off and SUM on throughout (QEMU drops its TLB when SUM
+// changes, so a user copy per read would hide a missing shootdown), read
+// the page until the release is over, then once more. Only a fence from
+// the releasing hart can make these reads fault.
+void hot_reads(void* arg) {
+  auto* s = static_cast<Shootdown*>(arg);
+  asm volatile("csrs sstatus, %0" ::"r"(arch::SSTATUS_SUM));
+  auto* p = reinterpret_cast<volatile uint64_t*>(s->va);
+  (void)*p;
+  s->phase.store(1, libk::MemoryOrder::Release);
+  while (s->phase.load(libk::MemoryOrder::Acquire) != 2) (void)*p;
+  (void)*p;  // a stale translation still reads the freed frame here
+}
+
+void read_once(void* arg) {
+  asm volatile("csrs sstatus, %0" ::"r"(arch::SSTATUS_SUM));
+  (void)*reinterpret_cast<volatile uint64_t*>(static_cast<Shootdown*>(arg)->va);
+}
+
+int reader_task(void* arg) {
+  auto* s = static_cast<Shootdown*>(arg);
+  s->reader_hart = arch::this_cpu()->index;
+  FaultCatch c;
+  s->faulted = run_catching_faults(c, hot_reads, s);
+  asm volatile("csrc sstatus, %0" ::"r"(arch::SSTATUS_SUM));
+  return 0;
+}
+}  // namespace
+
+KTEST("smp.unmap_reaches_every_hart_running_the_table") {
+  AddressSpace as;
+  KT_ASSERT(as.init().ok());
+  auto va = as.allocate(arch::PAGE_SIZE, KEEL_VM_READ | KEEL_VM_WRITE);
+  KT_ASSERT(va.ok());
+  Shootdown s;
+  s.va = va.value();
+  if (sched::harts_online() > 1) {
+    // A reader on another hart, on the table under test, spinning on the page.
+    unsigned other = (arch::this_cpu()->index + 1) % sched::harts_online();
+    auto t = Task::create("reader", reader_task, &s);
+    KT_ASSERT(t.ok());
+    RefPtr<Task> reader = t.value();
+    reader->satp = as.satp();
+    reader->pinned = true;
+    reader->hart = other;
+    sched::start(t.release_value());
+    while (s.phase.load(libk::MemoryOrder::Acquire) != 1) sched::yield();
+    KT_EXPECT(as.release(va.value(), arch::PAGE_SIZE).ok());  // returns once gone everywhere
+    s.phase.store(2, libk::MemoryOrder::Release);
+    KT_EXPECT(sched::join(*reader).ok());
+    KT_EXPECT(s.faulted);  // no stale translation on the other hart
+    KT_EXPECT_EQ(s.reader_hart, other);
+  } else {
+    // One hart: the local flush. Run on the table, read, release, read.
+    Task* self = sched::current();
+    uint64_t saved = self->satp;
+    arch::irq_disable();
+    self->satp = as.satp();
+    arch::switch_satp(as.satp());
+    FaultCatch c;
+    KT_EXPECT(!run_catching_faults(c, read_once, &s));
+    KT_EXPECT(as.release(va.value(), arch::PAGE_SIZE).ok());
+    KT_EXPECT(run_catching_faults(c, read_once, &s));
+    asm volatile("csrc sstatus, %0" ::"r"(arch::SSTATUS_SUM));
+    self->satp = saved;
+    arch::switch_satp(saved);
+    arch::irq_enable();
+  }
+  as.destroy();
+}
