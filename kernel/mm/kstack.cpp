@@ -4,6 +4,7 @@
 
 #include <arch/memlayout.h>
 #include <arch/spinlock.h>
+#include <arch/tlb.h>
 #include <libk/atomic.h>
 #include <libk/bitmap.h>
 
@@ -17,7 +18,21 @@ constexpr size_t SLOT_SIZE = SLOT_PAGES * arch::PAGE_SIZE;
 constexpr size_t MAX_STACKS = 8192;
 
 libk::StaticBitmap<MAX_STACKS> slots;
+// A released slot's pages may still be in other harts' TLBs until each has
+// flushed (tlb.h): its stamp, 0 once known clean. Under `lock`.
+uint64_t dirty_since[MAX_STACKS];
 Spinlock lock;
+
+// A free slot that no hart can still translate to its old frames.
+size_t take_clean_slot() {
+  for (size_t s = slots.find_first_clear(0); s < MAX_STACKS; s = slots.find_first_clear(s + 1)) {
+    if (dirty_since[s] && !arch::tlb::flushed_everywhere_since(dirty_since[s])) continue;
+    dirty_since[s] = 0;
+    slots.set(s);
+    return s;
+  }
+  return MAX_STACKS;
+}
 libk::Atomic<size_t> frames, stacks;
 
 uintptr_t slot_base(uint32_t slot) { return arch::KSTACK_AREA_BASE + slot * SLOT_SIZE; }
@@ -70,9 +85,12 @@ libk::Result<void> KernelStack::allocate() {
   uint32_t slot;
   {
     SpinGuard g(lock);
-    size_t s = slots.find_first_clear(0);
+    size_t s = take_clean_slot();
+    if (s >= MAX_STACKS) {
+      arch::tlb::flush_everywhere();  // every free slot is clean after this
+      s = take_clean_slot();
+    }
     if (s >= MAX_STACKS) return libk::err(ERR_NO_MEMORY);
-    slots.set(s);
     slot = static_cast<uint32_t>(s);
   }
   uintptr_t first_page = slot_base(slot) + arch::PAGE_SIZE;  // above the guard
@@ -104,6 +122,8 @@ void KernelStack::release() {
   unmap_and_free(bottom(), PAGES);
   {
     SpinGuard g(lock);
+    // The unmap flushed this hart; with no other hart there is nothing to wait for.
+    dirty_since[slot_] = arch::cpus_online() > 1 ? arch::tlb::stamp() : 0;
     slots.clear(slot_);
   }
   stacks.fetch_sub(1, libk::MemoryOrder::Relaxed);

@@ -5,6 +5,7 @@
 #include <arch/sbi.h>
 #include <arch/spinlock.h>
 #include <arch/timer.h>
+#include <arch/tlb.h>
 #include <libk/owning_list.h>
 
 #include <utility>
@@ -144,10 +145,10 @@ void reschedule(HartSched& hs) {
   hs.slice = TIME_SLICE_TICKS;
   hs.need_resched = false;
   if (next != prev) {
-    hs.switches++;
+    libk::AtomicRef(hs.switches).store(hs.switches + 1, libk::MemoryOrder::Relaxed);
     // Woken onto this hart while its last hart was still switching away
     // from it: wait until its context is saved (a few instructions there).
-    while (next->on_cpu.load(libk::MemoryOrder::Acquire)) arch::cpu_relax();
+    while (next->on_cpu.load(libk::MemoryOrder::Acquire)) arch::tlb::serve();
     next->on_cpu.store(true, libk::MemoryOrder::Relaxed);
     hs.switched_out = prev;
     if (next->satp != prev->satp) arch::switch_satp(next->satp);  // kernel half in both
@@ -205,7 +206,12 @@ unsigned harts_online() {
 
 Task* idle_task() { return this_hart().idle; }
 uint64_t ticks() { return libk::AtomicRef(this_hart().ticks).load(libk::MemoryOrder::Relaxed); }
-uint64_t context_switches() { return this_hart().switches; }
+uint64_t context_switches() {
+  uint64_t n = 0;
+  for (unsigned i = 0, c = arch::cpus_online(); i < c; i++)
+    n += libk::AtomicRef(harts[i].switches).load(libk::MemoryOrder::Relaxed);
+  return n;
+}
 
 void make_ready(RefPtr<Task>&& task) {
   uint64_t irq = arch::irq_save();

@@ -84,7 +84,7 @@ void cancel_deadline(Task& task);
 // queues), for the audit. Interrupts off while it runs.
 void for_each_scheduled_task(void (*fn)(void* ctx, Task& t), void* ctx);
 
-// Counters for tests.
+// Counters for tests: context switches on every hart since boot.
 uint64_t context_switches();
 
 }  // namespace sched

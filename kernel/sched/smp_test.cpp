@@ -8,6 +8,7 @@
 #include <arch/fault.h>
 #include <arch/memlayout.h>
 #include <arch/timer.h>
+#include <arch/tlb.h>
 #include <keel/syscall.h>
 #include <libk/atomic.h>
 
@@ -140,7 +141,11 @@ void hot_reads(void* arg) {
   auto* p = reinterpret_cast<volatile uint64_t*>(s->va);
   (void)*p;
   s->phase.store(1, libk::MemoryOrder::Release);
-  while (s->phase.load(libk::MemoryOrder::Acquire) != 2) (void)*p;
+  // Like every loop that spins with interrupts off, answer shootdowns.
+  while (s->phase.load(libk::MemoryOrder::Acquire) != 2) {
+    (void)*p;
+    arch::tlb::serve();
+  }
   (void)*p;  // a stale translation still reads the freed frame here
 }
 

@@ -6,38 +6,44 @@
 // which Cpu::satp names. Unmapper and switcher each write, fence, then read
 // (the PTE / Cpu::satp, then the other): either the unmapper sees the hart
 // on the table and fences it, or the hart's own flush after loading satp
-// comes after the PTE change. The kernel half is shared by every table, and
-// a hart switching between tasks of one table does not flush: kernel-half
-// changes go to every hart. The remote fence is SBI RFENCE, which returns
-// once the other hart has done it.
+// comes after the PTE change. The remote flush is tlb::shootdown (tlb.h).
+// The kernel half is shared by every table; after boot the only kernel-half
+// unmaps are kernel stacks, which are flushed lazily (tlb::stamp: kstack.cpp
+// reuses a slot only once every hart has flushed since), so those flush
+// here only.
 #include <arch/cpu.h>
 #include <arch/csr.h>
 #include <arch/memlayout.h>
 #include <arch/page_table_memory.h>
-#include <arch/sbi.h>
+#include <arch/tlb.h>
 #include <libk/atomic.h>
 
 namespace arch::pt_memory {
 
-void flush_tlb(uint64_t satp, uintptr_t va, size_t size) {
+void flush_tlb(uint64_t satp, uintptr_t va, size_t) {
   sfence_vma();
+  if (va >= DIRECT_MAP_BASE) return;  // the kernel half: see above
   libk::atomic_fence(libk::MemoryOrder::SeqCst);
-  bool kernel_half = va >= DIRECT_MAP_BASE;
   Cpu* me = this_cpu();
   for (unsigned i = 0, n = cpus_online(); i < n; i++) {
     Cpu* c = cpu(i);
     if (c == me || !libk::AtomicRef(c->online).load(libk::MemoryOrder::Acquire)) continue;
-    if (kernel_half || libk::AtomicRef(c->satp).load(libk::MemoryOrder::Relaxed) == satp)
-      sbi::remote_sfence_vma(c->hartid, va, size);
+    if (libk::AtomicRef(c->satp).load(libk::MemoryOrder::Relaxed) == satp) tlb::shootdown(*c);
   }
 }
 
-void load_root(uint64_t satp) {
-  libk::AtomicRef(this_cpu()->satp).store(satp, libk::MemoryOrder::Relaxed);
-  libk::atomic_fence(libk::MemoryOrder::SeqCst);
-  sfence_vma();
-  w_satp(satp);
-  sfence_vma();
-}
+void load_root(uint64_t satp) { switch_satp(satp); }
 
 }  // namespace arch::pt_memory
+
+namespace arch {
+void switch_satp(uint64_t satp) {
+  libk::AtomicRef(this_cpu()->satp).store(satp, libk::MemoryOrder::Relaxed);
+  libk::atomic_fence(libk::MemoryOrder::SeqCst);
+  uint64_t e = tlb::epoch_now();
+  w_satp(satp);
+  sfence_vma();
+  tlb::note_full_flush(e);
+}
+
+}  // namespace arch

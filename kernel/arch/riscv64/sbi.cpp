@@ -8,11 +8,10 @@ namespace {
 constexpr uint64_t EXT_LEGACY_SET_TIMER = 0x00;
 constexpr uint64_t EXT_LEGACY_PUTCHAR = 0x01;
 constexpr uint64_t EXT_BASE = 0x10;
-constexpr uint64_t EXT_TIME = 0x54494D45;    // "TIME"
-constexpr uint64_t EXT_HSM = 0x48534D;       // "HSM"
-constexpr uint64_t EXT_SRST = 0x53525354;    // "SRST"
-constexpr uint64_t EXT_IPI = 0x735049;       // "sPI"
-constexpr uint64_t EXT_RFENCE = 0x52464E43;  // "RFNC"
+constexpr uint64_t EXT_TIME = 0x54494D45;  // "TIME"
+constexpr uint64_t EXT_HSM = 0x48534D;     // "HSM"
+constexpr uint64_t EXT_SRST = 0x53525354;  // "SRST"
+constexpr uint64_t EXT_IPI = 0x735049;     // "sPI"
 constexpr uint64_t BASE_PROBE_EXTENSION = 3;
 
 // Probed once: the TIME extension is present on every OpenSBI we boot on, but
@@ -51,21 +50,8 @@ long hart_status(uint64_t hartid) {
   return r.error ? r.error : r.value;
 }
 
-// Both take a hart mask: bit i names hart mask_base + i.
+// A hart mask: bit i names hart mask_base + i (here: one hart).
 void send_ipi(uint64_t hartid) { call(EXT_IPI, 0, 1, hartid); }
-
-void remote_sfence_vma(uint64_t hartid, uintptr_t start, size_t size) {
-  register uint64_t r_a3 asm("a3") = size;
-  register uint64_t r_a0 asm("a0") = 1;
-  register uint64_t r_a1 asm("a1") = hartid;
-  register uint64_t r_a2 asm("a2") = start;
-  register uint64_t r_a6 asm("a6") = 1;  // REMOTE_SFENCE_VMA
-  register uint64_t r_a7 asm("a7") = EXT_RFENCE;
-  asm volatile("ecall"
-               : "+r"(r_a0), "+r"(r_a1)
-               : "r"(r_a2), "r"(r_a3), "r"(r_a6), "r"(r_a7)
-               : "memory");
-}
 
 void system_reset(bool failure) {
   // type 0 = shutdown; reason 1 = system failure.

@@ -2,6 +2,7 @@
 #include <arch/csr.h>
 #include <arch/sbi.h>
 #include <arch/timer.h>
+#include <arch/tlb.h>
 
 namespace timer {
 namespace {
@@ -32,6 +33,7 @@ void handle_irq() {
   do c->next_deadline += c->tick_interval;
   while (c->next_deadline <= t);
   arch::sbi::set_timer(c->next_deadline);
+  arch::tlb::flush_local();  // at least once a tick: lazily unmapped pages (tlb.h)
 }
 
 uint64_t timebase_hz() { return freq; }

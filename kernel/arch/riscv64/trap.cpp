@@ -9,6 +9,7 @@
 #include <arch/csr.h>
 #include <arch/fault.h>
 #include <arch/timer.h>
+#include <arch/tlb.h>
 #include <arch/trap.h>
 #include <arch/user_memcpy.h>
 
@@ -82,6 +83,7 @@ void handle_interrupt(uint64_t scause) {
       break;
     case IRQ_S_SOFT:  // an IPI (sbi::send_ipi from another hart)
       clear_software_interrupt();
+      tlb::serve();
       kind = Interrupt::Software;
       break;
     default:

@@ -28,6 +28,9 @@ struct Cpu {
   unsigned index;           // dense CPU index 0..cpus_online()-1 (hart ids may be anything)
   bool online;              // running the kernel (set by the hart itself; atomic access)
   uint64_t satp;            // the table loaded here (pt_memory::load_root; atomic access)
+  libk::Atomic<uint64_t> tlb_requested;  // shootdowns asked of this hart (tlb.h)
+  libk::Atomic<uint64_t> tlb_done;       // the count it has served
+  uint64_t tlb_epoch_seen;  // tlb::epoch read before this hart's last full flush (atomic)
 };
 static_assert(offsetof(Cpu, stack_lo) == ASM_CPU_STACK_LO);
 static_assert(offsetof(Cpu, stack_hi) == ASM_CPU_STACK_HI);
@@ -67,12 +70,7 @@ inline void set_stack_bounds(uintptr_t lo, uintptr_t hi) {
 // Load a task's table on this hart at a switch (the kernel half is in every
 // table, so this is safe anywhere). Cpu::satp says which table it is, for
 // TLB shootdowns (page_table_hw.cpp explains the ordering).
-inline void switch_satp(uint64_t satp) {
-  libk::AtomicRef(this_cpu()->satp).store(satp, libk::MemoryOrder::Relaxed);
-  libk::atomic_fence(libk::MemoryOrder::SeqCst);
-  w_satp(satp);
-  sfence_vma();
-}
+void switch_satp(uint64_t satp);
 // The boot flow's stack (it becomes this hart's idle task).
 void boot_stack_bounds(uintptr_t* lo, uintptr_t* hi);
 

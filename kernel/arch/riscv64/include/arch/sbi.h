@@ -16,11 +16,8 @@ Ret call(uint64_t ext, uint64_t fid, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t 
 void set_timer(uint64_t stime_value);  // TIME extension (legacy fallback)
 void console_putchar(char c);          // legacy; for the earliest boot messages
 long hart_start(uint64_t hartid, uint64_t start_pa, uint64_t opaque);  // HSM
-long hart_status(uint64_t hartid);  // HSM: 0 started, 1 stopped, ...
-void send_ipi(uint64_t hartid);     // sPI: a supervisor software interrupt there
-// RFENCE: sfence.vma on that hart for [start, start + size) (size ~0: all);
-// returns once it has been done there.
-void remote_sfence_vma(uint64_t hartid, uintptr_t start, size_t size);
+long hart_status(uint64_t hartid);             // HSM: 0 started, 1 stopped, ...
+void send_ipi(uint64_t hartid);                // sPI: a supervisor software interrupt there
 [[noreturn]] void system_reset(bool failure);  // SRST; parks the hart if unavailable
 
 }  // namespace arch::sbi

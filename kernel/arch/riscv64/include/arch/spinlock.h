@@ -5,6 +5,7 @@
 // hart can never spin on a lock its own hart holds.
 #pragma once
 #include <arch/csr.h>
+#include <arch/tlb.h>
 #include <libk/atomic.h>
 #include <stdint.h>
 
@@ -12,8 +13,7 @@ class RawSpinlock {
  public:
   void lock() {
     while (locked_.exchange(1u, libk::MemoryOrder::Acquire)) {
-      while (locked_.load(libk::MemoryOrder::Relaxed)) {
-      }
+      while (locked_.load(libk::MemoryOrder::Relaxed)) arch::tlb::serve();  // see tlb.h
     }
   }
   bool try_lock() { return !locked_.exchange(1u, libk::MemoryOrder::Acquire); }
