@@ -25,7 +25,10 @@ Process::~Process() {
   kstat::add(kstat::Counter::processes_live, -1);
 }
 
-void Process::destroy() { process_cache.destroy(this); }
+void Process::destroy() {
+  { SpinGuard g(exit_waiters_.lock()); }  // a waker still inside (task_reaped) is out
+  process_cache.destroy(this);
+}
 
 libk::Result<RefPtr<Process>> Process::create(const char* name, uint64_t parent_pid) {
   Process* p = TRY(process_cache.create(name, parent_pid));
@@ -88,12 +91,21 @@ void Process::task_exiting(Task& task) {
 
 void Process::task_reaped() {
   if (unreaped_.fetch_sub(1, libk::MemoryOrder::AcqRel) != 1) return;
+  // Exited and the drop of the table's reference happen together under the
+  // waiters' lock, under which wait() looks: anyone who sees Exited (and
+  // holds a reference of their own, so ours was not the last) finds the
+  // process table's reference gone. If ours is the last, nobody can wait:
+  // drop it after. destroy() takes the lock first, so a holder dropping the
+  // last reference meanwhile waits until we are out.
+  Process* self = process_table::remove(*this).leak_ref();
+  bool last;
   {
     SpinGuard g(exit_waiters_.lock());
     libk::AtomicRef(state_).store(State::Exited, libk::MemoryOrder::Release);
-    exit_waiters_.wake_all_locked();
+    last = self && !self->unref_unless_last();
+    if (!last) exit_waiters_.wake_all_locked();
   }
-  RefPtr<Process> registered = process_table::remove(*this);  // possibly the last reference
+  if (last) RefPtr<Process> drop = libk::adopt(self);
 }
 
 // Teardown order (design.md): tasks already stopped; handle table closed;

@@ -119,14 +119,18 @@ void finish_switch(HartSched& hs) {
   dead->stack.release();
   TaskOwner* owner = dead->owner;
   dead->owner = nullptr;
-  // Either join's fetch_or comes first and we wake its caller (under the
-  // queue lock, which it holds from its check of REAPED until it is on the
-  // queue), or ours does and join sees REAPED. Never joined: no lock.
-  if (dead->exit_flags.fetch_or(Task::EXIT_REAPED, libk::MemoryOrder::AcqRel) & Task::EXIT_JOINED) {
+  // REAPED and the drop of the dead slot's reference happen together under
+  // the exit queue's lock, under which join looks: a joiner (it holds a
+  // reference of its own, so ours is not the last) returns only after both,
+  // on whatever hart. If ours is the last, nobody joins: drop it after.
+  bool last;
+  {
     SpinGuard g(exit_wq.lock());
-    exit_wq.wake_all_locked();
+    dead->exit_flags.fetch_or(Task::EXIT_REAPED, libk::MemoryOrder::AcqRel);
+    last = !dead->unref_unless_last();
+    if (!last) exit_wq.wake_all_locked();
   }
-  { RefPtr<Task> last = libk::adopt(dead); }  // the dead slot's reference, dropped here
+  if (last) RefPtr<Task> drop = libk::adopt(dead);  // the dead slot's reference
   // Only now, with the stack and (most likely) the Task gone, may the owner
   // wake anyone (it may free itself: nothing touches it after).
   if (owner) owner->task_reaped();
@@ -333,9 +337,7 @@ bool current_killed() { return current()->kill_requested(); }
 
 libk::Result<int> join(Task& t, Deadline deadline) {
   if (&t == current()) return libk::err(ERR_INVALID_ARGS);
-  if (t.exit_flags.fetch_or(Task::EXIT_JOINED, libk::MemoryOrder::AcqRel) & Task::EXIT_REAPED)
-    return t.exit_code();
-  SpinGuard g(exit_wq.lock());
+  SpinGuard g(exit_wq.lock());  // see finish_switch
   while (!(t.exit_flags.load(libk::MemoryOrder::Acquire) & Task::EXIT_REAPED))
     TRY(exit_wq.block_locked(deadline));
   return t.exit_code();

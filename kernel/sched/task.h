@@ -86,10 +86,9 @@ class Task final : public libk::RefCounted<Task> {
   // Set while a hart runs it or is still saving its context after switching
   // away; another hart waits for false before switching to it.
   libk::Atomic<bool> on_cpu;
-  // The exit handshake of finish_switch and sched::join, one word so that
-  // each side's read-modify-write sees the other's: REAPED (dead, stack
-  // freed) wakes the exit wait queue only if JOINED (join was called).
-  static constexpr uint32_t EXIT_REAPED = 1, EXIT_JOINED = 2;
+  // REAPED: dead, stack freed and the scheduler's reference dropped (set
+  // under the exit queue's lock, under which sched::join looks).
+  static constexpr uint32_t EXIT_REAPED = 1;
   libk::Atomic<uint32_t> exit_flags;
   Entry entry = nullptr;
   void* arg = nullptr;

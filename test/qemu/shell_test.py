@@ -25,6 +25,7 @@ ap.add_argument("kernel")
 ap.add_argument("--log")
 ap.add_argument("--random-bytes", type=int, default=1 << 20)
 args = ap.parse_args()
+SMP = int(os.environ.get("KEEL_SMP", "1"))  # harts: the -smp4 twin sets 4
 
 PROMPT = "keel> "
 # A fresh prompt starts a line; the editor's redraws put one after ESC [ J.
@@ -42,7 +43,7 @@ def check(ok, what):
 
 qemu = pexpect.spawn(
     "qemu-system-riscv64",
-    ["-machine", "virt", "-bios", "default", "-m", "256M", "-smp", "1", "-kernel", args.kernel,
+    ["-machine", "virt", "-bios", "default", "-m", "256M", "-smp", str(SMP), "-kernel", args.kernel,
      "-display", "none", "-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console",
      "-monitor", "none"],
     encoding="utf-8", codec_errors="replace", timeout=WAIT, maxread=65536)
@@ -166,6 +167,7 @@ try:
     check("no such file or directory" in run("cat /proc/nope"), "a missing file, in words")
     out = run("kstat")
     check(re.search(r"^frames_free \d+$", out, re.M), "kstat")
+    check(re.search(r"^harts_online %d$" % SMP, out, re.M), "kstat: harts_online %d" % SMP)
     check(re.search(r"MemTotal: \d+ kB", run("meminfo")), "meminfo")
     check(re.search(r"^up \d+:\d\d:\d\d, \d+ processes$", run("uptime"), re.M), "uptime")
     qemu.send("clear\r")

@@ -46,6 +46,18 @@ class RefCounted {
     if (old == 1) static_cast<T*>(this)->on_last_unref();
   }
 
+  // Drop one reference unless it is the last: false (and nothing changed)
+  // if it is. For an owner that must not run on_last_unref where it stands
+  // (under a lock the destructor takes): it drops the last one later.
+  bool unref_unless_last() {
+    uint32_t c = count_.load(MemoryOrder::Relaxed);
+    do {
+      LIBK_ASSERT(c != 0);
+      if (c == 1) return false;
+    } while (!count_.compare_exchange_weak(c, c - 1, MemoryOrder::AcqRel));
+    return true;
+  }
+
   uint32_t ref_count() const { return count_.load(MemoryOrder::Relaxed); }
 
  protected:
