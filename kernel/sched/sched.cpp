@@ -36,11 +36,11 @@ void insert_deadline(HartSched& hs, Task& t) {
 unsigned index_of(const HartSched& hs) { return static_cast<unsigned>(&hs - harts); }
 
 // Run queue changes, hart lock held (nready mirrors the length for others).
-void push_ready(HartSched& hs, RefPtr<Task>&& t) {
+[[gnu::always_inline]] inline void push_ready(HartSched& hs, RefPtr<Task>&& t) {
   hs.ready.push_back(std::move(t));
   hs.nready.store(hs.nready.load(libk::MemoryOrder::Relaxed) + 1, libk::MemoryOrder::Relaxed);
 }
-RefPtr<Task> pop_ready(HartSched& hs) {
+[[gnu::always_inline]] inline RefPtr<Task> pop_ready(HartSched& hs) {
   RefPtr<Task> t = hs.ready.pop_front();
   if (t)
     hs.nready.store(hs.nready.load(libk::MemoryOrder::Relaxed) - 1, libk::MemoryOrder::Relaxed);
@@ -94,7 +94,7 @@ void steal(HartSched& me) {
     }
     hs.lock.unlock();
     if (!t) continue;
-    t->hart = index_of(me);
+    libk::AtomicRef(t->hart).store(index_of(me), libk::MemoryOrder::Relaxed);
     me.lock.lock();
     push_ready(me, std::move(t));
     me.steals++;
@@ -220,7 +220,7 @@ uint64_t context_switches() {
 void make_ready(RefPtr<Task>&& task) {
   uint64_t irq = arch::irq_save();
   HartSched& hs = place(*task);  // off every queue: its hart may change
-  task->hart = index_of(hs);
+  libk::AtomicRef(task->hart).store(index_of(hs), libk::MemoryOrder::Relaxed);
   hs.lock.lock();
   task->set_state(Task::State::Ready);
   push_ready(hs, std::move(task));
@@ -249,7 +249,7 @@ void start(RefPtr<Task>&& task) {
     best = &harts[task->hart];
   }
   HartSched& hs = *best;
-  task->hart = index_of(hs);
+  libk::AtomicRef(task->hart).store(index_of(hs), libk::MemoryOrder::Relaxed);
   hs.lock.lock();
   push_ready(hs, std::move(task));  // Ready from creation
   kick_locked(hs);
@@ -328,7 +328,7 @@ void kill(Task& t) {
   // Running on another hart (perhaps in user mode, where it would otherwise
   // run on to its next tick): interrupt it, so it passes its preemption
   // point, where a killed task leaves. Ready: it leaves when it next runs.
-  unsigned h = t.hart;
+  unsigned h = libk::AtomicRef(t.hart).load(libk::MemoryOrder::Relaxed);  // a hint
   if (t.state() == Task::State::Running && h < arch::MAX_CPUS && &harts[h] != &this_hart())
     interrupt_hart(harts[h]);
 }

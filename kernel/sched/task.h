@@ -80,8 +80,10 @@ class Task final : public libk::RefCounted<Task> {
   libk::Atomic<WaitQueue*> waiting_on;   // the wait queue owning us while Blocked (its lock)
   uint64_t deadline = 0;                 // clock time (timer::now()) a timed block ends at
   keel_status wake_status = KEEL_OK;
-  uint32_t hart = 0;    // CPU index whose run queue takes it (changes only while off every queue
-                        // or under both hart locks); where it runs while Running
+  // CPU index whose run queue takes it; where it runs while Running. It
+  // changes only while the task is off every queue (or under the hart lock
+  // of the queue it leaves); stores are atomic (kill reads it as a hint).
+  uint32_t hart = 0;
   bool pinned = false;  // never moves to another hart (idle tasks, benchmarks)
   // Set while a hart runs it or is still saving its context after switching
   // away; another hart waits for false before switching to it.
