@@ -2,6 +2,7 @@
 #include <arch/backtrace.h>
 #include <arch/cpu.h>
 #include <arch/csr.h>
+#include <arch/lockdebug.h>
 #include <arch/memlayout.h>
 #include <arch/timer.h>
 #include <arch/trap.h>
@@ -108,6 +109,33 @@ uint64_t number_arg(const char* key, uint64_t absent) {
   return v;
 }
 
+// lockdebug=on (2 s bounds), lockdebug=<ms>, lockdebug=off; the build's
+// default is off unless configured with -Dlockdebug=true.
+void enable_lock_debugging_if_asked() {
+#ifdef KEEL_LOCKDEBUG_DEFAULT
+  bool on = true;
+#else
+  bool on = false;
+#endif
+  uint64_t bound_ms = 2000;
+  char text[24];
+  if (bootargs::get_or_stop("lockdebug", text, sizeof(text))) {
+    uint64_t v = 0;
+    const char* end = libk::parse_u64(text, &v);
+    if (libk::str_eq(text, "on")) {
+      on = true;
+    } else if (libk::str_eq(text, "off")) {
+      on = false;
+    } else if (end && !*end && v > 0) {
+      on = true;
+      bound_ms = v;
+    } else {
+      bootargs::stop("boot argument 'lockdebug' wants on, off or a bound in ms: '%s'", text);
+    }
+  }
+  if (on) lockdebug::enable(bound_ms, platform.timebase_hz ? platform.timebase_hz : 10000000);
+}
+
 // boothart=N: this hart hands the boot to hart N (which starts it afresh).
 void hand_over_boot_if_asked(uint64_t hartid, uintptr_t dtb_pa) {
   uint64_t want = number_arg("boothart", hartid);
@@ -162,6 +190,7 @@ extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
   if (platform.test_base) platform_exit_init(platform.test_base);
   bootargs::init(platform.bootargs);
   hand_over_boot_if_asked(hartid, dtb_pa);         // boothart=N: another hart boots instead
+  enable_lock_debugging_if_asked();                // lockdebug=on|<ms>|off
   pmm::init(platform, dtb_pa, dtb_size);           // buddy allocator over free RAM
   pmm::set_reclaim_hook(&SlabCache::reclaim_all);  // empty slabs back on demand
   kernel_vm::init(platform);                       // real page permissions, boot table dropped

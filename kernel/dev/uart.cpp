@@ -18,7 +18,7 @@ constexpr uint8_t LCR_8N1 = 0x03;
 constexpr uint8_t LSR_DATA_READY = 1 << 0, LSR_THR_EMPTY = 1 << 5;
 
 volatile uint8_t* regs = nullptr;
-Spinlock tx_lock;
+Spinlock tx_lock{LockRank::Console, "uart tx"};
 // After a panic the console belongs to the panicking hart: it writes without
 // tx_lock (whoever held it may never let go), and any other hart that tries
 // to print stops where it is. -1: no panic.
@@ -28,7 +28,7 @@ libk::Atomic<int64_t> panic_owner{-1};
 constexpr size_t RING = 256;
 char ring[RING];
 size_t head, tail, dropped;  // head: next write, tail: next read
-Spinlock rx_lock;
+Spinlock rx_lock{LockRank::Console, "uart rx"};
 void (*input_listener)();
 
 void raw_putc(char c) {

@@ -9,7 +9,7 @@ libk::Atomic<bool> armed;
 }
 
 namespace {
-Spinlock lock;
+Spinlock lock{LockRank::FailAlloc, "fail_alloc"};
 uint64_t seen;      // allocations counted since arm()
 uint64_t next;      // the count at which the next one fails
 uint64_t period;    // 0: only once

@@ -21,7 +21,7 @@ libk::StaticBitmap<MAX_STACKS> slots;
 // A released slot's pages may still be in other harts' TLBs until each has
 // flushed (tlb.h): its stamp, 0 once known clean. Under `lock`.
 uint64_t dirty_since[MAX_STACKS];
-Spinlock lock;
+Spinlock lock{LockRank::KernelStack, "kstack"};
 
 // A free slot that no hart can still translate to its old frames.
 size_t take_clean_slot() {

@@ -30,7 +30,7 @@ struct Zone {
 constexpr size_t MAX_ZONES = 8;
 Zone zones[MAX_ZONES];
 size_t zone_count;
-Spinlock lock;  // zones and the frame caches
+Spinlock lock{LockRank::Frames, "frames"};  // zones and the frame caches
 
 // A small per-hart cache of free single frames: order-0 allocations (slabs,
 // page tables, stacks) come and go constantly, and a round trip through the

@@ -63,7 +63,7 @@ class SlabCache : private libk::SlabAllocator {
   // The head of the slab block holding p (from the frame records), or null.
   static void* slab_block_of(const void* p);
 
-  Spinlock lock_;
+  Spinlock lock_{LockRank::Slab, "slab"};
   SlabCache* next_;  // registry of all caches
   static SlabCache* first_;
 };

@@ -37,7 +37,7 @@ void bury(MessageList& q) {
 
 // Taken around every write that carries a channel, so the check that makes
 // cycles impossible (may_carry) and the write itself are one step.
-Spinlock carry_lock;
+Spinlock carry_lock{LockRank::Carry, "channel carry"};
 }  // namespace
 
 libk::Result<Message*> Message::create(uint32_t num_bytes) {

@@ -51,7 +51,7 @@ struct Message {
 
 // Shared by the two endpoints of a pair: the lock that guards their peer links.
 struct ChannelPair : libk::RefCounted<ChannelPair> {
-  Spinlock lock;
+  Spinlock lock{LockRank::ChannelPair, "channel pair"};
   void on_last_unref();
 };
 

@@ -105,7 +105,7 @@ class HandleTable {
   keel_handle_t install(uint32_t index, RefPtr<Object> object, ObserverLink* link, uint32_t rights);
   void clear_slot(HandleSlot& s, MovedHandle* out_object, ObserverLink** out_link);
 
-  Spinlock lock_;
+  Spinlock lock_{LockRank::HandleTable, "handle table"};
   HandleSlot* chunks_[MAX / CHUNK] = {};  // allocated on demand, freed by close_all()
   size_t count_ = 0;
   uint32_t hint_ = 0;  // no free slot below this index

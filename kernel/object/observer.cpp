@@ -7,7 +7,8 @@
 
 namespace observer {
 namespace {
-Spinlock observer_lock;  // every link's target and every process's observer list
+Spinlock observer_lock{LockRank::Observer,
+                       "observers"};  // every link's target and every process's observer list
 TypedCache<ObserverLink> link_cache("observer_link");
 }  // namespace
 

@@ -136,7 +136,7 @@ void Process::fill_info(keel_object_info& info) {
 
 namespace process_table {
 namespace {
-Spinlock lock;
+Spinlock lock{LockRank::ProcessTable, "process table"};
 libk::OwningList<Process, &Process::table_node> live;  // owns one reference each
 }  // namespace
 

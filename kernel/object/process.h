@@ -86,7 +86,7 @@ class Process final : public Object, public TaskOwner {
   bool exit_code_set_ = false;
   AddressSpace aspace_;
   HandleTable handles_;
-  Spinlock lock_;                                      // tasks_, task_count_, state_
+  Spinlock lock_{LockRank::Process, "process"};        // tasks_, task_count_, state_
   libk::OwningList<Task, &Task::process_node> tasks_;  // the process owns its tasks
   size_t task_count_ = 0;                              // tasks not yet exiting
   libk::Atomic<uint32_t> unreaped_;                    // tasks adopted and not yet reaped

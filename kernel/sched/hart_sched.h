@@ -14,8 +14,8 @@ namespace sched {
 constexpr uint64_t TIME_SLICE_TICKS = 2;
 
 struct HartSched {
-  RawSpinlock lock;  // everything below; handed across context switches
-  libk::OwningList<Task, &Task::sched_node> ready;         // owns each Ready task's reference
+  RawSpinlock lock{LockRank::Hart, "hart"};         // everything below; handed across switches
+  libk::OwningList<Task, &Task::sched_node> ready;  // owns each Ready task's reference
   libk::IntrusiveList<Task, &Task::timer_node> deadlines;  // sorted; does not own
   Task* current = nullptr;       // owns the Running task's reference (except idle's)
   Task* idle = nullptr;          // owns the idle task's reference, for ever

@@ -109,14 +109,16 @@ void steal(HartSched& me) {
 // scheduler reference dropped.
 void finish_switch(HartSched& hs) {
   Task* dead = hs.dead;
-  hs.dead = nullptr;
   if (Task* prev = hs.switched_out) {
     hs.switched_out = nullptr;
     prev->on_cpu.store(false, libk::MemoryOrder::Release);
   }
+  // The dead task's stack goes while the task still sits in the dead slot
+  // (under the hart lock): an audit on another hart sees it owned or gone.
+  if (dead) dead->stack.release();
+  hs.dead = nullptr;
   hs.lock.unlock();
   if (!dead) return;
-  dead->stack.release();
   TaskOwner* owner = dead->owner;
   dead->owner = nullptr;
   // REAPED and the drop of the dead slot's reference happen together under
@@ -258,6 +260,7 @@ void start(RefPtr<Task>&& task) {
 }
 
 void yield() {
+  if (lockdebug::enabled) lockdebug::check_may_block(nullptr);
   uint64_t irq = arch::irq_save();
   HartSched& hs = this_hart();
   hs.lock.lock();
@@ -351,6 +354,13 @@ void exit_current(int code) {
   HartSched& hs = this_hart();
   KASSERT(cur != hs.idle);
   cur->exit_code_ = code;
+  // Another hart may hold a momentary pin on this task (the tick waking an
+  // expired deadline pins the task it looks at): wait it out, boundedly. A
+  // reference the exiting frames still hold never goes and panics below.
+  if (owned) {
+    uint64_t give_up = timer::now() + timer::timebase_hz();
+    while (cur->ref_count() != 1 && timer::now() < give_up) arch::tlb::serve();
+  }
   hs.lock.lock();
   cur->set_state(Task::State::Dead);
   // The exit path holds raw pointers only: the one reference left to drop

@@ -60,11 +60,14 @@ struct PingPong {
 int ping_task(void* arg) {
   auto* p = static_cast<PingPong*>(arg);
   for (int i = 0; i <= p->rounds; i++) {  // the last round never comes
-    SpinGuard g(p->to_task.lock());
-    while (p->turn != 1)
-      if (p->to_task.block_locked().is_error()) return 1;
-    p->turn = 0;
+    {
+      SpinGuard g(p->to_task.lock());
+      while (libk::AtomicRef(p->turn).load(libk::MemoryOrder::Acquire) != 1)
+        if (p->to_task.block_locked().is_error()) return 1;
+    }
+    // One wait queue at a time (the lock order): the test sleeps on to_test.
     SpinGuard g2(p->to_test.lock());
+    libk::AtomicRef(p->turn).store(0, libk::MemoryOrder::Release);
     p->to_test.wake_one_locked();
   }
   return 0;
@@ -85,13 +88,14 @@ KTEST("sched.park_path_refcounts_constant") {
   KT_EXPECT_EQ(task_before, 2u);
   uint64_t switches = sched::context_switches();
   for (int i = 0; i < ROUNDS; i++) {
-    SpinGuard g(p.to_test.lock());
     {
       SpinGuard g2(p.to_task.lock());
-      p.turn = 1;
+      libk::AtomicRef(p.turn).store(1, libk::MemoryOrder::Release);
       p.to_task.wake_one_locked();
     }
-    while (p.turn != 0) KT_ASSERT(p.to_test.block_locked().ok());
+    SpinGuard g(p.to_test.lock());  // the task sets turn 0 under this lock
+    while (libk::AtomicRef(p.turn).load(libk::MemoryOrder::Acquire) != 0)
+      KT_ASSERT(p.to_test.block_locked().ok());
   }
   KT_EXPECT(sched::context_switches() - switches >= 2u * ROUNDS);
   // The task blocks once more, for a round that never comes: same owners,

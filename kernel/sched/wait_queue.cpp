@@ -1,5 +1,6 @@
 #include "wait_queue.h"
 
+#include <arch/lockdebug.h>
 #include <arch/timer.h>
 
 #include <utility>
@@ -27,6 +28,7 @@ libk::Result<void> WaitQueue::block_locked(Deadline deadline) {
     return libk::err(ERR_INTERRUPTED);
   }
   waiters_.push_back(libk::adopt(cur));  // current slot's reference -> this queue
+  if (lockdebug::enabled) lockdebug::check_may_block(&lock_);
   uint64_t saved = lock_.saved_irq_state();
   // The scheduler takes its hart lock (and files the deadline) before it
   // lets go of this queue's lock, so no waker sees us half blocked.

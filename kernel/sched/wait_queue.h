@@ -38,6 +38,6 @@ class WaitQueue {
   bool has_waiter(const Task& t) const { return waiters_.contains(t); }
 
  private:
-  Spinlock lock_;
+  Spinlock lock_{LockRank::WaitQueue, "wait queue"};
   libk::OwningList<Task, &Task::sched_node> waiters_;  // owns each waiter's reference
 };

@@ -45,7 +45,9 @@ qemu = pexpect.spawn(
     "qemu-system-riscv64",
     ["-machine", "virt", "-bios", "default", "-m", "256M", "-smp", str(SMP), "-kernel", args.kernel,
      "-display", "none", "-chardev", "stdio,id=console,signal=off", "-serial", "chardev:console",
-     "-monitor", "none"],
+     "-monitor", "none"]
+    + (["-append", "lockdebug=" + os.environ["KEEL_LOCKDEBUG"]]
+       if os.environ.get("KEEL_LOCKDEBUG") else []),
     encoding="utf-8", codec_errors="replace", timeout=WAIT, maxread=65536)
 log = open(args.log, "w") if args.log else None
 qemu.logfile_read = log

@@ -31,6 +31,16 @@ struct Cpu {
   libk::Atomic<uint64_t> tlb_requested;  // shootdowns asked of this hart (tlb.h)
   libk::Atomic<uint64_t> tlb_done;       // the count it has served
   uint64_t tlb_epoch_seen;  // tlb::epoch read before this hart's last full flush (atomic)
+  // Spinlocks this hart holds, when lock debugging is on (lockdebug.h).
+  struct HeldLock {
+    const void* lock;
+    const char* name;
+    uint64_t since;  // timebase ticks
+    uint8_t rank;
+  };
+  static constexpr unsigned MAX_HELD = 16;
+  HeldLock held[MAX_HELD];
+  unsigned nheld;
 };
 static_assert(offsetof(Cpu, stack_lo) == ASM_CPU_STACK_LO);
 static_assert(offsetof(Cpu, stack_hi) == ASM_CPU_STACK_HI);

@@ -2,30 +2,60 @@
 // off (the scheduler's per-hart lock, which is handed from the task that
 // switches out to the task that switches in). Spinlock also disables
 // interrupts on this hart while held, so an interrupt handler on the same
-// hart can never spin on a lock its own hart holds.
+// hart can never spin on a lock its own hart holds. Every lock has a rank
+// and a name for lock debugging (lockdebug.h; README's lock order).
 #pragma once
+#include <arch/cpu.h>
 #include <arch/csr.h>
+#include <arch/lockdebug.h>
 #include <arch/tlb.h>
 #include <libk/atomic.h>
 #include <stdint.h>
 
 class RawSpinlock {
  public:
+  constexpr RawSpinlock(LockRank rank = LockRank::None, const char* name = "unnamed")
+      : rank_(rank), name_(name) {}
+
   void lock() {
-    while (locked_.exchange(1u, libk::MemoryOrder::Acquire)) {
-      while (locked_.load(libk::MemoryOrder::Relaxed)) arch::tlb::serve();  // see tlb.h
-    }
+    if (locked_.exchange(1u, libk::MemoryOrder::Acquire)) contended();
+    holder_ = arch::this_cpu()->index;
+    if (lockdebug::enabled) lockdebug::acquired(this, rank_, name_, false);
   }
-  bool try_lock() { return !locked_.exchange(1u, libk::MemoryOrder::Acquire); }
-  void unlock() { locked_.store(0u, libk::MemoryOrder::Release); }
+  bool try_lock() {
+    if (locked_.exchange(1u, libk::MemoryOrder::Acquire)) return false;
+    holder_ = arch::this_cpu()->index;
+    if (lockdebug::enabled) lockdebug::acquired(this, rank_, name_, true);
+    return true;
+  }
+  void unlock() {
+    if (lockdebug::enabled) lockdebug::released(this);
+    locked_.store(0u, libk::MemoryOrder::Release);
+  }
   bool held() const { return locked_.load(libk::MemoryOrder::Relaxed); }
+  const char* name() const { return name_; }
 
  private:
+  [[gnu::noinline]] void contended() {
+    uint64_t since = lockdebug::enabled ? arch::r_time() : 0;
+    do {
+      while (locked_.load(libk::MemoryOrder::Relaxed)) {
+        arch::tlb::serve();  // see tlb.h
+        if (lockdebug::enabled) lockdebug::waiting(this, name_, since, holder_);
+      }
+    } while (locked_.exchange(1u, libk::MemoryOrder::Acquire));
+  }
+
   libk::Atomic<uint32_t> locked_;
+  LockRank rank_;
+  unsigned holder_ = 0;  // CPU index of the last holder (for deadlock reports)
+  const char* name_;
 };
 
 class Spinlock {
  public:
+  constexpr Spinlock(LockRank rank = LockRank::None, const char* name = "unnamed")
+      : raw_(rank, name) {}
   void lock() {
     uint64_t saved = arch::irq_save();
     raw_.lock();
