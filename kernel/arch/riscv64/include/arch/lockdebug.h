@@ -13,7 +13,7 @@
 
 // Ranks: a lock may be taken only while holding locks of lower rank.
 enum class LockRank : uint8_t {
-  None = 0,  // unranked (tests): tracked, not ordered
+  None = 0,      // unranked (tests): tracked, not ordered
   Carry,         // channel.cpp carry_lock
   ChannelPair,   // ChannelPair::lock
   ProcessTable,  // process_table's list
@@ -31,7 +31,7 @@ enum class LockRank : uint8_t {
 
 namespace lockdebug {
 
-extern bool enabled;  // set once at boot, before other harts start
+extern bool enabled;          // set once at boot, before other harts start
 extern uint64_t bound_ticks;  // timebase ticks a lock may be held or waited for
 void enable(uint64_t bound_ms, uint64_t timebase_hz);
 
