@@ -124,8 +124,8 @@ bool Channel::may_carry(Object& object) {
   return other.queued() == 0;
 }
 
-libk::Result<void> Channel::write(Message* msg, void (*commit)(void*, Message*), void* ctx,
-                                  Object* const* carried, size_t num_carried) {
+libk::Result<void> Channel::write(Message* msg, Commit commit, void* ctx, Object* const* carried,
+                                  size_t num_carried) {
   bool carries_channel = false;
   for (size_t i = 0; i < num_carried; i++)
     carries_channel |= carried[i]->type() == ObjectType::Channel;
@@ -135,7 +135,7 @@ libk::Result<void> Channel::write(Message* msg, void (*commit)(void*, Message*),
   return result;
 }
 
-libk::Result<void> Channel::write_locked(Message* msg, void (*commit)(void*, Message*), void* ctx,
+libk::Result<void> Channel::write_locked(Message* msg, Commit commit, void* ctx,
                                          Object* const* carried, size_t num_carried) {
   SpinGuard g(pair_->lock);
   Channel* peer = peer_;
@@ -149,7 +149,7 @@ libk::Result<void> Channel::write_locked(Message* msg, void (*commit)(void*, Mes
   }
   SpinGuard r(peer->readers_.lock());
   if (peer->queue_.size() >= KEEL_CHANNEL_MAX_QUEUED) return libk::err(ERR_SHOULD_WAIT);
-  if (commit) commit(ctx, msg);
+  if (commit) TRY(commit(ctx, msg));
   peer->queue_.push_back(*msg);
   peer->readers_.wake_one_locked();
   return libk::ok();

@@ -63,14 +63,16 @@ class Channel final : public Object {
 
   // Queue `msg` at the peer. On success the message belongs to the peer;
   // on error it is still the caller's. ERR_PEER_CLOSED, ERR_SHOULD_WAIT (full).
-  // `commit` runs under the channel's locks once the write can no longer
-  // fail, so the caller can move handles into the message at that moment
-  // (and keep them if the write fails).
+  // `commit` runs under the channel's locks once nothing else can fail the
+  // write, so the caller can move handles into the message at that moment
+  // (and keep them if the write fails). If the commit fails (a handle was
+  // closed meanwhile by another task), so does the write, with its error,
+  // and nothing is queued.
+  using Commit = libk::Result<void> (*)(void* ctx, Message* msg);
   // `carried` lists the objects the commit will move in: if any is a
   // channel, may_carry's rules are checked again atomically with the write.
-  libk::Result<void> write(Message* msg, void (*commit)(void* ctx, Message* msg) = nullptr,
-                           void* ctx = nullptr, Object* const* carried = nullptr,
-                           size_t num_carried = 0);
+  libk::Result<void> write(Message* msg, Commit commit = nullptr, void* ctx = nullptr,
+                           Object* const* carried = nullptr, size_t num_carried = 0);
   // May `object` travel through this endpoint? Refused (ERR_INVALID_ARGS):
   // the receiving endpoint itself, and any endpoint with queued messages.
   // Both rules together make a cycle of endpoints that only own each other
@@ -95,8 +97,8 @@ class Channel final : public Object {
 
  private:
   friend class TypedCache<Channel>;
-  libk::Result<void> write_locked(Message* msg, void (*commit)(void*, Message*), void* ctx,
-                                  Object* const* carried, size_t num_carried);
+  libk::Result<void> write_locked(Message* msg, Commit commit, void* ctx, Object* const* carried,
+                                  size_t num_carried);
   Channel();
   ~Channel();
   void destroy() override;

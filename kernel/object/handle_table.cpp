@@ -32,43 +32,76 @@ libk::Result<HandleSlot*> HandleTable::decode_live(keel_handle_t h, uint32_t* in
   return s;
 }
 
-libk::Result<uint32_t> HandleTable::free_index() {
+bool HandleTable::grow() {
+  for (uint32_t k = 0; k < MAX / CHUNK; k++) {
+    if (chunks_[k]) continue;
+    auto mem = kmalloc(CHUNK * sizeof(HandleSlot));
+    if (mem.is_error()) return false;
+    auto* c = static_cast<HandleSlot*>(mem.value());
+    for (uint32_t i = 0; i < CHUNK; i++) new (&c[i]) HandleSlot();
+    chunks_[k] = c;
+    free_ += CHUNK;
+    return true;
+  }
+  return false;  // the table is full
+}
+
+bool HandleTable::ensure_unreserved(size_t n) {
+  while (free_ - reserved_ < n)
+    if (!grow()) return false;
+  return true;
+}
+
+uint32_t HandleTable::free_index() {
+  KASSERT(free_ > 0);
   for (uint32_t i = hint_; i < MAX; i++) {
     HandleSlot* c = chunks_[i / CHUNK];
     if (!c) {
-      void* mem = TRY(kmalloc(CHUNK * sizeof(HandleSlot)));
-      c = static_cast<HandleSlot*>(mem);
-      for (uint32_t k = 0; k < CHUNK; k++) new (&c[k]) HandleSlot();
-      chunks_[i / CHUNK] = c;
+      i += CHUNK - 1 - i % CHUNK;
+      continue;
     }
     if (c[i % CHUNK].usable()) {
       hint_ = i;
       return i;
     }
   }
-  return libk::err(ERR_NO_MEMORY);  // the table is full
+  panic("handle_table: %zu free slots counted, none found", free_);
 }
 
-libk::Result<void> HandleTable::reserve(size_t n) {
-  return reserve_up_to(n) >= n ? libk::ok() : libk::err(ERR_NO_MEMORY);
-}
-
-size_t HandleTable::reserve_up_to(size_t n) {
+libk::Result<HandleTable::Reservation> HandleTable::reserve(size_t n) {
   SpinGuard g(lock_);
-  if (n > MAX - count_) n = MAX - count_;
-  // Make sure the chunks exist for the free slots counted.
-  size_t found = 0;
-  for (uint32_t i = hint_; i < MAX && found < n; i++) {
-    if (!chunks_[i / CHUNK]) {
-      auto mem = kmalloc(CHUNK * sizeof(HandleSlot));
-      if (mem.is_error()) break;
-      auto* c = static_cast<HandleSlot*>(mem.value());
-      for (uint32_t k = 0; k < CHUNK; k++) new (&c[k]) HandleSlot();
-      chunks_[i / CHUNK] = c;
-    }
-    if (slot(i)->usable()) found++;
+  if (!ensure_unreserved(n)) return libk::err(ERR_NO_MEMORY);
+  reserved_ += n;
+  return Reservation(this, n);
+}
+
+HandleTable::Reservation HandleTable::reserve_up_to(size_t n) {
+  SpinGuard g(lock_);
+  ensure_unreserved(n);  // as far as it goes
+  size_t got = free_ - reserved_ < n ? free_ - reserved_ : n;
+  reserved_ += got;
+  return Reservation(this, got);
+}
+
+void HandleTable::unreserve(size_t n) {
+  SpinGuard g(lock_);
+  KASSERT(reserved_ >= n);
+  reserved_ -= n;
+}
+
+void HandleTable::Reservation::release() {
+  if (table_ && n_) table_->unreserve(n_);
+  table_ = nullptr;
+  n_ = 0;
+}
+
+HandleTable::Reservation& HandleTable::Reservation::operator=(Reservation&& o) {
+  if (this != &o) {
+    release();
+    table_ = o.table_, n_ = o.n_;
+    o.table_ = nullptr, o.n_ = 0;
   }
-  return found;
+  return *this;
 }
 
 keel_handle_t HandleTable::install(uint32_t index, RefPtr<Object> object, ObserverLink* link,
@@ -79,20 +112,29 @@ keel_handle_t HandleTable::install(uint32_t index, RefPtr<Object> object, Observ
   s->rights = rights;
   s->used = true;
   count_++;
+  free_--;
   kstat::add(kstat::Counter::handles_live, 1);
   return libk::handle_encode(index, s->generation);
 }
 
 libk::Result<keel_handle_t> HandleTable::add(RefPtr<Object> object, uint32_t rights) {
   SpinGuard g(lock_);
-  uint32_t index = TRY(free_index());
-  return install(index, std::move(object), nullptr, rights);
+  if (!ensure_unreserved(1)) return libk::err(ERR_NO_MEMORY);
+  return install(free_index(), std::move(object), nullptr, rights);
 }
 
-libk::Result<keel_handle_t> HandleTable::add_observer(ObserverLink* link, uint32_t rights) {
+keel_handle_t HandleTable::add(Reservation& r, RefPtr<Object> object, uint32_t rights) {
+  KASSERT(r.table_ == this && r.n_ > 0);
   SpinGuard g(lock_);
-  uint32_t index = TRY(free_index());
-  return install(index, RefPtr<Object>(), link, rights);
+  r.n_--, reserved_--;
+  return install(free_index(), std::move(object), nullptr, rights);
+}
+
+keel_handle_t HandleTable::add_observer(Reservation& r, ObserverLink* link, uint32_t rights) {
+  KASSERT(r.table_ == this && r.n_ > 0);
+  SpinGuard g(lock_);
+  r.n_--, reserved_--;
+  return install(free_index(), RefPtr<Object>(), link, rights);
 }
 
 libk::Result<RefPtr<Object>> HandleTable::lookup(keel_handle_t h, uint32_t rights,
@@ -131,6 +173,7 @@ void HandleTable::clear_slot(HandleSlot& s, MovedHandle* out_object, ObserverLin
   s.rights = 0;
   s.used = false;
   s.generation = libk::handle_next_generation(s.generation);  // 0 retires the slot
+  if (s.generation != 0) free_++;
   count_--;
   kstat::add(kstat::Counter::handles_live, -1);
 }
@@ -160,8 +203,8 @@ libk::Result<keel_handle_t> HandleTable::duplicate(keel_handle_t h, uint32_t rig
   if (!libk::rights_subset(rights, s->rights)) return libk::err(ERR_ACCESS_DENIED);
   if (s->observer) return libk::err(ERR_ACCESS_DENIED);  // observers are never copied
   RefPtr<Object> copy = s->object;
-  uint32_t free = TRY(free_index());
-  return install(free, std::move(copy), nullptr, rights);
+  if (!ensure_unreserved(1)) return libk::err(ERR_NO_MEMORY);
+  return install(free_index(), std::move(copy), nullptr, rights);
 }
 
 libk::Result<void> HandleTable::check_movable(keel_handle_t h, uint32_t rights) {
@@ -173,16 +216,23 @@ libk::Result<void> HandleTable::check_movable(keel_handle_t h, uint32_t rights) 
   return libk::ok();
 }
 
-MovedHandle HandleTable::take(keel_handle_t h) {
-  MovedHandle out;
-  ObserverLink* link = nullptr;
+libk::Result<void> HandleTable::take_all(const keel_handle_t* hs, size_t n, uint32_t rights,
+                                         MovedHandle* out) {
   SpinGuard g(lock_);
   uint32_t index;
-  auto s = decode(h, &index);
-  if (s.is_error()) panic("handle_table: take(%#lx) after a successful check", h);
-  clear_slot(*s.value(), &out, &link);
-  if (index < hint_) hint_ = index;
-  return out;
+  for (size_t i = 0; i < n; i++) {
+    for (size_t k = 0; k < i; k++)
+      if (hs[k] == hs[i]) return libk::err(ERR_INVALID_ARGS);
+    HandleSlot* s = TRY(decode_live(hs[i], &index));
+    if (s->observer || !libk::rights_subset(rights, s->rights)) return libk::err(ERR_ACCESS_DENIED);
+  }
+  for (size_t i = 0; i < n; i++) {
+    HandleSlot* s = decode(hs[i], &index).value();  // checked above, under this hold
+    ObserverLink* link = nullptr;
+    clear_slot(*s, &out[i], &link);
+    if (index < hint_) hint_ = index;
+  }
+  return libk::ok();
 }
 
 void HandleTable::set_generation_for_test(keel_handle_t h, uint64_t generation) {
@@ -227,6 +277,8 @@ void HandleTable::close_all() {
       chunks_[k] = nullptr;
     }
     hint_ = 0;
+    free_ = 0;
+    KASSERT(reserved_ == 0);  // the process's last task is out of every syscall
   }
   for (HandleSlot* c : chunks) {
     if (!c) continue;

@@ -44,12 +44,36 @@ class HandleTable {
   HandleTable& operator=(const HandleTable&) = delete;
   ~HandleTable();
 
+  // Slots set aside for handles a syscall will add once it can no longer
+  // fail (decode reserves, invoke adds): another task of the process cannot
+  // take them meanwhile. Whatever is not used goes back when it is destroyed.
+  class Reservation {
+   public:
+    Reservation() = default;
+    Reservation(Reservation&& o) : table_(o.table_), n_(o.n_) { o.table_ = nullptr, o.n_ = 0; }
+    Reservation& operator=(Reservation&& o);
+    Reservation(const Reservation&) = delete;
+    ~Reservation() { release(); }
+    size_t size() const { return n_; }
+
+   private:
+    friend class HandleTable;
+    Reservation(HandleTable* t, size_t n) : table_(t), n_(n) {}
+    void release();
+    HandleTable* table_ = nullptr;
+    size_t n_ = 0;
+  };
+
+  // Into a free slot: ERR_NO_MEMORY if the table is full (slots reserved by
+  // others count as taken) or no memory for more slots.
   libk::Result<keel_handle_t> add(RefPtr<Object> object, uint32_t rights);
-  libk::Result<keel_handle_t> add_observer(ObserverLink* link, uint32_t rights);
-  // Make sure `n` more handles can be added without failing (decode-then-invoke).
-  libk::Result<void> reserve(size_t n);
-  // As many of `n` more handles as can be made sure of (maybe fewer, maybe 0).
-  size_t reserve_up_to(size_t n);
+  // Into a slot of `r` (which must have one left): cannot fail.
+  keel_handle_t add(Reservation& r, RefPtr<Object> object, uint32_t rights);
+  keel_handle_t add_observer(Reservation& r, ObserverLink* link, uint32_t rights);
+  // Set aside `n` slots, or ERR_NO_MEMORY and nothing set aside.
+  libk::Result<Reservation> reserve(size_t n);
+  // As many of `n` slots as can be set aside (maybe fewer, maybe 0).
+  Reservation reserve_up_to(size_t n);
 
   // The one checked lookup path. type 0 accepts any type.
   libk::Result<RefPtr<Object>> lookup(keel_handle_t h, uint32_t rights, ObjectType type);
@@ -65,9 +89,11 @@ class HandleTable {
   libk::Result<keel_handle_t> duplicate(keel_handle_t h, uint32_t rights);
   // Check that h could be moved (exists, owning, has `rights`) without moving it.
   libk::Result<void> check_movable(keel_handle_t h, uint32_t rights);
-  // Remove h for a move; call only after check_movable succeeded under the
-  // same caller (the table's owner is the only one who removes its handles).
-  MovedHandle take(keel_handle_t h);
+  // Remove n handles for a move, all or none: each is checked as by
+  // check_movable and taken under one hold of the lock, so another task of
+  // the process closing one meanwhile makes this fail (ERR_BAD_HANDLE), not
+  // leaves a half-done move.
+  libk::Result<void> take_all(const keel_handle_t* hs, size_t n, uint32_t rights, MovedHandle* out);
 
   // Test hook: set the generation of h's slot, as if it had been closed that
   // many times (the only way to reach the last generation in a test).
@@ -101,12 +127,20 @@ class HandleTable {
   // decode(), then ERR_REVOKED for an observer whose target is gone: the
   // order lookup() checks in, for the paths that do not resolve the object.
   libk::Result<HandleSlot*> decode_live(keel_handle_t h, uint32_t* index);
-  libk::Result<uint32_t> free_index();
+  // A usable slot's index (there must be one: free_ > 0).
+  uint32_t free_index();
+  // Allocate the first missing chunk of slots; false if none is missing or no memory.
+  bool grow();
+  // Make sure `n` usable slots beyond the reserved ones exist.
+  bool ensure_unreserved(size_t n);
+  void unreserve(size_t n);
   keel_handle_t install(uint32_t index, RefPtr<Object> object, ObserverLink* link, uint32_t rights);
   void clear_slot(HandleSlot& s, MovedHandle* out_object, ObserverLink** out_link);
 
   Spinlock lock_{LockRank::HandleTable, "handle table"};
   HandleSlot* chunks_[MAX / CHUNK] = {};  // allocated on demand, freed by close_all()
   size_t count_ = 0;
-  uint32_t hint_ = 0;  // no free slot below this index
+  size_t free_ = 0;      // usable slots in the allocated chunks
+  size_t reserved_ = 0;  // of which set aside by live Reservations
+  uint32_t hint_ = 0;    // no free slot below this index
 };

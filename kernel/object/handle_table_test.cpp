@@ -65,3 +65,53 @@ KTEST("handles.slot_at_its_last_generation_retires") {
     KT_EXPECT_EQ(table.retired_for_test(), 1u);
   }
 }
+
+// Slots a syscall reserved in decode stay its own: another task of the
+// process filling the table meanwhile cannot take them, and whatever the
+// syscall did not use goes back when its reservation ends.
+KTEST("handles.reserved_slots_are_not_taken_by_others") {
+  RefPtr<Channel> a, b;
+  KT_ASSERT(Channel::create_pair(&a, &b).ok());
+  HandleTable table;
+  {
+    auto r = table.reserve(2);
+    KT_ASSERT(r.ok());
+    HandleTable::Reservation mine = r.release_value();
+    size_t added = 0;
+    while (table.add(RefPtr<Object>(b.get()), kRights).ok()) added++;
+    KT_EXPECT_EQ(added, size_t{HandleTable::MAX} - 2);  // the other task ran out first
+    KT_EXPECT(table.reserve(1).is_error());
+    keel_handle_t h = table.add(mine, RefPtr<Object>(a.get()), kRights);
+    KT_EXPECT(table.lookup(h, kRights, ObjectType(0)).ok());
+    KT_EXPECT_EQ(mine.size(), 1u);
+  }
+  // The unused slot went back with the reservation.
+  KT_EXPECT(table.add(RefPtr<Object>(b.get()), kRights).ok());
+  KT_EXPECT(table.add(RefPtr<Object>(b.get()), kRights).is_error());
+  KT_EXPECT_EQ(table.count(), size_t{HandleTable::MAX});
+}
+
+// A move takes every handle or none: one closed between the check and the
+// take (by another task of the process) fails the whole move, the others
+// stay where they were.
+KTEST("handles.take_all_is_all_or_nothing") {
+  RefPtr<Channel> a, b;
+  KT_ASSERT(Channel::create_pair(&a, &b).ok());
+  constexpr uint32_t movable = kRights | KEEL_RIGHT_TRANSFER;
+  HandleTable table;
+  keel_handle_t hs[3] = {table.add(RefPtr<Object>(a.get()), movable).value(),
+                         table.add(RefPtr<Object>(b.get()), movable).value(),
+                         table.add(RefPtr<Object>(b.get()), kRights).value()};
+  MovedHandle out[3];
+  KT_EXPECT_EQ(table.take_all(hs, 3, KEEL_RIGHT_TRANSFER, out).error(), ERR_ACCESS_DENIED);
+  KT_EXPECT(table.close(hs[1]).ok());  // the other task's close
+  KT_EXPECT_EQ(table.take_all(hs, 2, KEEL_RIGHT_TRANSFER, out).error(), ERR_BAD_HANDLE);
+  keel_handle_t twice[2] = {hs[0], hs[0]};
+  KT_EXPECT_EQ(table.take_all(twice, 2, KEEL_RIGHT_TRANSFER, out).error(), ERR_INVALID_ARGS);
+  KT_EXPECT_EQ(table.count(), 2u);
+  KT_EXPECT(!out[0].object && !out[1].object);
+  KT_ASSERT(table.take_all(hs, 1, KEEL_RIGHT_TRANSFER, out).ok());
+  KT_EXPECT(out[0].object.get() == a.get());
+  KT_EXPECT_EQ(table.count(), 1u);
+  KT_EXPECT_EQ(table.lookup(hs[0], 0, ObjectType(0)).error(), ERR_BAD_HANDLE);
+}

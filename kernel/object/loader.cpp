@@ -40,7 +40,7 @@ libk::Result<RefPtr<Process>> load(const char* name, uint64_t parent_pid, size_t
   libk::ElfImage elf =
       TRY(libk::parse_elf(file.data, file.size, arch::USER_BASE, STACK_TOP - STACK_SIZE));
   RefPtr<Process> p = TRY(Process::create(name, parent_pid));
-  TRY(p->handles().reserve(num_handles));
+  TRY(p->handles().reserve(num_handles));  // the slots exist now; no one else adds to this table
   AddressSpace& as = p->address_space();
   for (size_t i = 0; i < elf.segment_count; i++) {
     const libk::ElfSegment& s = elf.segments[i];

@@ -14,7 +14,8 @@ namespace {
 struct Outgoing {
   HandleTable* table;
   keel_handle_t values[KEEL_CHANNEL_MAX_HANDLES];
-  Object* objects[KEEL_CHANNEL_MAX_HANDLES];  // what values name (the table keeps them alive)
+  RefPtr<Object> refs[KEEL_CHANNEL_MAX_HANDLES];  // what values named when checked
+  Object* objects[KEEL_CHANNEL_MAX_HANDLES];      // the same, for Channel::write's checks
   size_t count;
 };
 
@@ -36,6 +37,7 @@ libk::Result<Message*> prepare(Channel& via, HandleTable& table, uintptr_t bytes
     RefPtr<Object> o = TRY(table.lookup(out.values[i], KEEL_RIGHT_TRANSFER, ObjectType(0)));
     if (o.get() == &via || !via.may_carry(*o)) return libk::err(ERR_INVALID_ARGS);
     out.objects[i] = o.get();
+    out.refs[i] = std::move(o);  // alive even if another task closes the handle meanwhile
   }
   Message* m = TRY(Message::create(static_cast<uint32_t>(n)));
   auto copied = user::copy_in(m->bytes, bytes, n);
@@ -46,10 +48,14 @@ libk::Result<Message*> prepare(Channel& via, HandleTable& table, uintptr_t bytes
   return m;
 }
 
-// Runs under the channel's locks: the write will succeed; move the handles.
-void move_handles(void* ctx, Message* m) {
+// Runs under the channel's locks: move the handles, all or none (another
+// task of the process may have closed one since prepare() looked).
+libk::Result<void> move_handles(void* ctx, Message* m) {
   auto* out = static_cast<Outgoing*>(ctx);
-  for (size_t i = 0; i < out->count; i++) m->add_handle(out->table->take(out->values[i]));
+  MovedHandle moved[KEEL_CHANNEL_MAX_HANDLES];
+  TRY(out->table->take_all(out->values, out->count, KEEL_RIGHT_TRANSFER, moved));
+  for (size_t i = 0; i < out->count; i++) m->add_handle(std::move(moved[i]));
+  return libk::ok();
 }
 
 libk::Result<void> send(Channel& ch, HandleTable& table, uintptr_t bytes, size_t n,
@@ -87,9 +93,9 @@ libk::Result<void> check_read_buffers(uintptr_t bytes, size_t cap, uintptr_t han
 libk::Result<ReadResult> receive(Channel& ch, HandleTable& table, uintptr_t bytes, size_t cap,
                                  uintptr_t handles, size_t hcap, Deadline deadline,
                                  ReadResult* sizes) {
-  size_t room = table.reserve_up_to(min(hcap, KEEL_CHANNEL_MAX_HANDLES));
+  HandleTable::Reservation room = table.reserve_up_to(min(hcap, KEEL_CHANNEL_MAX_HANDLES));
   uint32_t need_bytes = 0, need_handles = 0;
-  auto got = ch.read(deadline, cap, room, &need_bytes, &need_handles);
+  auto got = ch.read(deadline, cap, room.size(), &need_bytes, &need_handles);
   sizes->bytes = need_bytes;
   sizes->handles = need_handles;
   if (got.is_error()) {
@@ -105,8 +111,7 @@ libk::Result<ReadResult> receive(Channel& ch, HandleTable& table, uintptr_t byte
   keel_handle_t values[KEEL_CHANNEL_MAX_HANDLES];
   for (uint32_t i = 0; i < m->num_handles; i++) {
     MovedHandle moved = m->take_handle(i);
-    auto h = table.add(std::move(moved.object), moved.rights);
-    values[i] = h.ok() ? h.value() : KEEL_HANDLE_INVALID;
+    values[i] = table.add(room, std::move(moved.object), moved.rights);
   }
   auto r1 = user::copy_out(bytes, m->bytes, m->num_bytes);
   auto r2 = user::copy_out(handles, values, m->num_handles * sizeof(keel_handle_t));
@@ -118,6 +123,7 @@ libk::Result<ReadResult> receive(Channel& ch, HandleTable& table, uintptr_t byte
 
 struct Create {
   uintptr_t out0, out1;
+  HandleTable::Reservation slots;
 };
 // Both out pointers and room for two handles are checked before anything
 // is created.
@@ -125,8 +131,8 @@ libk::Result<Create> decode_create(const Args& a) {
   if (a[0] == a[1]) return libk::err(ERR_INVALID_ARGS);  // one value would be lost
   TRY(user::write<keel_handle_t>(a[0], KEEL_HANDLE_INVALID));
   TRY(user::write<keel_handle_t>(a[1], KEEL_HANDLE_INVALID));
-  TRY(current_process().handles().reserve(2));
-  return Create{a[0], a[1]};
+  HandleTable::Reservation slots = TRY(current_process().handles().reserve(2));
+  return Create{a[0], a[1], std::move(slots)};
 }
 libk::Result<void> create(Create& r) {
   HandleTable& table = current_process().handles();
@@ -134,8 +140,8 @@ libk::Result<void> create(Create& r) {
   TRY(Channel::create_pair(&a, &b));
   constexpr uint32_t rights = KEEL_RIGHT_READ | KEEL_RIGHT_WRITE | KEEL_RIGHT_DUPLICATE |
                               KEEL_RIGHT_TRANSFER | KEEL_RIGHT_INSPECT;
-  keel_handle_t h0 = table.add(std::move(a), rights).value();
-  keel_handle_t h1 = table.add(std::move(b), rights).value();
+  keel_handle_t h0 = table.add(r.slots, std::move(a), rights);
+  keel_handle_t h1 = table.add(r.slots, std::move(b), rights);
   auto w0 = user::write<keel_handle_t>(r.out0, h0);
   auto w1 = user::write<keel_handle_t>(r.out1, h1);
   if (w0.is_error() || w1.is_error()) {  // unmapped meanwhile: undo

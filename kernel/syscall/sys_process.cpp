@@ -27,6 +27,7 @@ struct Spawn {
   char args[KEEL_SPAWN_MAX_ARGS_BYTES];
   keel_handle_t handles[KEEL_SPAWN_MAX_HANDLES];
   uintptr_t out;
+  HandleTable::Reservation slot;  // for the child's handle
 };
 // Every argument copied in and checked, every handle movable, the out
 // pointer writable and a slot reserved for the child's handle.
@@ -52,7 +53,7 @@ libk::Result<void> decode_spawn_into(const Args& a, Spawn& r) {
   }
   TRY(user::write<keel_handle_t>(a[1], KEEL_HANDLE_INVALID));
   r.out = a[1];
-  TRY(table.reserve(1));
+  r.slot = TRY(table.reserve(1));
   return libk::ok();
 }
 libk::Result<void> spawn(Spawn& r) {
@@ -61,17 +62,19 @@ libk::Result<void> spawn(Spawn& r) {
   // Build the child, with room for its handles; any failure frees it whole
   // (it is not visible yet, and has no task started).
   RefPtr<Process> child = TRY(loader::load(r.name, self.pid(), r.in.num_handles));
+  // Another task of the caller may have closed one of the handles since
+  // decode: then nothing moves, and the child goes as it came.
+  MovedHandle moved[KEEL_SPAWN_MAX_HANDLES];
+  TRY(table.take_all(r.handles, r.in.num_handles, KEEL_RIGHT_TRANSFER, moved));
   // Nothing below can fail except the final copy-out.
   keel_handle_t child_values[KEEL_SPAWN_MAX_HANDLES];
-  for (size_t i = 0; i < r.in.num_handles; i++) {
-    MovedHandle mh = table.take(r.handles[i]);
-    child_values[i] = child->handles().add(std::move(mh.object), mh.rights).value();
-  }
+  for (size_t i = 0; i < r.in.num_handles; i++)  // the child's table: reserved by load, unshared
+    child_values[i] = child->handles().add(std::move(moved[i].object), moved[i].rights).value();
   auto started =
       loader::set_start(*child, r.args, r.in.args_len, r.in.argc, child_values, r.in.num_handles);
   if (started.is_error())
     child->kill(KEEL_EXIT_KILLED);  // cannot happen: the stack was just mapped
-  keel_handle_t h = table.add(RefPtr<Object>(child.get()), PROCESS_RIGHTS).value();
+  keel_handle_t h = table.add(r.slot, RefPtr<Object>(child.get()), PROCESS_RIGHTS);
   child->start();
   return user::write<keel_handle_t>(r.out, h);
 }
@@ -139,19 +142,20 @@ libk::Result<void> list(List& r) {
 struct Open {
   uint64_t pid;
   uintptr_t out;
+  HandleTable::Reservation slot;
 };
 libk::Result<Open> decode_open(const Args& a) {
   HandleTable& table = current_process().handles();
   TRY(table.lookup_as<ProcessDirectory>(a[0], KEEL_RIGHT_ENUMERATE));
   TRY(user::write<keel_handle_t>(a[2], KEEL_HANDLE_INVALID));
-  TRY(table.reserve(1));
-  return Open{a[1], a[2]};
+  HandleTable::Reservation slot = TRY(table.reserve(1));
+  return Open{a[1], a[2], std::move(slot)};
 }
 libk::Result<void> open(Open& r) {
   RefPtr<Process> target = process_table::find(r.pid);
   if (!target || target->state() != Process::State::Running) return libk::err(ERR_NOT_FOUND);
   ObserverLink* link = TRY(observer::create(*target));
-  keel_handle_t obs = current_process().handles().add_observer(link, KEEL_RIGHT_INSPECT).value();
+  keel_handle_t obs = current_process().handles().add_observer(r.slot, link, KEEL_RIGHT_INSPECT);
   return user::write<keel_handle_t>(r.out, obs);
 }
 }  // namespace
