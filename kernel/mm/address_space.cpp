@@ -39,15 +39,30 @@ uintptr_t AddressSpace::find_free(size_t size) const {
 libk::Result<VmRegion*> AddressSpace::insert_region(uintptr_t base, size_t size, uint32_t perms,
                                                     bool owns) {
   if (!size || (base | size) & (PAGE_SIZE - 1)) return libk::err(ERR_INVALID_ARGS);
-  if (base < arch::USER_BASE || base + size > arch::USER_END || base + size < base)
-    return libk::err(ERR_INVALID_ARGS);
-  for (auto& r : regions_)
-    if (overlaps(base, size, r.base, r.size)) return libk::err(ERR_ALREADY_EXISTS);
   VmRegion* region = TRY(region_cache.create());
+  SpinGuard g(lock_);
+  if (base == 0) {
+    base = find_free(size);
+    if (!base) {
+      region_cache.destroy(region);
+      return libk::err(ERR_NO_MEMORY);
+    }
+  }
+  bool fits = base >= arch::USER_BASE && base + size <= arch::USER_END && base + size > base;
+  for (auto& r : regions_)
+    if (fits && overlaps(base, size, r.base, r.size)) {
+      region_cache.destroy(region);
+      return libk::err(ERR_ALREADY_EXISTS);
+    }
+  if (!fits) {
+    region_cache.destroy(region);
+    return libk::err(ERR_INVALID_ARGS);
+  }
   region->base = base;
   region->size = size;
   region->perms = perms | arch::PERM_U;
   region->owns_frames = owns;
+  region->busy = true;
   for (auto& r : regions_) {
     if (r.base > base) {
       regions_.insert_before(r, *region);
@@ -58,32 +73,49 @@ libk::Result<VmRegion*> AddressSpace::insert_region(uintptr_t base, size_t size,
   return region;
 }
 
+void AddressSpace::drop_region(VmRegion& r) {
+  {
+    SpinGuard g(lock_);
+    regions_.remove(r);
+  }
+  region_cache.destroy(&r);
+}
+
 void AddressSpace::unmap_region(VmRegion& r, size_t mapped_bytes, bool keep_entries) {
   for (uintptr_t va = r.base; va < r.base + mapped_bytes; va += PAGE_SIZE) {
     uintptr_t pa;
-    if (!pt_.translate(va, &pa)) continue;
-    if (!keep_entries) pt_.unmap(va, PAGE_SIZE);
-    pages_--;
-    if (r.owns_frames) owned_pages_--;
-    if (r.owns_frames) pmm::free(pa, 0, pmm::FrameUse::User);
+    {
+      SpinGuard g(lock_);
+      if (!pt_.translate(va, &pa)) continue;
+      if (!keep_entries) pt_.unmap(va, PAGE_SIZE);  // every hart on this table flushed
+    }
+    pages_.fetch_sub(1, libk::MemoryOrder::Relaxed);
+    if (!r.owns_frames) continue;
+    owned_pages_.fetch_sub(1, libk::MemoryOrder::Relaxed);
+    pmm::free(pa, 0, pmm::FrameUse::User);
   }
 }
 
 libk::Result<uintptr_t> AddressSpace::allocate(size_t size, uint32_t perms, uintptr_t at) {
   size = arch::page_round_up(size);
   if (!size || size > arch::USER_END) return libk::err(ERR_INVALID_ARGS);
-  if (at == 0) {
-    at = find_free(size);
-    if (!at) return libk::err(ERR_NO_MEMORY);
-  }
-  TRY(map_copy(at, size, perms, nullptr, 0));
+  VmRegion* r = TRY(insert_region(at, size, perms, true));
+  at = r->base;
+  TRY(fill(*r, nullptr, 0));
   return at;
 }
 
 libk::Result<void> AddressSpace::map_copy(uintptr_t va, size_t size, uint32_t perms,
                                           const uint8_t* src, size_t src_len) {
+  if (va == 0) return libk::err(ERR_INVALID_ARGS);
   VmRegion* r = TRY(insert_region(va, size, perms, true));
-  for (size_t off = 0; off < size; off += PAGE_SIZE) {
+  return fill(*r, src, src_len);
+}
+
+// Frames are allocated, zeroed and filled outside the lock; each is mapped
+// under it. A failure undoes the whole region: no partial state.
+libk::Result<void> AddressSpace::fill(VmRegion& r, const uint8_t* src, size_t src_len) {
+  for (size_t off = 0; off < r.size; off += PAGE_SIZE) {
     auto frame = pmm::alloc_zeroed(0, pmm::FrameUse::User);
     libk::Result<void> mapped = libk::err(ERR_NO_MEMORY);
     if (frame.ok()) {
@@ -91,46 +123,61 @@ libk::Result<void> AddressSpace::map_copy(uintptr_t va, size_t size, uint32_t pe
         size_t n = src_len - off < PAGE_SIZE ? src_len - off : PAGE_SIZE;
         memcpy(arch::phys_to_virt(frame.value()), src + off, n);
       }
-      mapped = pt_.map(va + off, frame.value(), PAGE_SIZE, r->perms);
+      {
+        SpinGuard g(lock_);
+        mapped = pt_.map(r.base + off, frame.value(), PAGE_SIZE, r.perms);
+      }
       if (mapped.is_error()) pmm::free(frame.value(), 0, pmm::FrameUse::User);
     }
-    if (mapped.is_error()) {  // undo the whole region: no partial state
-      unmap_region(*r, off);
-      regions_.remove(*r);
-      region_cache.destroy(r);
+    if (mapped.is_error()) {
+      unmap_region(r, off);
+      drop_region(r);
       return libk::err(mapped.error());
     }
-    pages_++;
-    owned_pages_++;
+    pages_.fetch_add(1, libk::MemoryOrder::Relaxed);
+    owned_pages_.fetch_add(1, libk::MemoryOrder::Relaxed);
   }
+  SpinGuard g(lock_);
+  r.busy = false;
   return libk::ok();
 }
 
 libk::Result<void> AddressSpace::map_borrowed(uintptr_t va, uintptr_t pa, size_t size,
                                               uint32_t perms) {
   if (perms & arch::PERM_W) return libk::err(ERR_ACCESS_DENIED);
+  if (va == 0) return libk::err(ERR_INVALID_ARGS);
   VmRegion* r = TRY(insert_region(va, size, perms, false));
-  auto mapped = pt_.map(va, pa, size, r->perms);
+  libk::Result<void> mapped = libk::ok();
+  {
+    SpinGuard g(lock_);
+    mapped = pt_.map(va, pa, size, r->perms);
+    r->busy = mapped.is_error();
+  }
   if (mapped.is_error()) {
-    regions_.remove(*r);
-    region_cache.destroy(r);
+    drop_region(*r);
     return mapped;
   }
-  pages_ += size / PAGE_SIZE;
+  pages_.fetch_add(size / PAGE_SIZE, libk::MemoryOrder::Relaxed);
   return libk::ok();
 }
 
 libk::Result<void> AddressSpace::release(uintptr_t base, size_t size) {
   size = arch::page_round_up(size);
-  for (auto& r : regions_) {
-    if (r.base == base && r.size == size && r.owns_frames) {
-      unmap_region(r, r.size);
-      regions_.remove(r);
-      region_cache.destroy(&r);
-      return libk::ok();
+  VmRegion* found = nullptr;
+  {
+    SpinGuard g(lock_);
+    for (auto& r : regions_) {
+      if (r.base == base && r.size == size && r.owns_frames && !r.busy) {
+        r.busy = true;  // ours to empty: a second release finds nothing
+        found = &r;
+        break;
+      }
     }
   }
-  return libk::err(ERR_NOT_FOUND);
+  if (!found) return libk::err(ERR_NOT_FOUND);
+  unmap_region(*found, found->size);
+  drop_region(*found);
+  return libk::ok();
 }
 
 libk::Result<void> AddressSpace::write(uintptr_t va, const void* src, size_t len) {
@@ -153,11 +200,20 @@ void AddressSpace::destroy() {
   // The whole table goes below and no hart runs on it any more (teardown
   // switched away first): free the frames without clearing each entry and
   // flushing the TLB page by page.
-  while (VmRegion* r = regions_.pop_front()) {
+  for (;;) {
+    VmRegion* r;
+    {
+      SpinGuard g(lock_);
+      r = regions_.front();
+    }
+    if (!r) break;
     unmap_region(*r, r->size, /*keep_entries=*/true);
-    region_cache.destroy(r);
+    drop_region(*r);
   }
-  pt_.destroy();
+  {
+    SpinGuard g(lock_);
+    pt_.destroy();
+  }
   arch::sfence_vma();
-  KASSERT(pages_ == 0);
+  KASSERT(pages() == 0);
 }

@@ -2,8 +2,17 @@
 // list of regions mapped in the user half. Each region is mapped whole or
 // not at all; frames a region owns are freed with it, frames it borrows
 // (read-only program pages mapped straight from the boot image) are not.
+//
+// Several tasks of a process may map and unmap at once, on several harts,
+// and the audit reads it from anywhere: the region list and the table's
+// structure change only under lock_, held for one list change or one page
+// at a time (never across a frame's allocation and zeroing). A region
+// being filled or emptied is marked busy: it holds its addresses against
+// other mappings and cannot be released twice.
 #pragma once
 #include <arch/page_table.h>
+#include <arch/spinlock.h>
+#include <libk/atomic.h>
 #include <libk/list.h>
 #include <libk/result.h>
 #include <stddef.h>
@@ -15,6 +24,7 @@ struct VmRegion {
   size_t size;
   uint32_t perms;  // arch::PagePerm bits, PERM_U included
   bool owns_frames;
+  bool busy;  // being mapped or unmapped by one task (lock_)
 };
 
 class AddressSpace {
@@ -40,28 +50,40 @@ class AddressSpace {
   // Kernel-side write into this address space's mapped pages (building a new
   // process's stack). ERR_INVALID_ARGS if any page is unmapped.
   libk::Result<void> write(uintptr_t va, const void* src, size_t len);
-  // Unmap everything, free owned frames and every table: the end of a process.
+  // Unmap everything, free owned frames and every table: the end of a
+  // process (its last task, so nobody maps meanwhile).
   void destroy();
 
-  size_t pages() const { return pages_; }              // mapped user pages
-  size_t owned_pages() const { return owned_pages_; }  // of which frames it owns
+  size_t pages() const { return pages_.load(libk::MemoryOrder::Relaxed); }  // mapped user pages
+  size_t owned_pages() const {  // of which frames it owns
+    return owned_pages_.load(libk::MemoryOrder::Relaxed);
+  }
   size_t table_frames() const { return pt_.table_frames(); }
+  // For the audit: fn(table, regions) under the lock, so neither changes
+  // while it looks.
   template <typename F>
-  void for_each_region(F&& fn) {
-    for (VmRegion& r : regions_) fn(r);
+  void inspect(F&& fn) {
+    SpinGuard g(lock_);
+    fn(static_cast<const arch::PageTable&>(pt_), regions_);
   }
   uint64_t satp() const { return pt_.satp(); }
-  const arch::PageTable& page_table() const { return pt_; }
 
  private:
+  // A busy region at `base` (0: anywhere free), under the lock.
   libk::Result<VmRegion*> insert_region(uintptr_t base, size_t size, uint32_t perms, bool owns);
-  // Free the region's pages (and its frames if it owns them); with
-  // keep_entries the page table is left as it is (it is about to go).
+  // Free the busy region's pages (and its frames if it owns them), one page
+  // under the lock at a time; with keep_entries the page table is left as
+  // it is (it is about to go).
   void unmap_region(VmRegion& r, size_t mapped_bytes, bool keep_entries = false);
+  // Map fresh frames over the whole busy region (src_len bytes of src first).
+  libk::Result<void> fill(VmRegion& r, const uint8_t* src, size_t src_len);
+  // Take the busy region out of the list and free it.
+  void drop_region(VmRegion& r);
   uintptr_t find_free(size_t size) const;
 
+  mutable Spinlock lock_{LockRank::AddressSpace, "address space"};
   arch::PageTable pt_;
   libk::IntrusiveList<VmRegion, &VmRegion::node> regions_;
-  size_t pages_ = 0;
-  size_t owned_pages_ = 0;
+  libk::Atomic<size_t> pages_;
+  libk::Atomic<size_t> owned_pages_;
 };

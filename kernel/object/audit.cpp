@@ -134,14 +134,15 @@ void reach_tables(const arch::PageTable& pt) {
 void reach_process(void*, Process& p) {
   reached_objects.insert(&p);
   p.for_each_task([](Task& t) { reached_objects.insert(&t); });
-  AddressSpace& as = p.address_space();
-  reach_tables(as.page_table());
-  as.for_each_region([&](VmRegion& r) {
-    reached_objects.insert(&r);
-    if (!r.owns_frames) return;
-    for (uintptr_t va = r.base; va < r.base + r.size; va += arch::PAGE_SIZE) {
-      uintptr_t pa;
-      if (as.page_table().translate(va, &pa)) reach_frame_of(pa);
+  p.address_space().inspect([](const arch::PageTable& pt, auto& regions) {
+    reach_tables(pt);
+    for (VmRegion& r : regions) {
+      reached_objects.insert(&r);
+      if (!r.owns_frames) continue;
+      for (uintptr_t va = r.base; va < r.base + r.size; va += arch::PAGE_SIZE) {
+        uintptr_t pa;
+        if (pt.translate(va, &pa)) reach_frame_of(pa);
+      }
     }
   });
   p.handles().for_each_chunk([](void* chunk) { reached_blocks.insert(chunk); });

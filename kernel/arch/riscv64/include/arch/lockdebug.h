@@ -21,6 +21,7 @@ enum class LockRank : uint8_t {
   WaitQueue,     // every WaitQueue's lock
   HandleTable,   // HandleTable::lock_
   Observer,      // observer_lock (a handle table asks whether a link is revoked)
+  AddressSpace,  // AddressSpace::lock_ (regions and table structure)
   Hart,          // HartSched::lock
   KernelStack,   // kstack slots
   Slab,          // a slab cache
