@@ -55,6 +55,19 @@ enum keel_syscall_number : uint64_t {
   // makes the kernel's nth frame or slab allocation from now fail with ERR_NO_MEMORY (and
   // each every-th after it, if every > 0), whoever makes it; nth 0 disarms.
   SYS_FAULT_INJECT = 24,
+  // Tasks of one process: they share its address space and handle table.
+  // (uintptr_t entry, uintptr_t stack_top, uint64_t arg, keel_handle_t* out_task): a new task
+  // of the caller's process starts at entry with a0 = arg and sp = stack_top (16-byte
+  // aligned; the caller maps the stack); out_task gets a handle with KEEL_TASK_RIGHTS.
+  // ERR_BAD_STATE if the process is exiting; ERR_OUT_OF_RANGE past KEEL_MAX_TASKS_PER_PROCESS.
+  SYS_TASK_CREATE = 25,
+  // (int64_t code) : never returns. Ends the calling task only (SYS_EXIT ends the whole
+  // process); if it was the last, the process exits with `code`.
+  SYS_TASK_EXIT = 26,
+  SYS_TASK_KILL = 27,  // (keel_handle_t task) : needs KILL; the task alone ends (KEEL_EXIT_KILLED)
+  // (keel_handle_t task, int64_t* out_code, uint64_t timeout_ms) : needs WAIT. Returns once
+  // the task has ended and its kernel stack is freed; consumes the handle on success.
+  SYS_TASK_WAIT = 28,
   SYS_COUNT
 };
 
@@ -65,8 +78,8 @@ enum keel_rights : uint32_t {
   KEEL_RIGHT_DUPLICATE = 1u << 2,      // handle_duplicate
   KEEL_RIGHT_TRANSFER = 1u << 3,       // send through a channel
   KEEL_RIGHT_INSPECT = 1u << 4,        // object_info
-  KEEL_RIGHT_KILL = 1u << 5,           // process_kill
-  KEEL_RIGHT_WAIT = 1u << 6,           // process_wait
+  KEEL_RIGHT_KILL = 1u << 5,           // process_kill, task_kill
+  KEEL_RIGHT_WAIT = 1u << 6,           // process_wait, task_wait
   KEEL_RIGHT_ENUMERATE = 1u << 7,      // process_list / process_open
   KEEL_RIGHT_POWER = 1u << 8,          // poweroff
   KEEL_RIGHT_AUDIT = 1u << 9,          // system_audit (a test and debugging facility)
@@ -77,15 +90,15 @@ enum keel_rights : uint32_t {
 
 // Object types (keel_object_info.type).
 enum keel_object_type : uint32_t {
-  KEEL_OBJ_TASK = 1,  // reserved: no syscall hands out task handles
+  KEEL_OBJ_TASK = 1,  // task_create's handle: koid its own, related_koid the process's pid
   KEEL_OBJ_PROCESS = 2,
   KEEL_OBJ_CHANNEL = 3,
   KEEL_OBJ_PROCESS_DIRECTORY = 5,
 };
 
 enum keel_object_state : uint32_t {
-  KEEL_STATE_RUNNING = 1,      // process alive
-  KEEL_STATE_EXITED = 2,       // process exited (exit_code valid)
+  KEEL_STATE_RUNNING = 1,      // process or task alive
+  KEEL_STATE_EXITED = 2,       // process or task exited (exit_code valid)
   KEEL_STATE_OPEN = 3,         // channel with a live peer
   KEEL_STATE_PEER_CLOSED = 4,  // channel whose peer is gone
 };
@@ -106,7 +119,7 @@ typedef struct keel_object_info {
   uint32_t state;         // keel_object_state
   uint32_t reserved;
   int64_t exit_code;  // process, once exited
-  uint64_t tasks;     // process: live tasks
+  uint64_t tasks;     // process: live tasks; task: its task id
   uint64_t pages;     // process: user pages mapped
   uint64_t handles;   // process: open handles
   char name[KEEL_NAME_MAX];
@@ -120,6 +133,10 @@ typedef struct keel_object_info {
 #define KEEL_SPAWN_MAX_ARGS 32u
 #define KEEL_SPAWN_MAX_HANDLES 16u
 #define KEEL_MAX_HANDLES_PER_PROCESS 4096u
+#define KEEL_MAX_TASKS_PER_PROCESS 64u
+#define KEEL_TASK_RIGHTS                                                           \
+  (KEEL_RIGHT_KILL | KEEL_RIGHT_WAIT | KEEL_RIGHT_INSPECT | KEEL_RIGHT_DUPLICATE | \
+   KEEL_RIGHT_TRANSFER)
 #define KEEL_TIMEOUT_INFINITE UINT64_MAX  // block until done; 0 means "do not block"
 
 // vm_alloc permissions; write and execute together are refused.

@@ -14,6 +14,7 @@
 #include "object/payload.h"
 #include "object/process.h"
 #include "object/process_directory.h"
+#include "object/task_object.h"
 #include "sched/sched.h"
 #include "sched/wait_queue.h"
 
@@ -119,6 +120,10 @@ void reach_message(Message& m) {
 // through them, whatever their handles name. Called once per object, from
 // the work list.
 void expand(Object* o) {
+  if (o->type() == ObjectType::Task) {  // a task handle owns the task's record
+    reached_objects.insert(&static_cast<TaskObject*>(o)->task());
+    return;
+  }
   if (o->type() != ObjectType::Channel) return;
   auto* c = static_cast<Channel*>(o);
   reached_objects.insert(c->pair_for_audit());
@@ -193,8 +198,9 @@ void check_object(void*, SlabCache& cache, void* obj) {
 }
 
 bool audited(const char* name) {
-  static const char* const names[] = {"task",    "process",       "channel",   "channel_pair",
-                                      "message", "observer_link", "vm_region", "process_directory"};
+  static const char* const names[] = {"task",         "process",           "channel",
+                                      "channel_pair", "message",           "observer_link",
+                                      "vm_region",    "process_directory", "task_object"};
   for (const char* n : names)
     if (libk::str_eq(n, name)) return true;
   return false;

@@ -14,11 +14,13 @@
 // The values user space sees are keel_object_type's (object_info reports
 // type() as is); Test is kernel-only.
 enum class ObjectType : uint8_t {
+  Task = KEEL_OBJ_TASK,  // a handle to one task of a process (TaskObject)
   Process = KEEL_OBJ_PROCESS,
   Channel = KEEL_OBJ_CHANNEL,
   ProcessDirectory = KEEL_OBJ_PROCESS_DIRECTORY,  // the capability to list and observe processes
   Test,                                           // objects made by kernel tests
 };
+static_assert(static_cast<uint32_t>(ObjectType::Task) == KEEL_OBJ_TASK);
 static_assert(static_cast<uint32_t>(ObjectType::Process) == KEEL_OBJ_PROCESS);
 static_assert(static_cast<uint32_t>(ObjectType::Channel) == KEEL_OBJ_CHANNEL);
 static_assert(static_cast<uint32_t>(ObjectType::ProcessDirectory) == KEEL_OBJ_PROCESS_DIRECTORY);

@@ -52,6 +52,21 @@ void Process::start() {
   for (Task& t : tasks_) sched::start(RefPtr<Task>(&t));
 }
 
+libk::Result<void> Process::start_task(const RefPtr<Task>& task) {
+  SpinGuard g(lock_);
+  // A process being killed takes no new task (kill has already stopped the
+  // ones it saw); the caller, a task of this process, is on its way out.
+  if (state_ != State::Running) return libk::err(ERR_BAD_STATE);
+  if (task_count_ >= KEEL_MAX_TASKS_PER_PROCESS) return libk::err(ERR_OUT_OF_RANGE);
+  task->owner = this;
+  task->satp = aspace_.satp();
+  tasks_.push_back(RefPtr<Task>(task));
+  task_count_++;
+  unreaped_.fetch_add(1, libk::MemoryOrder::Relaxed);
+  sched::start(RefPtr<Task>(task));
+  return libk::ok();
+}
+
 void Process::kill(int64_t code) {
   SpinGuard g(lock_);
   if (!exit_code_set_) {
@@ -60,7 +75,7 @@ void Process::kill(int64_t code) {
   }
   if (state_ == State::Running)
     libk::AtomicRef(state_).store(State::Exiting, libk::MemoryOrder::Release);
-  for (Task& t : tasks_) sched::kill(t);
+  for (Task& t : tasks_) sched::kill(t, code);
 }
 
 libk::Result<int64_t> Process::wait(Deadline deadline) {
@@ -84,6 +99,10 @@ void Process::task_exiting(Task& task) {
       ours = p->tasks_.remove(task);
       p->task_count_--;
       last = p->task_count_ == 0;
+      if (last && !p->exit_code_set_) {  // every task ended by itself: the last one's code
+        p->exit_code_ = task.exit_code();
+        p->exit_code_set_ = true;
+      }
     }
   }                         // not the task's last reference: its current slot still owns one
   if (last) p->teardown();  // the table's reference keeps *p until the last task is reaped

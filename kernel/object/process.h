@@ -5,8 +5,15 @@
 //     finished exiting, so a running process needs no one else;
 //   - a parent's process handle owns one (it reads the exit code);
 //   - a process owns its tasks (tasks_); a task points back with a plain
-//     pointer, valid because the process outlives its tasks;
+//     pointer (Task::owner), valid because the process outlives its tasks:
+//     the process table's reference is dropped only once the last task is
+//     reaped, and the pointer is cleared then;
+//   - a task handle (TaskObject) owns a reference to the Task record, never
+//     to the process: it can kill and wait for the task, not keep the
+//     process alive;
 //   - observer handles (procfs) own no reference at all.
+// The process ends when its last task has ended (task_exit from each, the
+// first task's exit(), a kill or a fault: the latter three end every task).
 // Exit or kill tears everything down synchronously, in the last task's exit
 // path: other tasks stopped, handle table closed, observers revoked, address
 // space freed, waiters woken. What is left is this object with its name, pid
@@ -47,6 +54,10 @@ class Process final : public Object, public TaskOwner {
   void adopt_task(const RefPtr<Task>& task);
   // Start running: registers in the process table and starts every task.
   void start();
+  // Add a task to the running process and start it (task_create):
+  // ERR_BAD_STATE once the process is exiting, ERR_OUT_OF_RANGE past
+  // KEEL_MAX_TASKS_PER_PROCESS.
+  libk::Result<void> start_task(const RefPtr<Task>& task);
   // Ask every task to stop; the last one out tears the process down.
   // The first exit code wins.
   void kill(int64_t code);

@@ -315,8 +315,8 @@ libk::Result<void> sleep_until(Deadline deadline) {
   return r;
 }
 
-void kill(Task& t) {
-  t.request_kill();
+void kill(Task& t, int64_t code) {
+  t.request_exit(code);
   libk::atomic_fence(libk::MemoryOrder::SeqCst);  // pairs with block_locked's re-check
   // A blocked task is taken out of its wait queue and made ready at once.
   for (;;) {
@@ -338,7 +338,7 @@ void kill(Task& t) {
 
 bool current_killed() { return current()->kill_requested(); }
 
-libk::Result<int> join(Task& t, Deadline deadline) {
+libk::Result<int64_t> join(Task& t, Deadline deadline) {
   if (&t == current()) return libk::err(ERR_INVALID_ARGS);
   SpinGuard g(exit_wq.lock());  // see finish_switch
   while (!(t.exit_flags.load(libk::MemoryOrder::Acquire) & Task::EXIT_REAPED))
@@ -346,32 +346,36 @@ libk::Result<int> join(Task& t, Deadline deadline) {
   return t.exit_code();
 }
 
-void exit_current(int code) {
+void exit_current(int64_t code) {
   Task* cur = current();
+  cur->exit_code_ = code;  // the owner's exit hook reads it
   bool owned = cur->owner != nullptr;
   if (owned) cur->owner->task_exiting(*cur);  // the last task of a process tears it down
   arch::irq_disable();
   HartSched& hs = this_hart();
   KASSERT(cur != hs.idle);
-  cur->exit_code_ = code;
   // Another hart may hold a momentary pin on this task (the tick waking an
-  // expired deadline pins the task it looks at): wait it out, boundedly. A
-  // reference the exiting frames still hold never goes and panics below.
+  // expired deadline pins the task it looks at), or be closing a task
+  // handle (its count and its reference go one after the other): wait it
+  // out, boundedly. A reference the exiting frames still hold never goes
+  // and panics below.
+  auto expected = [cur] { return 1 + cur->handle_refs.load(libk::MemoryOrder::Acquire); };
   if (owned) {
     uint64_t give_up = timer::now() + timer::timebase_hz();
-    while (cur->ref_count() != 1 && timer::now() < give_up) arch::tlb::serve();
+    while (cur->ref_count() != expected() && timer::now() < give_up) arch::tlb::serve();
   }
   hs.lock.lock();
   cur->set_state(Task::State::Dead);
   // The exit path holds raw pointers only: the one reference left to drop
   // is the current slot's, which moves to the dead slot here. A process's
-  // task has no other owner once its process let go of it (exit hook), so
-  // its count must be exactly 1: a reference still held by the exiting
-  // frames would show here. Kernel tasks may also be held by joiners.
+  // task has no other owner once its process let go of it (exit hook) but
+  // its task handles, so its count must be exactly 1 + handle_refs: a
+  // reference still held by the exiting frames would show here. Kernel
+  // tasks may also be held by joiners.
   KASSERT(!cur->sched_node.linked() && !cur->timer_node.linked());
-  if (owned && cur->ref_count() != 1)
-    panic("task %lu exits holding %u references to itself (expected 1)", cur->tid(),
-          cur->ref_count());
+  if (owned && cur->ref_count() != expected())
+    panic("task %lu exits holding %u references to itself (expected %u)", cur->tid(),
+          cur->ref_count(), expected());
   KASSERT(cur->ref_count() >= 1);
   hs.dead = cur;
   reschedule(hs);
@@ -382,7 +386,7 @@ void task_main(uint64_t task, uint64_t) {
   Task* self = reinterpret_cast<Task*>(task);
   finish_switch(this_hart());
   arch::irq_enable();
-  int code = self->kill_requested() ? -1 : self->entry(self->arg);
+  int64_t code = self->kill_requested() ? self->exit_code() : self->entry(self->arg);
   exit_current(code);
 }
 

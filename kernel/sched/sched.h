@@ -42,12 +42,13 @@ libk::Result<void> sleep(uint64_t n);
 Deadline after_ticks(uint64_t n);
 // Sleep until the deadline (Deadline::never(): until killed).
 libk::Result<void> sleep_until(Deadline deadline);
-// Ask a task to die (see above). Safe in any state, idempotent.
-void kill(Task& task);
+// Ask a task to die (see above) with exit code `code` (the first request's
+// code wins). Safe in any state, idempotent.
+void kill(Task& task, int64_t code = -1);
 bool current_killed();
 // Wait until `task` is dead and its stack freed; its exit code.
 // Past the deadline: ERR_TIMED_OUT.
-libk::Result<int> join(Task& task, Deadline deadline = Deadline::never());
+libk::Result<int64_t> join(Task& task, Deadline deadline = Deadline::never());
 
 // The timer interrupt's handler (wakes expired deadlines, ends slices).
 void on_tick();
@@ -66,7 +67,7 @@ inline bool need_resched() { return this_hart().need_resched; }
 // reference (task_main after entry returned, the return-to-user path): the
 // one reference left, the current slot's, moves to the dead slot and the
 // next task drops it after the switch.
-[[noreturn]] void exit_current(int code);
+[[noreturn]] void exit_current(int64_t code);
 
 // Entry of every new task (through task_start): runs entry(arg), then exits.
 [[noreturn]] void task_main(uint64_t task, uint64_t unused);

@@ -26,7 +26,12 @@ Task::~Task() {
   kstat::add(kstat::Counter::tasks_live, -1);
 }
 
-void Task::destroy() { task_cache.destroy(this); }
+void Task::destroy() {
+  // Never started (a failed task_create): nothing ever ran on its stack. A
+  // started task only ends Dead, its stack freed by the next task.
+  if (state() == State::Ready) stack.release();
+  task_cache.destroy(this);
+}
 
 libk::Result<RefPtr<Task>> Task::create(const char* name, Entry entry, void* arg, bool user) {
   Task* t = TRY(task_cache.create(name));
@@ -51,6 +56,14 @@ libk::Result<RefPtr<Task>> Task::adopt_running_context(const char* name, uintptr
   t->state_.store(State::Running, libk::MemoryOrder::Relaxed);
   t->satp = kernel_vm::page_table().satp();
   return libk::adopt(t);
+}
+
+bool Task::request_exit(int64_t code) {
+  uint32_t expected = 0;
+  if (!exit_claimed_.compare_exchange(expected, 1, libk::MemoryOrder::AcqRel)) return false;
+  exit_code_ = code;
+  kill_requested_.store(true, libk::MemoryOrder::Release);  // publishes the code
+  return true;
 }
 
 const char* Task::state_name(State s) {

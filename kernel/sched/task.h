@@ -67,8 +67,10 @@ class Task final : public libk::RefCounted<Task> {
   // Checked transition: an illegal one is a kernel bug and panics.
   void set_state(State next);
   bool kill_requested() const { return kill_requested_.load(libk::MemoryOrder::Acquire); }
-  void request_kill() { kill_requested_.store(true, libk::MemoryOrder::Release); }
-  int exit_code() const { return exit_code_; }
+  // Ask the task to end with `code`: the first request's code wins (it is
+  // the exit code once kill_requested() reads true). False if one came first.
+  bool request_exit(int64_t code);
+  int64_t exit_code() const { return exit_code_; }
   static const char* state_name(State s);
 
   // --- fields the scheduler and wait queues own (sched.cpp, wait_queue.cpp) ---
@@ -102,7 +104,10 @@ class Task final : public libk::RefCounted<Task> {
   void* channel_graveyard = nullptr;  // channel.cpp: messages being freed by this task
   static constexpr unsigned SCRATCH_SLOTS = 2;
   void* scratch[SCRATCH_SLOTS] = {};  // ScratchBuffer blocks of the syscall it runs (it owns them)
-  int exit_code_ = 0;
+  int64_t exit_code_ = 0;
+  // References held by task handles (the object layer's TaskObject): the
+  // exit path expects these besides its own.
+  libk::Atomic<uint32_t> handle_refs;
 
  private:
   Task(const char* name);
@@ -114,4 +119,5 @@ class Task final : public libk::RefCounted<Task> {
   char name_[24];
   libk::Atomic<State> state_{State::Ready};
   libk::Atomic<bool> kill_requested_;
+  libk::Atomic<uint32_t> exit_claimed_;  // 1 once a request_exit has set exit_code_
 };

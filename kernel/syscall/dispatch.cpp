@@ -32,6 +32,10 @@ constexpr Handler table[SYS_COUNT] = {
     [SYS_POWEROFF] = sys_poweroff,
     [SYS_SYSTEM_AUDIT] = sys_system_audit,
     [SYS_FAULT_INJECT] = sys_fault_inject,
+    [SYS_TASK_CREATE] = sys_task_create,
+    [SYS_TASK_EXIT] = sys_task_exit,
+    [SYS_TASK_KILL] = sys_task_kill,
+    [SYS_TASK_WAIT] = sys_task_wait,
 };
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include "mm/user_copy.h"
 #include "object/channel.h"
 #include "object/process_directory.h"
+#include "object/task_object.h"
 #include "syscall.h"
 
 namespace syscall {
@@ -55,6 +56,9 @@ libk::Result<void> object_info(Info& r) {
   switch (o->type()) {
     case ObjectType::Process:
       static_cast<Process*>(o)->fill_info(info);
+      break;
+    case ObjectType::Task:
+      static_cast<TaskObject*>(o)->fill_info(info);
       break;
     case ObjectType::Channel: {
       auto* c = static_cast<Channel*>(o);

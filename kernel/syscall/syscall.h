@@ -116,6 +116,10 @@ int64_t sys_process_open(const Args&);
 int64_t sys_poweroff(const Args&);
 int64_t sys_system_audit(const Args&);
 int64_t sys_fault_inject(const Args&);
+int64_t sys_task_create(const Args&);
+int64_t sys_task_exit(const Args&);
+int64_t sys_task_kill(const Args&);
+int64_t sys_task_wait(const Args&);
 
 // A handle argument is the whole register: keel_handle_t is 64 bits, so no
 // value is truncated into another; HandleTable::lookup() judges every bit.

@@ -22,7 +22,7 @@ void prepare_return(arch::TrapFrame*) {
     sched::HartSched& hs = sched::this_hart();
     if (hs.current->kill_requested()) {
       arch::irq_enable();
-      sched::exit_current(0);  // its exit hook tears the process down if last
+      sched::exit_current(hs.current->exit_code());  // the last task out tears the process down
     }
     if (!hs.need_resched) break;
     arch::irq_enable();

@@ -99,6 +99,31 @@ inline int64_t fault_inject(keel_handle_t dir, uint64_t nth, uint64_t every, uin
   return syscall6(SYS_FAULT_INJECT, dir, nth, every, u(injected));
 }
 
+// Tasks of this process (the raw calls; see Thread below for a stack and a trampoline).
+inline int64_t task_create(uintptr_t pc, uintptr_t sp, uint64_t arg, keel_handle_t* out) {
+  return syscall6(SYS_TASK_CREATE, pc, sp, arg, u(out));
+}
+[[noreturn]] inline void task_exit(int64_t code) {
+  syscall6(SYS_TASK_EXIT, u(code));
+  __builtin_unreachable();
+}
+inline int64_t task_kill(keel_handle_t h) { return syscall6(SYS_TASK_KILL, h); }
+inline int64_t task_wait(keel_handle_t h, int64_t* code, uint64_t timeout_ms) {
+  return syscall6(SYS_TASK_WAIT, h, u(code), timeout_ms);
+}
+
+// A task running fn(arg) on a stack of its own; fn's return value is its
+// exit code. printf and malloc are not safe in two tasks at once: keep them
+// to one task.
+struct Thread {
+  keel_handle_t handle = KEEL_HANDLE_INVALID;
+  uintptr_t stack = 0;
+  size_t stack_size = 0;
+};
+int64_t thread_start(Thread& t, int64_t (*fn)(void*), void* arg, size_t stack_size = 16384);
+// task_wait, then the stack is freed (only once the task has ended).
+int64_t thread_join(Thread& t, int64_t* code, uint64_t timeout_ms = KEEL_TIMEOUT_INFINITE);
+
 // Spawn `name` with the given argv (argv[0] = name is added) and handles.
 int64_t spawn(const char* name, const char* const* args, size_t nargs, const keel_handle_t* handles,
               size_t nh, keel_handle_t* out);

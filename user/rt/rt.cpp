@@ -147,3 +147,35 @@ extern "C" [[noreturn]] void keel_start(int argc, char** argv, keel_handle_t* ha
   keel::printf("assertion failed: %s (%s:%d)\n", expr, file, line);
   keel::exit(134);
 }
+
+extern "C" void keel_thread_entry();
+
+namespace keel {
+int64_t thread_start(Thread& t, int64_t (*fn)(void*), void* arg, size_t stack_size) {
+  uintptr_t stack = 0;
+  int64_t r = vm_alloc(stack_size, KEEL_VM_READ | KEEL_VM_WRITE, &stack);
+  if (r != KEEL_OK) return r;
+  stack_size = (stack_size + 4095) & ~size_t{4095};
+  uintptr_t sp = stack + stack_size - 16;
+  reinterpret_cast<uint64_t*>(sp)[0] = reinterpret_cast<uint64_t>(fn);
+  reinterpret_cast<uint64_t*>(sp)[1] = reinterpret_cast<uint64_t>(arg);
+  keel_handle_t h = KEEL_HANDLE_INVALID;
+  r = task_create(reinterpret_cast<uintptr_t>(&keel_thread_entry), sp, sp, &h);
+  if (r != KEEL_OK) {
+    vm_free(stack, stack_size);
+    return r;
+  }
+  t.handle = h;
+  t.stack = stack;
+  t.stack_size = stack_size;
+  return KEEL_OK;
+}
+
+int64_t thread_join(Thread& t, int64_t* code, uint64_t timeout_ms) {
+  int64_t r = task_wait(t.handle, code, timeout_ms);
+  if (r != KEEL_OK) return r;
+  vm_free(t.stack, t.stack_size);
+  t = Thread{};
+  return KEEL_OK;
+}
+}  // namespace keel
