@@ -709,6 +709,59 @@ void act_kill_wait() {
   }
 }
 
+// Tasks of this process: refused task_creates (a task the kernel accepted
+// with a random pc or stack would fault and end the fuzzer), and real ones
+// (sleeping 0-3 ms) killed, polled, waited for with bad pointers, inspected
+// and copied at random moments; each is reaped before the action ends. The
+// task body touches nothing but its argument: rng, printf and malloc are
+// this task's alone.
+int64_t task_body(void* arg) {
+  uint64_t ms = reinterpret_cast<uint64_t>(arg);
+  if (ms) keel::sleep_ms(ms);
+  return static_cast<int64_t>(ms);
+}
+
+void act_tasks() {
+  if (rng.chance(30)) {
+    const uint64_t pcs[] = {0, u(&task_body) + 1, 0xffffffff80200000ull, 0x0000004000000000ull};
+    uint64_t good_sp = u(data) + 256;
+    const uint64_t sps[] = {0, good_sp + 8, 0xffffffff80200000ull, 8, rng.next()};
+    bool bad_pc = rng.chance(50);
+    uint64_t pc = bad_pc ? rng.pick(pcs) : u(&task_body);
+    uint64_t sp = bad_pc ? good_sp : rng.pick(sps);
+    if (!bad_pc && sp % 16 == 0) sp += 8;  // rng.next() might have been aligned
+    sc(SYS_TASK_CREATE, pc, sp, 0, rng.chance(80) ? u(&out_h[0]) : pointer(8));
+    uint64_t h = handle(static_cast<Kind>(rng.below(6)));
+    sc(rng.chance(50) ? SYS_TASK_KILL : SYS_TASK_WAIT, h, u(&out_u64[0]), 0);
+    return;
+  }
+  keel::Thread t;
+  if (keel::thread_start(t, task_body, reinterpret_cast<void*>(rng.below(4)), 4096) != KEEL_OK)
+    return;
+  for (int steps = static_cast<int>(rng.below(4)); steps > 0; steps--) {
+    switch (rng.below(5)) {
+      case 0:
+        sc(SYS_TASK_KILL, t.handle);
+        break;
+      case 1:
+        sc(SYS_TASK_WAIT, t.handle, pointer(8), rng.below(2));
+        break;
+      case 2:
+        sc(SYS_OBJECT_INFO, t.handle, rng.chance(80) ? u(&info_out) : pointer(sizeof(info_out)));
+        break;
+      case 3:
+        if (sc(SYS_HANDLE_DUPLICATE, t.handle, rng.chance(50) ? KEEL_RIGHTS_SAME : rng.below(64),
+               u(&out_h[1])) == KEEL_OK)
+          sc(SYS_HANDLE_CLOSE, out_h[1]);
+        break;
+      default:
+        sc(SYS_YIELD);
+    }
+  }
+  int64_t code;
+  keel::thread_join(t, &code);
+}
+
 void act_directory() {
   uint64_t d = rng.chance(75) ? directory : handle(DIR);
   if (rng.chance(50)) {
@@ -1013,6 +1066,9 @@ void fuzz_loop(uint64_t budget, uint64_t id) {
       case 23:
       case 24:
         act_procfs();
+        break;
+      case 25:
+        act_tasks();
         break;
       default:
         act_misc();

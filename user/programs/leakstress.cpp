@@ -4,7 +4,8 @@
 // (startup handle 0: a procfs client endpoint). It keeps several processes
 // alive at once and, round after round, picks at random among:
 //   spawn + exit + wait;  spawn a victim (spinning, sleeping, blocked in
-//   channel_call, holding handles) and later kill it at a random moment;
+//   channel_call, holding handles, or six tasks in as many states) and
+//   later kill it at a random moment;
 //   ls /proc and cat /proc/<pid>/status racing with those exits;  channels
 //   closed with messages (carrying handles, nested channels) in flight;
 //   handle duplicate / transfer / close churn;  vm_alloc / vm_free.
@@ -176,10 +177,16 @@ void spawn_victim(Rng& rng, Slot& s, uint64_t round) {
   keel_handle_t mine = KEEL_HANDLE_INVALID, theirs = KEEL_HANDLE_INVALID;
   keel_handle_t p = KEEL_HANDLE_INVALID;
   int64_t r;
-  switch (rng.below(4)) {
+  switch (rng.below(5)) {
     case 0:
       r = keel::spawn("spin", nullptr, 0, nullptr, 0, &p);
       break;
+    case 4: {  // six tasks: spinning, yielding, sleeping, reading, joining (other harts too)
+      if (keel::channel_create(&mine, &theirs) < 0) return;
+      const char* args[] = {"states"};
+      r = keel::spawn("tasks", args, 1, &theirs, 1, &p);
+      break;
+    }
     case 1: {
       const char* args[] = {rng.below(2) ? "5" : "2000"};
       r = keel::spawn("sleeper", args, 1, nullptr, 0, &p);
