@@ -76,6 +76,7 @@ libk::Result<HandleTable::Reservation> HandleTable::reserve(size_t n) {
 }
 
 HandleTable::Reservation HandleTable::reserve_up_to(size_t n) {
+  if (n == 0) return Reservation();  // the common read: no handles expected, no lock
   SpinGuard g(lock_);
   ensure_unreserved(n);  // as far as it goes
   size_t got = free_ - reserved_ < n ? free_ - reserved_ : n;

@@ -19,7 +19,7 @@ KTEST("lockdebug.order_violation_panics") {
   kprintf("# lockdebug: taking rank %u while holding rank %u\n",
           static_cast<unsigned>(LockRank::Process), static_cast<unsigned>(LockRank::Hart));
   inner.lock();
-  outer.lock();  // the order table says outer first
+  outer.lock();      // the order table says outer first
   KT_EXPECT(false);  // unreachable
 }
 

@@ -62,7 +62,7 @@ libk::Result<void> send(Channel& ch, HandleTable& table, uintptr_t bytes, size_t
                         uintptr_t handles, size_t nh) {
   Outgoing out;
   Message* m = TRY(prepare(ch, table, bytes, n, handles, nh, out));
-  auto r = ch.write(m, move_handles, &out, out.objects, out.count);
+  auto r = ch.write(m, out.count ? move_handles : nullptr, &out, out.objects, out.count);
   if (r.is_error()) Message::destroy(m);  // holds no handles: they were never moved
   return r;
 }

@@ -29,8 +29,10 @@ libk::Result<Create> decode_create(const Args& a) {
   HandleTable::Reservation slot = TRY(current_process().handles().reserve(1));
   return Create{pc, sp, a[2], out, std::move(slot)};
 }
-// Built whole (task, its handle, the handle value written out) before it
-// starts, so a failure anywhere leaves nothing that ever ran.
+// The task starts before its handle exists, so no handle ever names a task
+// that might never run (a waiter on it would wait for ever). If the out
+// pointer was unmapped meanwhile by another task, the new task is killed
+// and the handle closed: the caller gets ERR_INVALID_ARGS and nothing stays.
 libk::Result<void> create(Create& r) {
   Process& self = current_process();
   HandleTable& table = self.handles();
@@ -39,14 +41,14 @@ libk::Result<void> create(Create& r) {
   task->user_sp = r.sp;
   task->user_args[0] = r.arg;
   RefPtr<TaskObject> obj = TRY(TaskObject::create(task, self.pid()));
+  TRY(self.start_task(task));  // ERR_BAD_STATE, ERR_OUT_OF_RANGE: never started, freed here
   keel_handle_t h = table.add(r.slot, RefPtr<Object>(obj.get()), KEEL_TASK_RIGHTS);
   auto written = user::write<keel_handle_t>(r.out, h);
-  auto started = written.is_error() ? written : self.start_task(task);
-  if (started.is_error()) {  // unmapped meanwhile, or the process is exiting
+  if (written.is_error()) {
+    sched::kill(*task, KEEL_EXIT_KILLED);
     (void)table.close(h);
-    return started;
   }
-  return libk::ok();
+  return written;
 }
 
 struct Exit {
