@@ -68,6 +68,24 @@ enum keel_syscall_number : uint64_t {
   // (keel_handle_t task, int64_t* out_code, uint64_t timeout_ms) : needs WAIT. Returns once
   // the task has ended and its kernel stack is freed; consumes the handle on success.
   SYS_TASK_WAIT = 28,
+  // Register IPC: a short message (at most KEEL_IPC_MAX_BYTES, no handles) travels in
+  // a1..a4 (bytes in order, little-endian words) with its length in a5; a6 is the timeout
+  // in milliseconds (0 is ERR_INVALID_ARGS: both wait). The message is an ordinary channel
+  // message: any reader of the peer sees it, and either call receives what channel_write
+  // or channel_call sent, if it fits. On return a1..a4 hold the received message (bytes
+  // past its length are 0) and a5 its length; with ERR_BUFFER_TOO_SMALL the message stays
+  // queued (read it with channel_read), a5 = its bytes and a6 = its handles. Other
+  // registers but a0 are preserved.
+  // (keel_handle_t h, w0, w1, w2, w3, n, timeout_ms) : needs READ and WRITE. Sends, then
+  // waits for the reply; channel_call's errors. No handles travel, so an error never
+  // loses one; ERR_PEER_CLOSED after the send means the request went with the peer.
+  SYS_IPC_CALL = 29,
+  // (keel_handle_t h, w0, w1, w2, w3, n, timeout_ms) : needs READ (and WRITE to reply).
+  // Sends the reply (n = KEEL_IPC_NO_REPLY: none; a server's first wait), then waits for
+  // the next message. If the reply cannot be sent, that error comes back and nothing is
+  // received. A task blocked here or in SYS_IPC_CALL takes a short message directly from
+  // its sender, who switches to it at once when both run on the same hart (the fast path).
+  SYS_IPC_REPLY_WAIT = 30,
   SYS_COUNT
 };
 
@@ -129,6 +147,9 @@ typedef struct keel_object_info {
 #define KEEL_CHANNEL_MAX_BYTES 4096u
 #define KEEL_CHANNEL_MAX_HANDLES 16u
 #define KEEL_CHANNEL_MAX_QUEUED 256u  // messages waiting on one endpoint
+#define KEEL_IPC_WORDS 4u
+#define KEEL_IPC_MAX_BYTES 32u  // KEEL_IPC_WORDS * 8: a register message
+#define KEEL_IPC_NO_REPLY UINT64_MAX
 #define KEEL_SPAWN_MAX_ARGS_BYTES 1024u
 #define KEEL_SPAWN_MAX_ARGS 32u
 #define KEEL_SPAWN_MAX_HANDLES 16u

@@ -1,5 +1,8 @@
 #include "channel.h"
 
+#include <arch/cpu.h>
+#include <libk/string.h>
+
 #include <utility>
 
 #include "lib/panic.h"
@@ -151,12 +154,66 @@ libk::Result<void> Channel::write_locked(Message* msg, Commit commit, void* ctx,
   if (peer->queue_.size() >= KEEL_CHANNEL_MAX_QUEUED) return libk::err(ERR_SHOULD_WAIT);
   if (commit) TRY(commit(ctx, msg));
   peer->queue_.push_back(*msg);
-  peer->readers_.wake_one_locked();
+  peer->readers_.wake_one_next_locked();
   return libk::ok();
 }
 
+libk::Result<sched::Successor> Channel::write_short(const uint64_t* words, uint32_t n) {
+  {
+    SpinGuard g(pair_->lock);
+    Channel* peer = peer_;
+    if (!peer) return libk::err(ERR_PEER_CLOSED);
+    SpinGuard r(peer->readers_.lock());
+    Task* t = peer->readers_.first_waiter();
+    if (t && t->mailbox.cap >= n && peer->queue_.empty()) {
+      for (uint32_t i = 0; i < Task::Mailbox::WORDS; i++) t->mailbox.words[i] = words[i];
+      t->mailbox.bytes = n;
+      t->mailbox.full = true;
+      return sched::Successor(peer->readers_.take_locked(*t));
+    }
+  }
+  Message* m = TRY(Message::create(n));
+  memcpy(m->bytes, words, n);
+  auto r = write(m);
+  if (r.is_error()) {
+    Message::destroy(m);
+    return libk::err(r.error());
+  }
+  return sched::Successor{};
+}
+
+Channel::Fast Channel::exchange_fast(const uint64_t* words, uint32_t n) {
+  Task* self = sched::current();
+  sched::Successor next;
+  {
+    SpinGuard g(pair_->lock);
+    Channel* peer = peer_;
+    if (!peer) return Fast::NotTaken;
+    SpinGuard r(peer->readers_.lock());
+    Task* t = peer->readers_.first_waiter();
+    // A waiter with a deadline is on its hart's timer list: the general path.
+    if (!t || t->mailbox.cap < n || t->deadline || t->hart != arch::this_cpu()->index ||
+        !peer->queue_.empty())
+      return Fast::NotTaken;
+    for (uint32_t i = 0; i < Task::Mailbox::WORDS; i++) t->mailbox.words[i] = words[i];
+    t->mailbox.bytes = n;
+    t->mailbox.full = true;
+    next = sched::Successor(peer->readers_.take_locked(*t));
+  }
+  SpinGuard r(readers_.lock());
+  if (!queue_.empty() || peer_gone_) return Fast::Sent;  // `next` is made ready
+  self->mailbox.cap = SHORT_BYTES;
+  (void)readers_.block_locked(Deadline::never(), std::move(next));
+  self->mailbox.cap = 0;
+  if (!self->mailbox.full) return Fast::Sent;
+  self->mailbox.full = false;
+  return Fast::Done;
+}
+
 libk::Result<Message*> Channel::read(Deadline deadline, size_t bytes_cap, size_t handles_cap,
-                                     uint32_t* need_bytes, uint32_t* need_handles) {
+                                     uint32_t* need_bytes, uint32_t* need_handles,
+                                     sched::Successor next) {
+  Task* self = sched::current();
   SpinGuard r(readers_.lock());
   for (;;) {
     if (Message* m = queue_.front()) {
@@ -172,7 +229,18 @@ libk::Result<Message*> Channel::read(Deadline deadline, size_t bytes_cap, size_t
     }
     if (peer_gone_) return libk::err(ERR_PEER_CLOSED);
     if (deadline.is_poll()) return libk::err(ERR_SHOULD_WAIT);
-    TRY(readers_.block_locked(deadline));
+    // While blocked, a writer may hand a short message that fits straight
+    // into our mailbox (write_short) instead of queueing it.
+    self->mailbox.cap = static_cast<uint32_t>(bytes_cap < SHORT_BYTES ? bytes_cap : SHORT_BYTES);
+    auto woken = readers_.block_locked(deadline, std::move(next));
+    self->mailbox.cap = 0;
+    if (self->mailbox.full) {
+      self->mailbox.full = false;
+      *need_bytes = self->mailbox.bytes;
+      *need_handles = 0;
+      return nullptr;
+    }
+    TRY(woken);
   }
 }
 

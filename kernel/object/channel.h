@@ -78,12 +78,32 @@ class Channel final : public Object {
   // Both rules together make a cycle of endpoints that only own each other
   // through their queues impossible, so closing handles always frees all.
   bool may_carry(Object& object);
+  // The fast path's send: a short message (at most SHORT_BYTES, no handles).
+  // If a reader waits on the peer with nothing queued ahead of it, the bytes
+  // go straight into its mailbox (Task::mailbox) and the reader comes back,
+  // off its wait queue, for the caller to switch to; otherwise the message
+  // is queued like any other (and the Successor is empty).
+  static constexpr uint32_t SHORT_BYTES = Task::Mailbox::WORDS * sizeof(uint64_t);
+  libk::Result<sched::Successor> write_short(const uint64_t* words, uint32_t n);
+  // The fast path of a register IPC exchange (sys_ipc.cpp): hand a short
+  // message to a reader already waiting on the peer that last ran on this
+  // hart, with nothing queued ahead, then wait on this endpoint with no
+  // deadline, switching straight to that reader. NotTaken: nothing happened
+  // (the caller takes the general path). Sent: the message went, but this
+  // task was not handed an answer (something was queued, the peer closed,
+  // it is being killed): the caller reads the general way. Done: the answer
+  // is in sched::current()->mailbox.
+  enum class Fast { NotTaken, Sent, Done };
+  Fast exchange_fast(const uint64_t* words, uint32_t n);
   // Take the next message, waiting until the deadline (Deadline::poll():
   // ERR_SHOULD_WAIT when none is queued). If it does not fit (bytes_cap/
   // handles_cap), it stays queued and ERR_BUFFER_TOO_SMALL comes back with
-  // its sizes.
+  // its sizes. nullptr: a short message was handed over while this task
+  // waited; its bytes are in sched::current()->mailbox (need_bytes long).
+  // With `next`, a task that blocks switches straight to it.
   libk::Result<Message*> read(Deadline deadline, size_t bytes_cap, size_t handles_cap,
-                              uint32_t* need_bytes, uint32_t* need_handles);
+                              uint32_t* need_bytes, uint32_t* need_handles,
+                              sched::Successor next = {});
   uint64_t peer_koid();
   bool peer_closed();
   size_t queued();

@@ -82,6 +82,11 @@ class HandleTable {
     RefPtr<Object> o = TRY(lookup(h, rights, T::kType));
     return libk::adopt(static_cast<T*>(o.leak_ref()));
   }
+  // The IPC fast path's lookup: the object an owning handle names, if it is
+  // of `type` and the handle has `rights`, with a reference taken for the
+  // caller; nullptr for anything else (observers included), and the caller
+  // takes the general path, which reports what was wrong.
+  Object* lookup_fast(keel_handle_t h, uint32_t rights, ObjectType type);
   // Rights and kind of a handle (for object_info and duplicate).
   libk::Result<uint32_t> rights_of(keel_handle_t h);
 

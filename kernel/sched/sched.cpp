@@ -89,6 +89,7 @@ void steal(HartSched& me) {
     for (Task& cand : hs.ready) {
       if (cand.pinned) continue;
       t = hs.ready.remove(cand);
+      t->inherit_slice = false;  // another hart's slice is not the waker's
       hs.nready.store(hs.nready.load(libk::MemoryOrder::Relaxed) - 1, libk::MemoryOrder::Relaxed);
       break;
     }
@@ -138,18 +139,21 @@ void finish_switch(HartSched& hs) {
   if (owner) owner->task_reaped();
 }
 
-// Switch to the next ready task (or idle). Interrupts off, hs.lock held, and
-// the current task's reference already moved to its next owner (run queue,
-// wait queue or dead slot) unless it is the idle task.
-void reschedule(HartSched& hs) {
+// Switch to `next`, whose reference the caller moves into the current slot.
+// Interrupts off, hs.lock held, and the current task's reference already
+// moved to its next owner (run queue, wait queue or dead slot) unless it is
+// the idle task. A fresh slice restarts the time slice; otherwise `next`
+// runs on what is left of it (the IPC hand-over: the caller's time passes
+// to the task it woke, and a pending end of slice stays pending).
+void switch_to(HartSched& hs, Task* next, bool fresh_slice) {
   Task* prev = hs.current;
-  RefPtr<Task> next_ref = pop_ready(hs);
-  Task* next = next_ref ? next_ref.leak_ref() : hs.idle;       // run queue's ref -> current slot
   if (next != hs.idle) next->set_state(Task::State::Running);  // idle is always Running
   hs.current = next;
   hs.busy.store(next != hs.idle, libk::MemoryOrder::Relaxed);
-  hs.slice = TIME_SLICE_TICKS;
-  hs.need_resched = false;
+  if (fresh_slice) {
+    hs.slice = TIME_SLICE_TICKS;
+    hs.need_resched = false;
+  }
   if (next != prev) {
     libk::AtomicRef(hs.switches).store(hs.switches + 1, libk::MemoryOrder::Relaxed);
     // Woken onto this hart while its last hart was still switching away
@@ -162,6 +166,16 @@ void reschedule(HartSched& hs) {
     context_switch(&prev->context, &next->context);
   }
   finish_switch(this_hart());  // this task's hart now: it may have moved
+}
+
+// Switch to the next ready task (or idle); same conditions. A task woken
+// by IPC to run next takes over the rest of the slice, if any is left.
+void reschedule(HartSched& hs) {
+  RefPtr<Task> next_ref = pop_ready(hs);
+  Task* next = next_ref ? next_ref.leak_ref() : hs.idle;  // run queue's ref -> current slot
+  bool fresh = !next->inherit_slice || hs.slice == 0;
+  next->inherit_slice = false;
+  switch_to(hs, next, fresh);
 }
 
 }  // namespace
@@ -210,7 +224,6 @@ unsigned harts_online() {
   return n;
 }
 
-Task* idle_task() { return this_hart().idle; }
 uint64_t ticks() { return libk::AtomicRef(this_hart().ticks).load(libk::MemoryOrder::Relaxed); }
 uint64_t context_switches() {
   uint64_t n = 0;
@@ -224,10 +237,34 @@ void make_ready(RefPtr<Task>&& task) {
   HartSched& hs = place(*task);  // off every queue: its hart may change
   libk::AtomicRef(task->hart).store(index_of(hs), libk::MemoryOrder::Relaxed);
   hs.lock.lock();
-  task->set_state(Task::State::Ready);
   push_ready(hs, std::move(task));
   kick_locked(hs);
   hs.lock.unlock();
+  arch::irq_restore(irq);
+}
+
+void make_ready_next(RefPtr<Task>&& task) {
+  uint64_t irq = arch::irq_save();
+  HartSched& me = this_hart();
+  HartSched* hs = &harts[task->hart];
+  if (!task->pinned) {
+    // An idle hart runs it at once; otherwise this one, next.
+    HartSched& p = place(*task);
+    bool idle =
+        !p.busy.load(libk::MemoryOrder::Relaxed) && p.nready.load(libk::MemoryOrder::Relaxed) == 0;
+    hs = idle ? &p : &me;
+  }
+  libk::AtomicRef(task->hart).store(index_of(*hs), libk::MemoryOrder::Relaxed);
+  hs->lock.lock();
+  if (hs == &me && hs->current != hs->idle) {
+    task->inherit_slice = true;
+    hs->ready.push_front(std::move(task));
+    hs->nready.store(hs->nready.load(libk::MemoryOrder::Relaxed) + 1, libk::MemoryOrder::Relaxed);
+  } else {
+    push_ready(*hs, std::move(task));
+  }
+  kick_locked(*hs);
+  hs->lock.unlock();
   arch::irq_restore(irq);
 }
 
@@ -280,7 +317,7 @@ void yield() {
   arch::irq_restore(irq);
 }
 
-void block_current(Deadline deadline, Spinlock& queue_lock) {
+void block_current(Deadline deadline, Spinlock& queue_lock, Task* next) {
   HartSched& hs = this_hart();
   hs.lock.lock();
   Task* cur = hs.current;
@@ -288,12 +325,18 @@ void block_current(Deadline deadline, Spinlock& queue_lock) {
   if (!deadline.is_never()) {
     cur->deadline = deadline.time();
     insert_deadline(hs, *cur);
+  } else {
+    cur->deadline = 0;  // cancel_deadline need not look
   }
   queue_lock.raw_unlock();  // interrupts stay off until we run again
-  reschedule(hs);
+  if (!next) return reschedule(hs);
+  // The direct switch: `next` is off every queue and ours to run here.
+  libk::AtomicRef(next->hart).store(index_of(hs), libk::MemoryOrder::Relaxed);
+  switch_to(hs, next, hs.slice == 0);
 }
 
 void cancel_deadline(Task& t) {
+  if (!t.deadline) return;  // blocked without one (set before it joined its wait queue)
   HartSched& hs = harts[t.hart];
   hs.lock.lock();
   if (t.timer_node.linked()) hs.deadlines.remove(t);

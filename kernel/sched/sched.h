@@ -15,6 +15,8 @@
 #include <libk/result.h>
 #include <stdint.h>
 
+#include <utility>
+
 #include "sched/deadline.h"
 #include "sched/hart_sched.h"
 #include "sched/task.h"
@@ -28,8 +30,8 @@ void init_this_hart(KernelStack* stack = nullptr);
 [[noreturn]] void run_idle();
 
 inline Task* current() { return this_hart().current; }
-Task* idle_task();  // this hart's
-uint64_t ticks();   // scheduler ticks on this hart since boot
+inline Task* idle_task() { return this_hart().idle; }  // this hart's
+uint64_t ticks();                                      // scheduler ticks on this hart since boot
 
 // Make a new task runnable: its creator's reference moves into the run queue
 // (keep a copy first to join or kill it).
@@ -76,9 +78,38 @@ inline bool need_resched() { return this_hart().need_resched; }
 // Block the current task, whose reference the caller has already moved into
 // the wait queue whose lock it holds, until the deadline. That lock is
 // released once the hart lock is held. Interrupts are off.
-void block_current(Deadline deadline, Spinlock& queue_lock);
-// Make a task ready with the reference moved out of a wait queue.
+// With `next` (a reference the caller moves in: a task off every queue),
+// switch straight to it rather than to the next ready task, on what is left
+// of the time slice (the IPC fast path).
+void block_current(Deadline deadline, Spinlock& queue_lock, Task* next = nullptr);
+// Make a task ready (state Ready already) with the reference moved out of a wait queue.
 void make_ready(RefPtr<Task>&& task);
+// The same for a task woken by IPC: it runs next, on an idle hart if there
+// is one, else first in this hart's run queue on the rest of this slice.
+void make_ready_next(RefPtr<Task>&& task);
+
+// A task taken off a wait queue to run next (a reader a short message was
+// handed to): whoever holds it may switch to it directly when it blocks
+// (WaitQueue::block_locked); otherwise it is made ready when this ends.
+class Successor {
+ public:
+  Successor() = default;
+  explicit Successor(RefPtr<Task>&& t) : task_(std::move(t)) {}
+  Successor(Successor&&) = default;
+  Successor& operator=(Successor&& o) {
+    if (task_) make_ready_next(std::move(task_));
+    task_ = o.take();
+    return *this;
+  }
+  ~Successor() {
+    if (task_) make_ready_next(std::move(task_));
+  }
+  explicit operator bool() const { return static_cast<bool>(task_); }
+  RefPtr<Task> take() { return std::move(task_); }
+
+ private:
+  RefPtr<Task> task_;
+};
 void cancel_deadline(Task& task);
 
 // Every task the schedulers own directly (idle, current, dead slot, run

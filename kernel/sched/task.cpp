@@ -80,25 +80,7 @@ const char* Task::state_name(State s) {
   return "?";
 }
 
-void Task::set_state(State next) {
-  State cur = state();
-  bool ok = false;
-  switch (cur) {
-    case State::Ready:
-      ok = next == State::Running;
-      break;
-    case State::Running:
-      ok = next == State::Ready || next == State::Blocked || next == State::Dead;
-      break;
-    case State::Blocked:
-      ok = next == State::Ready;
-      break;
-    case State::Dead:
-      ok = false;
-      break;
-  }
-  if (!ok)
-    panic("task %lu (%s): illegal state change %s -> %s", tid(), name_, state_name(cur),
-          state_name(next));
-  state_.store(next, libk::MemoryOrder::Release);
+void Task::illegal_state_change(State cur, State next) {
+  panic("task %lu (%s): illegal state change %s -> %s", tid(), name_, state_name(cur),
+        state_name(next));
 }

@@ -64,8 +64,21 @@ class Task final : public libk::RefCounted<Task> {
   void on_last_unref() { destroy(); }
   const char* name() const { return name_; }
   State state() const { return state_.load(libk::MemoryOrder::Acquire); }
-  // Checked transition: an illegal one is a kernel bug and panics.
-  void set_state(State next);
+  // Checked transition: an illegal one is a kernel bug and panics. Legal:
+  // Ready -> Running; Running -> Ready, Blocked, Dead; Blocked -> Ready.
+  void set_state(State next) {
+    State cur = state();
+    static constexpr uint8_t allowed[4] = {
+        1u << static_cast<int>(State::Running),  // from Ready
+        1u << static_cast<int>(State::Ready) | 1u << static_cast<int>(State::Blocked) |
+            1u << static_cast<int>(State::Dead),  // from Running
+        1u << static_cast<int>(State::Ready),     // from Blocked
+        0,                                        // from Dead
+    };
+    if (!(allowed[static_cast<int>(cur)] & (1u << static_cast<int>(next))))
+      illegal_state_change(cur, next);
+    state_.store(next, libk::MemoryOrder::Release);
+  }
   bool kill_requested() const { return kill_requested_.load(libk::MemoryOrder::Acquire); }
   // Ask the task to end with `code`: the first request's code wins (it is
   // the exit code once kill_requested() reads true). False if one came first.
@@ -101,6 +114,20 @@ class Task final : public libk::RefCounted<Task> {
   libk::ListNode process_node;  // in the process's task list (it owns a reference)
   uintptr_t user_pc = 0, user_sp = 0;  // where a user task starts
   uint64_t user_args[4] = {};
+  // A short message handed straight to this task while it waits in a channel
+  // read (channel.cpp's fast path): the sender fills it and takes the task off
+  // the wait queue in one step, under that queue's lock; the task empties it
+  // when it runs. cap > 0 while it waits: the most bytes it takes that way.
+  struct Mailbox {
+    static constexpr uint32_t WORDS = 4;
+    uint64_t words[WORDS];
+    uint32_t bytes = 0;
+    uint32_t cap = 0;
+    bool full = false;
+  } mailbox;
+  // Woken by IPC to run next on its hart: it runs on the rest of the current
+  // time slice (the waker's) rather than a fresh one.
+  bool inherit_slice = false;
   void* channel_graveyard = nullptr;  // channel.cpp: messages being freed by this task
   static constexpr unsigned SCRATCH_SLOTS = 2;
   void* scratch[SCRATCH_SLOTS] = {};  // ScratchBuffer blocks of the syscall it runs (it owns them)
@@ -112,6 +139,7 @@ class Task final : public libk::RefCounted<Task> {
  private:
   Task(const char* name);
   ~Task();
+  [[noreturn, gnu::noinline, gnu::cold]] void illegal_state_change(State cur, State next);
   void destroy();
   friend class TypedCache<Task>;
 

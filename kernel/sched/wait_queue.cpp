@@ -1,5 +1,6 @@
 #include "wait_queue.h"
 
+#include <arch/cpu.h>
 #include <arch/lockdebug.h>
 #include <arch/timer.h>
 
@@ -10,7 +11,7 @@
 
 WaitQueue::~WaitQueue() { KASSERT(waiters_.empty()); }
 
-libk::Result<void> WaitQueue::block_locked(Deadline deadline) {
+libk::Result<void> WaitQueue::block_locked(Deadline deadline, sched::Successor next) {
   Task* cur = sched::current();
   KASSERT(cur != sched::idle_task());
   if (cur->kill_requested()) return libk::err(ERR_INTERRUPTED);
@@ -30,22 +31,46 @@ libk::Result<void> WaitQueue::block_locked(Deadline deadline) {
   waiters_.push_back(libk::adopt(cur));  // current slot's reference -> this queue
   if (lockdebug::enabled) lockdebug::check_may_block(&lock_);
   uint64_t saved = lock_.saved_irq_state();
+  // A successor pinned to another hart cannot run here (interrupts are off:
+  // this hart stays ours until we block).
+  Task* direct = nullptr;
+  if (next) {
+    RefPtr<Task> t = next.take();
+    if (t->pinned && t->hart != arch::this_cpu()->index)
+      sched::make_ready_next(std::move(t));
+    else
+      direct = t.leak_ref();  // -> block_current, which moves it to the current slot
+  }
   // The scheduler takes its hart lock (and files the deadline) before it
   // lets go of this queue's lock, so no waker sees us half blocked.
-  sched::block_current(deadline, lock_);
+  sched::block_current(deadline, lock_, direct);
   lock_.raw_relock(saved);
   if (cur->wake_status != KEEL_OK) return libk::err(cur->wake_status);
   return libk::ok();
 }
 
-void WaitQueue::wake_task_locked(Task& t, keel_status why) {
+RefPtr<Task> WaitQueue::take_locked(Task& t) {
   KASSERT(t.waiting_on.load(libk::MemoryOrder::Relaxed) ==
           this);                          // waiting_on names the one queue that owns t
   RefPtr<Task> ref = waiters_.remove(t);  // this queue's reference moves out
   t.waiting_on.store(nullptr, libk::MemoryOrder::Release);
-  t.wake_status = why;
+  t.wake_status = KEEL_OK;
   sched::cancel_deadline(t);
+  t.set_state(Task::State::Ready);
+  return ref;
+}
+
+void WaitQueue::wake_task_locked(Task& t, keel_status why) {
+  RefPtr<Task> ref = take_locked(t);
+  t.wake_status = why;
   sched::make_ready(std::move(ref));
+}
+
+bool WaitQueue::wake_one_next_locked() {
+  Task* t = waiters_.front();
+  if (!t) return false;
+  sched::make_ready_next(take_locked(*t));
+  return true;
 }
 
 bool WaitQueue::wake_one_locked() {

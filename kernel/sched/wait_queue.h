@@ -11,6 +11,7 @@
 #include <libk/result.h>
 
 #include "sched/deadline.h"
+#include "sched/sched.h"
 #include "sched/task.h"
 
 class WaitQueue {
@@ -26,13 +27,22 @@ class WaitQueue {
   // deadline. Returns ok when woken, ERR_TIMED_OUT (at once for
   // Deadline::poll() or a deadline already past), or ERR_INTERRUPTED if the
   // task is being killed (also at once, for a task already marked for it).
-  libk::Result<void> block_locked(Deadline deadline = Deadline::never());
+  // With `next`, switch straight to that task on blocking (the IPC fast
+  // path); if the task does not block, `next` is made ready instead.
+  libk::Result<void> block_locked(Deadline deadline = Deadline::never(),
+                                  sched::Successor next = {});
 
   // Wake the first waiter / all waiters (caller holds lock()).
   bool wake_one_locked();
   size_t wake_all_locked();
+  // Wake the first waiter to run next (make_ready_next): woken by IPC.
+  bool wake_one_next_locked();
   // Take `t` (which must be on this queue) out and make it ready with `why`.
   void wake_task_locked(Task& t, keel_status why);
+  // Take `t` out as woken (KEEL_OK) but do not make it ready: its reference
+  // comes back, to switch to (sched::Successor).
+  RefPtr<Task> take_locked(Task& t);
+  Task* first_waiter() { return waiters_.front(); }
 
   size_t waiter_count() const { return waiters_.size(); }
   bool has_waiter(const Task& t) const { return waiters_.contains(t); }

@@ -37,10 +37,17 @@ constexpr Handler table[SYS_COUNT] = {
     [SYS_TASK_KILL] = sys_task_kill,
     [SYS_TASK_WAIT] = sys_task_wait,
 };
+constexpr uint64_t FIRST_REG = SYS_IPC_CALL;
+constexpr RegHandler reg_table[SYS_COUNT - FIRST_REG] = {
+    [SYS_IPC_CALL - FIRST_REG] = sys_ipc_call,
+    [SYS_IPC_REPLY_WAIT - FIRST_REG] = sys_ipc_reply_wait,
+};
 }  // namespace
 
 int64_t dispatch(arch::TrapFrame& tf) {
   uint64_t n = tf.x[17];  // a7
+  if (n >= FIRST_REG && n < SYS_COUNT)
+    return reg_table[n - FIRST_REG](*reinterpret_cast<RegArgs*>(&tf.a(0)));
   if (n >= SYS_COUNT || !table[n]) return ERR_UNSUPPORTED;
   // a0..a5 are x[10..15], in order: the arguments are read where they are.
   return table[n](*reinterpret_cast<const Args*>(&tf.a(0)));

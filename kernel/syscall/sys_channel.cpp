@@ -58,13 +58,25 @@ libk::Result<void> move_handles(void* ctx, Message* m) {
   return libk::ok();
 }
 
-libk::Result<void> send(Channel& ch, HandleTable& table, uintptr_t bytes, size_t n,
-                        uintptr_t handles, size_t nh) {
+// Send a message from user memory. A short one without handles takes the
+// fast path (Channel::write_short): the reader it was handed to, if any,
+// comes back to run next.
+libk::Result<sched::Successor> send(Channel& ch, HandleTable& table, uintptr_t bytes, size_t n,
+                                    uintptr_t handles, size_t nh) {
+  if (nh == 0 && n <= Channel::SHORT_BYTES) {
+    if (!user::range_ok(bytes, n)) return libk::err(ERR_INVALID_ARGS);
+    uint64_t words[Task::Mailbox::WORDS] = {};
+    TRY(user::copy_in(words, bytes, n));
+    return ch.write_short(words, static_cast<uint32_t>(n));
+  }
   Outgoing out;
   Message* m = TRY(prepare(ch, table, bytes, n, handles, nh, out));
   auto r = ch.write(m, out.count ? move_handles : nullptr, &out, out.objects, out.count);
-  if (r.is_error()) Message::destroy(m);  // holds no handles: they were never moved
-  return r;
+  if (r.is_error()) {
+    Message::destroy(m);  // holds no handles: they were never moved
+    return libk::err(r.error());
+  }
+  return sched::Successor{};
 }
 
 struct ReadResult {
@@ -92,10 +104,10 @@ libk::Result<void> check_read_buffers(uintptr_t bytes, size_t cap, uintptr_t han
 // sizes, or ERR_NO_MEMORY).
 libk::Result<ReadResult> receive(Channel& ch, HandleTable& table, uintptr_t bytes, size_t cap,
                                  uintptr_t handles, size_t hcap, Deadline deadline,
-                                 ReadResult* sizes) {
+                                 ReadResult* sizes, sched::Successor next = {}) {
   HandleTable::Reservation room = table.reserve_up_to(min(hcap, KEEL_CHANNEL_MAX_HANDLES));
   uint32_t need_bytes = 0, need_handles = 0;
-  auto got = ch.read(deadline, cap, room.size(), &need_bytes, &need_handles);
+  auto got = ch.read(deadline, cap, room.size(), &need_bytes, &need_handles, std::move(next));
   sizes->bytes = need_bytes;
   sizes->handles = need_handles;
   if (got.is_error()) {
@@ -104,6 +116,10 @@ libk::Result<ReadResult> receive(Channel& ch, HandleTable& table, uintptr_t byte
     return libk::err(got.error());
   }
   Message* m = got.value();
+  if (!m) {  // handed over into this task's mailbox: no handles, fits the buffer
+    TRY(user::copy_out(bytes, sched::current()->mailbox.words, need_bytes));
+    return ReadResult{need_bytes, 0};
+  }
   // From here the message is ours. Install its handles (slots reserved above)
   // and copy out; the buffers were checked, so a fault now means another task
   // of the caller unmapped them meanwhile: the message is lost, but never a
@@ -240,14 +256,15 @@ libk::Result<void> call_phases(Call& r) {
   TRY(check_read_buffers(reinterpret_cast<uintptr_t>(r.in.rd_bytes), r.in.rd_bytes_cap,
                          reinterpret_cast<uintptr_t>(r.in.rd_handles), r.in.rd_handles_cap));
   // Phase 1: send. On error nothing moved: the handles are the caller's.
-  TRY(send(*r.channel, table, reinterpret_cast<uintptr_t>(r.in.wr_bytes), r.in.wr_num_bytes,
-           reinterpret_cast<uintptr_t>(r.in.wr_handles), r.in.wr_num_handles));
+  sched::Successor server =
+      TRY(send(*r.channel, table, reinterpret_cast<uintptr_t>(r.in.wr_bytes), r.in.wr_num_bytes,
+               reinterpret_cast<uintptr_t>(r.in.wr_handles), r.in.wr_num_handles));
   r.in.sent = 1;
   // Phase 2: receive. Whatever happens now, the request's handles are gone.
   ReadResult sizes{0, 0};
   auto got = receive(*r.channel, table, reinterpret_cast<uintptr_t>(r.in.rd_bytes),
                      r.in.rd_bytes_cap, reinterpret_cast<uintptr_t>(r.in.rd_handles),
-                     r.in.rd_handles_cap, r.deadline, &sizes);
+                     r.in.rd_handles_cap, r.deadline, &sizes, std::move(server));
   r.in.actual_bytes = sizes.bytes;
   r.in.actual_handles = sizes.handles;
   if (got.is_error()) return libk::err(got.error());

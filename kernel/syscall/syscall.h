@@ -34,6 +34,13 @@ static_assert(sizeof(Args) == 6 * sizeof(uint64_t));
 
 using Handler = int64_t (*)(const Args&);
 
+// The register IPC calls read a0..a6 and write their results back into
+// a1..a6 (the user's registers on return), as the trap frame holds them.
+struct RegArgs {
+  uint64_t a[7];
+};
+using RegHandler = int64_t (*)(RegArgs&);
+
 // Run the syscall in a7 with arguments a0..a5; the status for a0.
 int64_t dispatch(arch::TrapFrame& tf);
 
@@ -120,6 +127,8 @@ int64_t sys_task_create(const Args&);
 int64_t sys_task_exit(const Args&);
 int64_t sys_task_kill(const Args&);
 int64_t sys_task_wait(const Args&);
+int64_t sys_ipc_call(RegArgs&);
+int64_t sys_ipc_reply_wait(RegArgs&);
 
 // A handle argument is the whole register: keel_handle_t is 64 bits, so no
 // value is truncated into another; HandleTable::lookup() judges every bit.

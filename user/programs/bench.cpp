@@ -4,6 +4,7 @@
 // that procfs is there; startup handle 0 is a procfs client endpoint.
 // Prints one line per benchmark: "bench <name> instructions=<n> ns=<n>".
 #include <libk/format.h>
+#include <libk/string.h>
 #include <procfs/protocol.h>
 
 #include "keel.h"
@@ -33,6 +34,10 @@ Sample measure(uint64_t iterations, F&& op) {
   return Sample{(i1 - i0) / iterations, (t1 - t0) / iterations};
 }
 
+const char* only = nullptr;  // argv[1]: run only the benchmark of that name
+
+bool wanted(const char* name) { return !only || libk::StringView(name) == libk::StringView(only); }
+
 void report(const char* name, Sample s) {
   keel::printf("bench %s instructions=%lu ns=%lu\n", name, s.instructions, s.ns);
 }
@@ -45,31 +50,34 @@ keel_handle_t echo_server(keel_handle_t* client) {
 }
 }  // namespace
 
-int main(int, char**) {
+int main(int argc, char** argv) {
+  if (argc > 1) only = argv[1];
   keel_handle_t procfs_service = keel::startup_handle(0);
 
-  report("null_syscall", measure(20000, [] { keel::sys_null(); }));
-  report("loop_overhead", measure(20000, [] { asm volatile(""); }));
+  if (wanted("null_syscall")) report("null_syscall", measure(20000, [] { keel::sys_null(); }));
+  if (wanted("loop_overhead")) report("loop_overhead", measure(20000, [] { asm volatile(""); }));
   {
     keel_handle_t x, y;
     keel::channel_create(&x, &y);
     char m[16] = "0123456789abcde", r[16];
-    report("write_read_same_process", measure(5000, [&] {
-             keel::channel_write(x, m, 16);
-             size_t n;
-             keel::read_message(y, r, 16, &n, nullptr, 0, nullptr, 0);
-           }));
+    if (wanted("write_read_same_process"))
+      report("write_read_same_process", measure(5000, [&] {
+               keel::channel_write(x, m, 16);
+               size_t n;
+               keel::read_message(y, r, 16, &n, nullptr, 0, nullptr, 0);
+             }));
     keel::handle_close(x);
     keel::handle_close(y);
   }
 
   keel_handle_t a, b;
   keel::channel_create(&a, &b);
-  report("handle_dup_close", measure(5000, [&] {
-           keel_handle_t d;
-           keel::handle_duplicate(a, KEEL_RIGHTS_SAME, &d);
-           keel::handle_close(d);
-         }));
+  if (wanted("handle_dup_close"))
+    report("handle_dup_close", measure(5000, [&] {
+             keel_handle_t d;
+             keel::handle_duplicate(a, KEEL_RIGHTS_SAME, &d);
+             keel::handle_close(d);
+           }));
   keel::handle_close(a);
   keel::handle_close(b);
 
@@ -82,7 +90,43 @@ int main(int, char**) {
   call.rd_bytes = reply;
   call.rd_bytes_cap = sizeof(reply);
   call.timeout_ms = KEEL_TIMEOUT_INFINITE;
-  report("ipc_call_roundtrip", measure(5000, [&] { keel::channel_call(client, &call); }));
+  // The fast path: register IPC both ways (the echo server waits in
+  // ipc_reply_wait), and the general call with its argument block.
+  keel::IpcMessage im{};
+  memcpy(im.w, msg, 16);
+  if (wanted("ipc_call_roundtrip"))
+    report("ipc_call_roundtrip", measure(5000, [&] {
+             im.bytes = 16;
+             keel::ipc_call(client, im, KEEL_TIMEOUT_INFINITE);
+           }));
+  if (wanted("ipc_call_roundtrip_args"))
+    report("ipc_call_roundtrip_args", measure(5000, [&] { keel::channel_call(client, &call); }));
+
+  // The same round trip with two spinning processes ready on this hart (the
+  // bench runs on one): every instruction the hart retires between start
+  // and end counts, theirs included. The window starts at the start of a
+  // time slice (the yield lets each spinner run its slice first) and is
+  // shorter than one slice, so it shows whether a round trip waits behind
+  // the spinners, not how a hart is shared over many slices (README).
+  if (wanted("ipc_call_contended")) {
+    keel_handle_t spinners[2];
+    for (auto& h : spinners) keel::spawn("spin", nullptr, 0, nullptr, 0, &h);
+    keel::yield();
+    report("ipc_call_contended", measure(1000, [&] {
+             im.bytes = 16;
+             keel::ipc_call(client, im, KEEL_TIMEOUT_INFINITE);
+           }));
+    // And over many slices: the pair shares the hart with the spinners.
+    report("ipc_call_contended_long", measure(30000, [&] {
+             im.bytes = 16;
+             keel::ipc_call(client, im, KEEL_TIMEOUT_INFINITE);
+           }));
+    for (auto& h : spinners) {
+      int64_t c;
+      keel::process_kill(h);
+      keel::process_wait(h, &c, KEEL_TIMEOUT_INFINITE);
+    }
+  }
 
   // The same with one handle each way: a channel end travels to the server
   // and comes back in the echo.
@@ -94,22 +138,24 @@ int main(int, char**) {
   hcall.wr_num_handles = 1;
   hcall.rd_handles = &received;
   hcall.rd_handles_cap = 1;
-  report("ipc_call_handle", measure(2000, [&] {
-           keel::channel_call(client, &hcall);
-           token = received;
-         }));
+  if (wanted("ipc_call_handle"))
+    report("ipc_call_handle", measure(2000, [&] {
+             keel::channel_call(client, &hcall);
+             token = received;
+           }));
   keel::handle_close(token);
   keel::handle_close(token_peer);
   keel::handle_close(client);
   int64_t code;
   keel::process_wait(server, &code, KEEL_TIMEOUT_INFINITE);
 
-  report("spawn_exit_wait", measure(200, [] {
-           keel_handle_t p;
-           int64_t c;
-           keel::spawn("exitcode", nullptr, 0, nullptr, 0, &p);
-           keel::process_wait(p, &c, KEEL_TIMEOUT_INFINITE);
-         }));
+  if (wanted("spawn_exit_wait"))
+    report("spawn_exit_wait", measure(200, [] {
+             keel_handle_t p;
+             int64_t c;
+             keel::spawn("exitcode", nullptr, 0, nullptr, 0, &p);
+             keel::process_wait(p, &c, KEEL_TIMEOUT_INFINITE);
+           }));
 
   // One `cat /proc/<pid>/status` round trip, for the first pid procfs
   // lists (init's: it certainly lives for the whole run).
@@ -121,8 +167,9 @@ int main(int, char**) {
     pid = pid * 10 + (out[i] - '0');
   char path[48];
   libk::format(path, sizeof(path), "/proc/%lu/status", pid);
-  report("procfs_status_read", measure(1000, [&] {
-           procfs::request(procfs_service, procfs::OP_READ, path, out, sizeof(out), &len);
-         }));
+  if (wanted("procfs_status_read"))
+    report("procfs_status_read", measure(1000, [&] {
+             procfs::request(procfs_service, procfs::OP_READ, path, out, sizeof(out), &len);
+           }));
   return 0;
 }

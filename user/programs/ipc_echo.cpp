@@ -9,32 +9,28 @@
 #include "keel.h"
 
 namespace {
-// Echoes bytes and handles: the handles travel back to the sender. After
-// the first request, each reply and the wait for the next request are one
-// channel_call (reply, then receive): one syscall per request.
+// Echoes bytes and handles: the handles travel back to the sender. Short
+// messages without handles take register IPC (reply and wait for the next
+// request in one syscall, the kernel's fast path); anything else is read
+// and echoed through the general calls.
 int serve(keel_handle_t ch) {
-  static char in[KEEL_CHANNEL_MAX_BYTES], out[KEEL_CHANNEL_MAX_BYTES];
-  keel_handle_t hin[KEEL_CHANNEL_MAX_HANDLES], hout[KEEL_CHANNEL_MAX_HANDLES];
-  size_t n = 0, nh = 0;
-  int64_t r = keel::read_message(ch, in, sizeof(in), &n, hin, KEEL_CHANNEL_MAX_HANDLES, &nh);
+  static char in[KEEL_CHANNEL_MAX_BYTES];
+  keel_handle_t hin[KEEL_CHANNEL_MAX_HANDLES];
+  keel::IpcMessage m{};
+  m.bytes = KEEL_IPC_NO_REPLY;
   for (;;) {
+    int64_t r = keel::ipc_reply_wait(ch, m, KEEL_TIMEOUT_INFINITE);
+    if (r == KEEL_OK) continue;  // m holds the request: echo it back next time round
     if (r == ERR_PEER_CLOSED) return 0;
-    if (r < 0) return 2;
-    memcpy(out, in, n);
-    for (size_t i = 0; i < nh; i++) hout[i] = hin[i];
-    keel_channel_call_args c{};
-    c.wr_bytes = out;
-    c.wr_num_bytes = n;
-    c.wr_handles = hout;
-    c.wr_num_handles = nh;
-    c.rd_bytes = in;
-    c.rd_bytes_cap = sizeof(in);
-    c.rd_handles = hin;
-    c.rd_handles_cap = KEEL_CHANNEL_MAX_HANDLES;
-    c.timeout_ms = KEEL_TIMEOUT_INFINITE;
-    r = keel::channel_call(ch, &c);
-    n = c.actual_bytes;
-    nh = c.actual_handles;
+    if (r != ERR_BUFFER_TOO_SMALL) return 2;
+    size_t n = 0, nh = 0;
+    r = keel::read_message(ch, in, sizeof(in), &n, hin, KEEL_CHANNEL_MAX_HANDLES, &nh);
+    if (r == ERR_PEER_CLOSED) return 0;
+    if (r < 0) return 3;
+    r = keel::channel_write(ch, in, n, hin, nh);
+    if (r == ERR_PEER_CLOSED) return 0;
+    if (r < 0) return 4;
+    m.bytes = KEEL_IPC_NO_REPLY;
   }
 }
 

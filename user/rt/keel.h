@@ -25,6 +25,45 @@ inline int64_t syscall6(uint64_t n, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a
   return static_cast<int64_t>(r0);
 }
 
+// A register message (SYS_IPC_CALL, SYS_IPC_REPLY_WAIT): in, what to send
+// (bytes = KEEL_IPC_NO_REPLY: nothing, for a server's first wait); out, what
+// came back, or with ERR_BUFFER_TOO_SMALL the sizes of the message left queued.
+struct IpcMessage {
+  uint64_t w[KEEL_IPC_WORDS];
+  uint64_t bytes;
+  uint64_t handles;  // out: nonzero only with ERR_BUFFER_TOO_SMALL
+};
+
+inline int64_t ipc(uint64_t n, keel_handle_t h, IpcMessage& m, uint64_t timeout_ms) {
+  register uint64_t r0 asm("a0") = h;
+  register uint64_t r1 asm("a1") = m.w[0];
+  register uint64_t r2 asm("a2") = m.w[1];
+  register uint64_t r3 asm("a3") = m.w[2];
+  register uint64_t r4 asm("a4") = m.w[3];
+  register uint64_t r5 asm("a5") = m.bytes;
+  register uint64_t r6 asm("a6") = timeout_ms;
+  register uint64_t r7 asm("a7") = n;
+  asm volatile("ecall"
+               : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "+r"(r4), "+r"(r5), "+r"(r6)
+               : "r"(r7)
+               : "memory");
+  m.w[0] = r1;
+  m.w[1] = r2;
+  m.w[2] = r3;
+  m.w[3] = r4;
+  m.bytes = r5;
+  m.handles = r6;
+  return static_cast<int64_t>(r0);
+}
+// Send m and wait for the reply into m.
+inline int64_t ipc_call(keel_handle_t h, IpcMessage& m, uint64_t timeout_ms) {
+  return ipc(SYS_IPC_CALL, h, m, timeout_ms);
+}
+// Reply with m (unless m.bytes is KEEL_IPC_NO_REPLY), then wait for the next message into m.
+inline int64_t ipc_reply_wait(keel_handle_t h, IpcMessage& m, uint64_t timeout_ms) {
+  return ipc(SYS_IPC_REPLY_WAIT, h, m, timeout_ms);
+}
+
 template <typename T>
 inline uint64_t u(T v) {
   if constexpr (std::is_pointer_v<T>)
