@@ -9,6 +9,7 @@
 #include <libk/dtb.h>
 #include <libk/string.h>
 
+#include "boot_stats.h"
 #include "bootargs.h"
 #include "dev/platform_exit.h"
 #include "dev/plic.h"
@@ -176,6 +177,7 @@ void start_secondary_harts(uint64_t boot_hartid) {
 }  // namespace
 
 extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
+  boot_stats::note_entry();
   arch::cpu_init_boot_hart(hartid);  // tp -> this hart's Cpu
   set_console_sink(uart::putc);      // kprintf (SBI until uart::init)
   set_panic_port(&panic_port);       // panic: irqs off, console, backtrace, stop
@@ -189,6 +191,7 @@ extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
   uart::init(platform.uart_base);  // console output
   if (platform.test_base) platform_exit_init(platform.test_base);
   bootargs::init(platform.bootargs);
+  boot_stats::init_from_bootargs();                // icount=on: instruction counts are exact
   hand_over_boot_if_asked(hartid, dtb_pa);         // boothart=N: another hart boots instead
   enable_lock_debugging_if_asked();                // lockdebug=on|<ms>|off
   pmm::init(platform, dtb_pa, dtb_size);           // buddy allocator over free RAM
@@ -220,7 +223,9 @@ extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
       "%zu\n",
       hartid, sched::harts_online(), platform.hart_count, mem >> 20, pmm::frames_free(),
       pmm::frames_total());
-  kprintf("boot: %lu instructions to banner\n", arch::r_instret());
+  if (boot_stats::exact())
+    kprintf("boot: %lu instructions from kernel entry to this banner\n",
+            boot_stats::instructions_since_entry());
 
   static char glob[64];
   if (bootargs::get_or_stop("test", glob, sizeof(glob))) {  // too long stops the boot

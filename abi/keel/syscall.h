@@ -45,11 +45,14 @@ enum keel_syscall_number : uint64_t {
   SYS_PROCESS_SPAWN = 17,  // (const keel_spawn_args* args, keel_handle_t* out_process)
   SYS_PROCESS_KILL = 18,   // (keel_handle_t process) : needs KILL
   SYS_PROCESS_WAIT = 19,   // (keel_handle_t process, int64_t* out_code, uint64_t timeout_ms)
-  SYS_PROCESS_LIST = 20,   // (keel_handle_t dir, uint64_t* pids, size_t cap, size_t* actual)
-  SYS_PROCESS_OPEN = 21,   // (keel_handle_t dir, uint64_t pid, keel_handle_t* out_observer)
-  SYS_POWEROFF = 22,       // (keel_handle_t dir, uint32_t status) : needs POWER; low 8 bits
-  SYS_SYSTEM_AUDIT = 23,   // (keel_handle_t dir) : needs AUDIT; runs the kernel's orphan audit
-                           // now and returns how many orphans it found (>= 0)
+  // (keel_handle_t dir, uint64_t* pids, size_t cap, size_t* actual, uint64_t after) : the pids
+  // above `after` (0: all), ascending; *actual = how many there are (ERR_BUFFER_TOO_SMALL if
+  // more than cap: the first cap were written). cap is at most 4096: page with `after`.
+  SYS_PROCESS_LIST = 20,
+  SYS_PROCESS_OPEN = 21,  // (keel_handle_t dir, uint64_t pid, keel_handle_t* out_observer)
+  SYS_POWEROFF = 22,      // (keel_handle_t dir, uint32_t status) : needs POWER; low 8 bits
+  SYS_SYSTEM_AUDIT = 23,  // (keel_handle_t dir) : needs AUDIT; runs the kernel's orphan audit
+                          // now and returns how many orphans it found (>= 0)
   // (keel_handle_t dir, uint64_t nth, uint64_t every, uint64_t* out_injected): needs
   // FAULT_INJECT. Writes how many allocations failed on purpose since the last call, then
   // makes the kernel's nth frame or slab allocation from now fail with ERR_NO_MEMORY (and

@@ -156,31 +156,48 @@ void Process::fill_info(keel_object_info& info) {
 namespace process_table {
 namespace {
 Spinlock lock{LockRank::ProcessTable, "process table"};
-libk::OwningList<Process, &Process::table_node> live;  // owns one reference each
+// Owns one reference each, in ascending pid order (a new process nearly
+// always has the largest pid: its place is found from the back).
+libk::OwningList<Process, &Process::table_node> live;
+// The same processes by pid, for find() in O(1): a fixed number of
+// buckets, each an unowned list.
+constexpr size_t BUCKETS = 1024;
+libk::IntrusiveList<Process, &Process::pid_node> by_pid[BUCKETS];
+libk::IntrusiveList<Process, &Process::pid_node>& bucket(uint64_t pid) {
+  return by_pid[pid % BUCKETS];
+}
 }  // namespace
 
 void add(const RefPtr<Process>& p) {
   SpinGuard g(lock);
-  live.push_back(RefPtr<Process>(p));
+  Process* last = live.back();
+  if (!last || last->pid() < p->pid())
+    live.push_back(RefPtr<Process>(p));
+  else  // created on another hart just before a process it is added after
+    live.insert_sorted(RefPtr<Process>(p),
+                       [](const Process& a, const Process& b) { return a.pid() < b.pid(); });
+  bucket(p->pid()).push_back(*p);
 }
 
 RefPtr<Process> remove(Process& p) {
   SpinGuard g(lock);
   if (!p.table_node.linked()) return RefPtr<Process>();
+  bucket(p.pid()).remove(p);
   return live.remove(p);
 }
 
 RefPtr<Process> find(uint64_t pid) {
   SpinGuard g(lock);
-  for (Process& p : live)
+  for (Process& p : bucket(pid))
     if (p.pid() == pid) return RefPtr<Process>(&p);
   return RefPtr<Process>();
 }
 
-size_t list(uint64_t* pids, size_t cap) {
+size_t list(uint64_t after, uint64_t* pids, size_t cap) {
   SpinGuard g(lock);
   size_t n = 0;
   for (Process& p : live) {
+    if (p.pid() <= after) continue;
     if (n < cap) pids[n] = p.pid();
     n++;
   }

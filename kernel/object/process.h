@@ -106,15 +106,17 @@ class Process final : public Object, public TaskOwner {
 
  public:
   libk::ListNode table_node;      // in the process table while registered (it owns a reference)
+  libk::ListNode pid_node;        // in the process table's pid bucket meanwhile (unowned)
   bool observers_closed = false;  // no new observer links once revoked (observer_lock)
 };
 
 // All processes that have not finished exiting, by pid.
 namespace process_table {
-void add(const RefPtr<Process>& p);       // takes its own reference
-RefPtr<Process> remove(Process& p);       // gives it back
-RefPtr<Process> find(uint64_t pid);       // a counted reference, or null
-size_t list(uint64_t* pids, size_t cap);  // returns the total count
+void add(const RefPtr<Process>& p);  // takes its own reference
+RefPtr<Process> remove(Process& p);  // gives it back
+RefPtr<Process> find(uint64_t pid);  // a counted reference, or null
+// The pids above `after` in ascending order, up to cap; returns how many there are.
+size_t list(uint64_t after, uint64_t* pids, size_t cap);
 size_t count();
 void for_each(void (*fn)(void* ctx, Process& p), void* ctx);  // under the table lock
 }  // namespace process_table

@@ -1,6 +1,7 @@
 // Syscalls about time, the console, counters and the end of a process.
 #include <libk/format.h>
 
+#include "boot_stats.h"
 #include "dev/platform_exit.h"
 #include "lib/kprintf.h"
 #include "mm/fail_alloc.h"
@@ -91,6 +92,7 @@ libk::Result<DebugRead> decode_debug_read(const Args& a) {
   return DebugRead{a[0], actual, cap, deadline_from_ms(a[3])};
 }
 libk::Result<void> debug_read(DebugRead& r) {
+  boot_stats::note_first_console_read();  // the shell at its first prompt
   char tmp[DEBUG_READ_MAX];
   size_t n = TRY(console::read(tmp, r.cap, r.deadline));
   TRY(user::copy_out(r.buf, tmp, n));

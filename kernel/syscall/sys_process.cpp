@@ -113,6 +113,7 @@ libk::Result<void> wait(Wait& r) {
 struct List {
   uintptr_t out, actual;
   size_t cap;
+  uint64_t after;
 };
 libk::Result<List> decode_list(const Args& a) {
   TRY(current_process().handles().lookup_as<ProcessDirectory>(a[0], KEEL_RIGHT_ENUMERATE));
@@ -122,7 +123,7 @@ libk::Result<List> decode_list(const Args& a) {
     return libk::err(ERR_INVALID_ARGS);
   if (actual % alignof(size_t) || !user::range_ok(actual, sizeof(size_t)))
     return libk::err(ERR_INVALID_ARGS);
-  return List{out, actual, cap};
+  return List{out, actual, cap, a[4]};
 }
 // Gather under the table's lock, then copy out: through the stack, or a
 // scratch buffer the task owns when the caller has room for more.
@@ -131,7 +132,7 @@ libk::Result<void> list(List& r) {
   uint64_t* pids = small;
   ScratchBuffer big;
   if (r.cap > 256) pids = static_cast<uint64_t*>(TRY(big.allocate(r.cap * sizeof(uint64_t))));
-  size_t total = process_table::list(pids, r.cap);
+  size_t total = process_table::list(r.after, pids, r.cap);
   size_t n = total < r.cap ? total : r.cap;
   TRY(user::copy_out(r.out, pids, n * sizeof(uint64_t)));
   TRY(user::write<size_t>(r.actual, total));

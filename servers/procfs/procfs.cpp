@@ -17,23 +17,52 @@ namespace {
 
 keel_handle_t service, directory;
 
+// Every process procfs has seen, sorted by pid: found by binary search, and
+// as many as there are processes (the array grows; memory is the limit).
 struct Entry {
   uint64_t pid;
-  keel_handle_t observer;  // KEEL_HANDLE_INVALID: free slot
+  keel_handle_t observer;
 };
-constexpr size_t MAX_ENTRIES = 256;
-Entry entries[MAX_ENTRIES];
+Entry* entries = nullptr;
+size_t count = 0, capacity = 0;
+
+// The first entry whose pid is not below `pid` (count if none).
+size_t lower_bound(uint64_t pid) {
+  size_t lo = 0, hi = count;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (entries[mid].pid < pid)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
 
 Entry* find(uint64_t pid) {
-  for (Entry& e : entries)
-    if (e.observer != KEEL_HANDLE_INVALID && e.pid == pid) return &e;
-  return nullptr;
+  size_t i = lower_bound(pid);
+  return i < count && entries[i].pid == pid ? &entries[i] : nullptr;
+}
+
+// An array of at least n entries; false (nothing changed) without memory.
+bool reserve(size_t n) {
+  if (n <= capacity) return true;
+  size_t cap = capacity ? capacity : 64;
+  while (cap < n) cap *= 2;
+  auto* grown = static_cast<Entry*>(keel::malloc(cap * sizeof(Entry)));
+  if (!grown) return false;
+  if (count) memcpy(grown, entries, count * sizeof(Entry));
+  keel::free(entries);
+  entries = grown;
+  capacity = cap;
+  return true;
 }
 
 void forget(Entry& e) {
   keel::handle_close(e.observer);
-  e.observer = KEEL_HANDLE_INVALID;
-  e.pid = 0;
+  size_t i = static_cast<size_t>(&e - entries);
+  memmove(&entries[i], &entries[i + 1], (count - i - 1) * sizeof(Entry));
+  count--;
 }
 
 // Information about a live process through its observer; drops the entry
@@ -47,35 +76,79 @@ int64_t inspect(Entry& e, keel_object_info* info) {
   return r;
 }
 
-// Bring the table in line with the kernel's list of processes. KEEL_OK, or
-// why the table may be incomplete (the kernel ran out of memory listing or
-// opening a process): then the caller answers with that status rather than
-// a listing with holes or a wrong "not found".
-int32_t refresh() {
-  static uint64_t pids[MAX_ENTRIES];
+// The entry for `pid`, opening an observer if there is none yet: O(log n)
+// plus one kernel lookup. ERR_NOT_FOUND if no such process runs.
+libk::Result<Entry*> entry_for(uint64_t pid) {
+  if (Entry* e = find(pid)) return e;
+  if (!reserve(count + 1)) return libk::err(ERR_NO_MEMORY);
+  keel_handle_t obs;
+  int64_t r = keel::process_open(directory, pid, &obs);
+  if (r < 0) return libk::err(static_cast<keel_status>(r));
+  size_t i = lower_bound(pid);
+  memmove(&entries[i + 1], &entries[i], (count - i) * sizeof(Entry));
+  entries[i] = Entry{pid, obs};
+  count++;
+  return &entries[i];
+}
+
+// The kernel's pids, ascending, paged (a process_list call returns at most
+// PAGE) into a buffer that grows with the system.
+constexpr size_t PAGE = 4096;
+uint64_t* pids = nullptr;
+size_t pids_capacity = 0;
+
+libk::Result<size_t> fetch_pids() {
   size_t n = 0;
-  int64_t listed = keel::process_list(directory, pids, MAX_ENTRIES, &n);
-  if (listed < 0) return static_cast<int32_t>(listed);
-  if (n > MAX_ENTRIES) n = MAX_ENTRIES;
-  int32_t status = KEEL_OK;
-  for (Entry& e : entries) {  // drop what was revoked
-    if (e.observer == KEEL_HANDLE_INVALID) continue;
-    keel_object_info info;
-    inspect(e, &info);
-  }
-  for (size_t i = 0; i < n; i++) {
-    if (find(pids[i])) continue;
-    for (Entry& e : entries) {
-      if (e.observer != KEEL_HANDLE_INVALID) continue;
-      int64_t r = keel::process_open(directory, pids[i], &e.observer);
-      if (r == KEEL_OK) {
-        e.pid = pids[i];
-      } else {
-        e.observer = KEEL_HANDLE_INVALID;  // exited in between, or no memory
-        if (r == ERR_NO_MEMORY) status = ERR_NO_MEMORY;
-      }
-      break;
+  uint64_t after = 0;
+  for (;;) {
+    if (pids_capacity < n + PAGE) {
+      size_t cap = pids_capacity ? pids_capacity * 2 : PAGE;
+      while (cap < n + PAGE) cap *= 2;
+      auto* grown = static_cast<uint64_t*>(keel::malloc(cap * sizeof(uint64_t)));
+      if (!grown) return libk::err(ERR_NO_MEMORY);
+      if (n) memcpy(grown, pids, n * sizeof(uint64_t));
+      keel::free(pids);
+      pids = grown;
+      pids_capacity = cap;
     }
+    size_t total = 0;
+    int64_t r = keel::process_list(directory, pids + n, PAGE, &total, after);
+    if (r < 0 && r != ERR_BUFFER_TOO_SMALL) return libk::err(static_cast<keel_status>(r));
+    size_t got = total < PAGE ? total : PAGE;
+    n += got;
+    if (total <= PAGE || got == 0) return n;
+    after = pids[n - 1];
+  }
+}
+
+// Bring the table in line with the kernel's list of processes, in one merge
+// of two sorted lists: an entry whose pid the kernel no longer lists is
+// gone (pids are never reused), a listed pid without an entry is opened.
+// KEEL_OK, or why the table may be incomplete (the kernel ran out of memory
+// listing or opening a process): then the caller answers with that status
+// rather than a listing with holes.
+int32_t refresh() {
+  size_t n = TRY(fetch_pids());
+  if (!reserve(n)) return ERR_NO_MEMORY;
+  // Old entries are consumed from the front while kept ones are written
+  // from the front of the same array: the write index never passes the
+  // read index, except for new pids, which are gathered after the merge.
+  size_t read = 0, write = 0, i = 0, added = 0;
+  int32_t status = KEEL_OK;
+  for (; i < n; i++) {
+    while (read < count && entries[read].pid < pids[i])  // exited
+      keel::handle_close(entries[read++].observer);
+    if (read < count && entries[read].pid == pids[i]) {
+      entries[write++] = entries[read++];
+    } else {
+      pids[added++] = pids[i];  // to open (added <= i: pids[] is read ahead of it)
+    }
+  }
+  while (read < count) keel::handle_close(entries[read++].observer);
+  count = write;
+  for (size_t k = 0; k < added; k++) {
+    auto e = entry_for(pids[k]);
+    if (e.is_error() && e.error() == ERR_NO_MEMORY) status = ERR_NO_MEMORY;
   }
   return status;
 }
@@ -119,12 +192,10 @@ int32_t read_meminfo(Out& out) {
 }
 
 int32_t read_status(Out& out, uint64_t pid) {
-  int32_t refreshed = refresh();
-  Entry* e = find(pid);
-  if (!e && refreshed < 0) return refreshed;
-  if (!e) return ERR_NOT_FOUND;
+  auto found = entry_for(pid);
+  if (found.is_error()) return found.error();
   keel_object_info info;
-  int64_t r = inspect(*e, &info);
+  int64_t r = inspect(*found.value(), &info);
   if (r < 0) return static_cast<int32_t>(r);
   info.name[KEEL_NAME_MAX - 1] = 0;
   out.add("Name: %s\nPid: %lu\nPPid: %lu\nState: %s\nTasks: %lu\nPages: %lu\nHandles: %lu\n",
@@ -133,17 +204,34 @@ int32_t read_status(Out& out, uint64_t pid) {
   return KEEL_OK;
 }
 
-int32_t list(Out& out, const procfs::Path& path) {
-  if (!procfs::is_directory(path.node)) return ERR_INVALID_ARGS;
+// /proc's entries after `after` (0: from the start), as many as fit; a page
+// that is not the last ends with procfs::MORE.
+int32_t list_root(Out& out, uint64_t after) {
   if (int32_t r = refresh(); r < 0) return r;
-  if (path.node == procfs::Node::kProcess) {
-    if (!find(path.pid)) return ERR_NOT_FOUND;
-    out.add("status\n");
-    return KEEL_OK;
+  constexpr size_t TAIL = 16;  // room kept for "more\n" or "meminfo\nkstat\n"
+  for (size_t i = lower_bound(after + 1); i < count; i++) {
+    if (out.r.len + 21 + TAIL > procfs::DATA_MAX) {  // a pid is at most 20 digits and \n
+      out.add("%s\n", procfs::MORE);
+      return KEEL_OK;
+    }
+    out.add("%lu\n", entries[i].pid);
   }
-  for (Entry& e : entries)
-    if (e.observer != KEEL_HANDLE_INVALID) out.add("%lu\n", e.pid);
   out.add("meminfo\nkstat\n");
+  return KEEL_OK;
+}
+
+int32_t list(Out& out, procfs::Op op, const procfs::Path& path) {
+  if (op == procfs::OP_LIST_AFTER) {
+    if (path.node != procfs::Node::kProcess) return ERR_INVALID_ARGS;
+    return list_root(out, path.pid);
+  }
+  if (!procfs::is_directory(path.node)) return ERR_INVALID_ARGS;
+  if (path.node == procfs::Node::kRoot) return list_root(out, 0);
+  auto found = entry_for(path.pid);
+  if (found.is_error()) return found.error();
+  keel_object_info info;
+  if (int64_t r = inspect(*found.value(), &info); r < 0) return static_cast<int32_t>(r);
+  out.add("status\n");
   return KEEL_OK;
 }
 
@@ -166,7 +254,7 @@ int32_t read(Out& out, const procfs::Path& path) {
 int32_t answer(Out& out, const procfs::RequestView& req) {
   auto path = procfs::parse_path(req.path);
   if (path.is_error()) return path.error();
-  return req.op == procfs::OP_LIST ? list(out, path.value()) : read(out, path.value());
+  return req.op == procfs::OP_READ ? read(out, path.value()) : list(out, req.op, path.value());
 }
 
 void serve_one() {

@@ -98,7 +98,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto req = procfs::decode_request(data, size);
   if (req.ok()) {
     const procfs::RequestView& v = req.value();
-    FUZZ_CHECK(v.op == procfs::OP_LIST || v.op == procfs::OP_READ);
+    FUZZ_CHECK(v.op == procfs::OP_LIST || v.op == procfs::OP_READ || v.op == procfs::OP_LIST_AFTER);
     FUZZ_CHECK(v.path.size() <= procfs::PATH_LEN_MAX);
     FUZZ_CHECK(v.path.data() == reinterpret_cast<const char*>(data) + procfs::REQUEST_HEADER);
     FUZZ_CHECK(fuzz::inside(v.path.data(), v.path.size(), data, size));
@@ -117,7 +117,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   check_pid(raw);
 
   // Encode, then decode: the same op and path, or a clean refusal.
-  for (procfs::Op op : {procfs::OP_LIST, procfs::OP_READ}) {
+  for (procfs::Op op : {procfs::OP_LIST, procfs::OP_READ, procfs::OP_LIST_AFTER}) {
     static procfs::Request out;
     auto n = procfs::encode_request(op, raw, out);
     if (size > procfs::PATH_LEN_MAX) {

@@ -70,7 +70,7 @@ TEST_CASE("request: encode refuses a path over PATH_LEN_MAX and unknown ops") {
             .error() == ERR_OUT_OF_RANGE);
   CHECK(procfs::encode_request(static_cast<procfs::Op>(0), "/proc", req).error() ==
         ERR_INVALID_ARGS);
-  CHECK(procfs::encode_request(static_cast<procfs::Op>(3), "/proc", req).error() ==
+  CHECK(procfs::encode_request(static_cast<procfs::Op>(4), "/proc", req).error() ==
         ERR_INVALID_ARGS);
 }
 
@@ -80,7 +80,7 @@ TEST_CASE("request: malformed messages are ERR_INVALID_ARGS") {
   for (size_t n = 0; n < 8; ++n)  // shorter than the header
     CHECK(decode_request_error(Bytes(good.begin(), good.begin() + n)) == ERR_INVALID_ARGS);
   CHECK(decode_request_error(request_bytes(0, 5, "/proc")) == ERR_INVALID_ARGS);
-  CHECK(decode_request_error(request_bytes(3, 5, "/proc")) == ERR_INVALID_ARGS);
+  CHECK(decode_request_error(request_bytes(4, 5, "/proc")) == ERR_INVALID_ARGS);
   CHECK(decode_request_error(request_bytes(0xffffffff, 5, "/proc")) == ERR_INVALID_ARGS);
   // path_len must say exactly how many bytes follow the header.
   CHECK(decode_request_error(request_bytes(procfs::OP_READ, 6, "/proc")) == ERR_INVALID_ARGS);
@@ -216,4 +216,17 @@ TEST_CASE("parse_path: anything else is ERR_NOT_FOUND") {
         "/proc/1x/status", "/proc//status", "/proc/99999999999999999999", "//proc", "/Proc"})
     CHECK_MESSAGE(procfs::parse_path(bad).error() == ERR_NOT_FOUND, bad);
   CHECK(procfs::parse_path(StringView("/proc\0", 6)).error() == ERR_NOT_FOUND);
+}
+
+TEST_CASE("request: OP_LIST_AFTER (the next page of /proc) encodes and decodes") {
+  procfs::Request req{};
+  auto n = procfs::encode_request(procfs::OP_LIST_AFTER, "/proc/1234", req);
+  REQUIRE(n.ok());
+  auto v = procfs::decode_request(&req, n.value());
+  REQUIRE(v.ok());
+  CHECK(v.value().op == procfs::OP_LIST_AFTER);
+  auto path = procfs::parse_path(v.value().path);
+  REQUIRE(path.ok());
+  CHECK(path.value().node == procfs::Node::kProcess);
+  CHECK(path.value().pid == 1234);
 }

@@ -157,6 +157,43 @@ int main(int argc, char** argv) {
              keel::process_wait(p, &c, KEEL_TIMEOUT_INFINITE);
            }));
 
+  // Flat costs: spawn + exit + wait, and one ls /proc (per entry listed),
+  // with N more live processes (sleepers) in the system.
+  for (size_t n : {size_t{10}, size_t{100}, size_t{1000}}) {
+    char spawn_name[32], ls_name[32];
+    libk::format(spawn_name, sizeof(spawn_name), "spawn_exit_wait_%zu", n);
+    libk::format(ls_name, sizeof(ls_name), "procfs_ls_%zu", n);
+    if (!wanted(spawn_name) && !wanted(ls_name)) continue;
+    static keel_handle_t sleepers[1000];
+    const char* args[] = {"600000"};
+    size_t live = 0;
+    while (live < n && keel::spawn("sleeper", args, 1, nullptr, 0, &sleepers[live]) == KEEL_OK)
+      live++;
+    if (live < n) keel::printf("bench: only %zu of %zu sleepers started\n", live, n);
+    if (wanted(spawn_name))
+      report(spawn_name, measure(100, [] {
+               keel_handle_t p;
+               int64_t c;
+               keel::spawn("exitcode", nullptr, 0, nullptr, 0, &p);
+               keel::process_wait(p, &c, KEEL_TIMEOUT_INFINITE);
+             }));
+    if (wanted(ls_name)) {
+      size_t entries = 0;
+      auto count = [](void* ctx, libk::StringView) { ++*static_cast<size_t*>(ctx); };
+      procfs::list_each(procfs_service, "/proc", count, &entries);
+      Sample s = measure(10, [&] { procfs::list_each(procfs_service, "/proc", count, &entries); });
+      size_t per_listing = entries / 11;  // the warm-up and ten measured
+      report(ls_name, Sample{s.instructions / (per_listing ? per_listing : 1),
+                             s.ns / (per_listing ? per_listing : 1)});
+    }
+    for (size_t i = 0; i < live; i++) keel::process_kill(sleepers[i]);
+    for (size_t i = 0; i < live; i++) {
+      int64_t c;
+      keel::process_wait(sleepers[i], &c, KEEL_TIMEOUT_INFINITE);
+      keel::handle_close(sleepers[i]);
+    }
+  }
+
   // One `cat /proc/<pid>/status` round trip, for the first pid procfs
   // lists (init's: it certainly lives for the whole run).
   static char out[procfs::DATA_MAX];

@@ -122,8 +122,9 @@ inline int64_t process_kill(keel_handle_t h) { return syscall6(SYS_PROCESS_KILL,
 inline int64_t process_wait(keel_handle_t h, int64_t* code, uint64_t timeout_ms) {
   return syscall6(SYS_PROCESS_WAIT, h, u(code), timeout_ms);
 }
-inline int64_t process_list(keel_handle_t dir, uint64_t* pids, size_t cap, size_t* actual) {
-  return syscall6(SYS_PROCESS_LIST, dir, u(pids), cap, u(actual));
+inline int64_t process_list(keel_handle_t dir, uint64_t* pids, size_t cap, size_t* actual,
+                            uint64_t after = 0) {
+  return syscall6(SYS_PROCESS_LIST, dir, u(pids), cap, u(actual), after);
 }
 inline int64_t process_open(keel_handle_t dir, uint64_t pid, keel_handle_t* out) {
   return syscall6(SYS_PROCESS_OPEN, dir, pid, u(out));

@@ -18,12 +18,28 @@ int64_t get(procfs::Op op, const char* path, char* buf, size_t* len) {
   return procfs::request(procfs_service, op, path, buf, procfs::DATA_MAX, len);
 }
 
+// Every entry of a directory, however many pages procfs sends it in.
+int64_t list_each(const char* path, void (*fn)(void*, StringView), void* ctx) {
+  if (procfs_service == KEEL_HANDLE_INVALID) return ERR_BAD_HANDLE;
+  return procfs::list_each(procfs_service, path, fn, ctx);
+}
+
+void print_entry(void*, StringView entry) {
+  keel::printf("%.*s\n", static_cast<int>(entry.size()), entry.data());
+}
+
 // cat and ls of one path: a directory is listed by either.
 int64_t show(const char* cmd, const char* path, bool want_list) {
   size_t len = 0;
-  int64_t r = get(want_list ? procfs::OP_LIST : procfs::OP_READ, path, file_buf, &len);
-  if (r == ERR_INVALID_ARGS && !want_list) {  // a directory: list it, as a person meant
-    r = get(procfs::OP_LIST, path, file_buf, &len);
+  int64_t r;
+  if (want_list) {
+    r = list_each(path, print_entry, nullptr);
+  } else {
+    r = get(procfs::OP_READ, path, file_buf, &len);
+    if (r == ERR_INVALID_ARGS) {  // a directory: list it, as a person meant
+      r = list_each(path, print_entry, nullptr);
+      len = 0;
+    }
   }
   if (r != KEEL_OK) {
     Subject s = procfs_service == KEEL_HANDLE_INVALID ? Subject::Service
@@ -69,31 +85,28 @@ int64_t cmd_cat(size_t argc, char** argv) { return each_path("cat", argc, argv, 
 int64_t cmd_kstat(size_t, char**) { return show("kstat", "/proc/kstat", false); }
 int64_t cmd_meminfo(size_t, char**) { return show("meminfo", "/proc/meminfo", false); }
 
+void print_ps_line(void*, StringView entry) {
+  if (!is_pid(entry)) return;
+  char path[64];
+  libk::format(path, sizeof(path), "/proc/%.*s/status", static_cast<int>(entry.size()),
+               entry.data());
+  size_t n = 0;
+  if (get(procfs::OP_READ, path, file_buf, &n) != KEEL_OK) return;  // exited meanwhile
+  StringView text(file_buf, n);
+  StringView f[7] = {field(text, "Pid"),   field(text, "PPid"),  field(text, "State"),
+                     field(text, "Tasks"), field(text, "Pages"), field(text, "Handles"),
+                     field(text, "Name")};
+  keel::printf("%5.*s %5.*s %-8.*s %5.*s %6.*s %7.*s  %.*s\n", (int)f[0].size(), f[0].data(),
+               (int)f[1].size(), f[1].data(), (int)f[2].size(), f[2].data(), (int)f[3].size(),
+               f[3].data(), (int)f[4].size(), f[4].data(), (int)f[5].size(), f[5].data(),
+               (int)f[6].size(), f[6].data());
+}
+
 int64_t print_ps() {
-  size_t len = 0;
-  int64_t r = get(procfs::OP_LIST, "/proc", listing, &len);
-  if (r != KEEL_OK) return r;
+  if (procfs_service == KEEL_HANDLE_INVALID) return ERR_BAD_HANDLE;
   keel::printf("%5s %5s %-8s %5s %6s %7s  %s\n", "PID", "PPID", "STATE", "TASKS", "PAGES",
                "HANDLES", "NAME");
-  StringView rest(listing, len);
-  while (!rest.empty()) {
-    StringView entry = libk::next_token(rest, '\n');
-    if (!is_pid(entry)) continue;
-    char path[64];
-    libk::format(path, sizeof(path), "/proc/%.*s/status", static_cast<int>(entry.size()),
-                 entry.data());
-    size_t n = 0;
-    if (get(procfs::OP_READ, path, file_buf, &n) != KEEL_OK) continue;  // exited meanwhile
-    StringView text(file_buf, n);
-    StringView f[7] = {field(text, "Pid"),   field(text, "PPid"),  field(text, "State"),
-                       field(text, "Tasks"), field(text, "Pages"), field(text, "Handles"),
-                       field(text, "Name")};
-    keel::printf("%5.*s %5.*s %-8.*s %5.*s %6.*s %7.*s  %.*s\n", (int)f[0].size(), f[0].data(),
-                 (int)f[1].size(), f[1].data(), (int)f[2].size(), f[2].data(), (int)f[3].size(),
-                 f[3].data(), (int)f[4].size(), f[4].data(), (int)f[5].size(), f[5].data(),
-                 (int)f[6].size(), f[6].data());
-  }
-  return KEEL_OK;
+  return list_each("/proc", print_ps_line, nullptr);
 }
 
 int64_t cmd_ps(size_t, char**) {
@@ -106,13 +119,11 @@ int64_t cmd_ps(size_t, char**) {
 }
 
 int64_t count_processes() {
-  size_t len = 0;
-  int64_t r = get(procfs::OP_LIST, "/proc", listing, &len);
-  if (r != KEEL_OK) return r;
   int64_t n = 0;
-  StringView rest(listing, len);
-  while (!rest.empty()) n += is_pid(libk::next_token(rest, '\n')) ? 1 : 0;
-  return n;
+  int64_t r = list_each(
+      "/proc", [](void* ctx, StringView e) { *static_cast<int64_t*>(ctx) += is_pid(e) ? 1 : 0; },
+      &n);
+  return r != KEEL_OK ? r : n;
 }
 
 void complete_path(StringView word, Completions& out) {

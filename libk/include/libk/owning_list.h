@@ -38,6 +38,9 @@ class OwningList {
     list_.push_front(*ref.leak_ref());
   }
 
+  // The last element, still owned by the list (null if empty).
+  T* back() { return list_.back(); }
+
   // The first element with the list's reference, or null if empty.
   RefPtr<T> pop_front() {
     T* t = list_.pop_front();

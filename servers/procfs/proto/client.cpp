@@ -2,6 +2,7 @@
 // reply channel (see procfs/protocol.h). User space only: it makes syscalls.
 // The reply is untrusted bytes from another process and is decoded by
 // decode_reply() before anything in it is used.
+#include <libk/format.h>
 #include <procfs/protocol.h>
 
 #include "keel.h"
@@ -30,6 +31,36 @@ int64_t request(keel_handle_t service, Op op, const char* path, char* out, size_
   size_t n = copy_data(v, out, cap);
   if (len) *len = n;
   return v.status;
+}
+
+int64_t list_each(keel_handle_t service, const char* path,
+                  void (*fn)(void* ctx, libk::StringView entry), void* ctx) {
+  static char page[DATA_MAX + 1];
+  char next[PATH_LEN_MAX + 1];
+  Op op = OP_LIST;
+  const char* at = path;
+  for (;;) {
+    size_t len = 0;
+    int64_t r = request(service, op, at, page, sizeof(page), &len);
+    if (r != KEEL_OK) return r;
+    libk::StringView rest(page, len);
+    uint64_t last_pid = 0;
+    bool more = false;
+    for (libk::StringView line; !(line = libk::next_token(rest, '\n')).empty();) {
+      if (line == libk::StringView(MORE)) {
+        more = true;
+        break;
+      }
+      auto pid = parse_pid(line);
+      if (!pid.is_error()) last_pid = pid.value();
+      fn(ctx, line);
+    }
+    if (!more) return KEEL_OK;
+    if (last_pid == 0) return ERR_CORRUPT;  // "more" after no pid: a broken server
+    libk::format(next, sizeof(next), "/proc/%lu", last_pid);
+    op = OP_LIST_AFTER;
+    at = next;
+  }
 }
 
 }  // namespace procfs

@@ -17,7 +17,7 @@ uint32_t load_u32(const uint8_t* p) {
   return v;
 }
 
-bool known_op(uint32_t op) { return op == OP_LIST || op == OP_READ; }
+bool known_op(uint32_t op) { return op == OP_LIST || op == OP_READ || op == OP_LIST_AFTER; }
 
 }  // namespace
 

@@ -37,7 +37,13 @@ namespace procfs {
 enum Op : uint32_t {
   OP_LIST = 1,  // directory entries, one per line
   OP_READ = 2,  // file contents
+  // The entries of /proc after the pid the path names ("/proc/<pid>", which
+  // need not exist): the next page of a listing too long for one reply. A
+  // page of /proc that is not the last ends with the line MORE; the last
+  // ends with meminfo and kstat.
+  OP_LIST_AFTER = 3,
 };
+constexpr const char* MORE = "more";
 
 constexpr size_t PATH_LEN_MAX = 119;  // longest path a request carries, in bytes
 constexpr size_t DATA_MAX = 4000;     // most data a reply carries, in bytes
@@ -137,5 +143,10 @@ libk::Result<Path> parse_path(libk::StringView path);
 // terminated if room); the status is the reply's, the IPC error, or
 // ERR_CORRUPT for a reply that does not decode.
 int64_t request(keel_handle_t service, Op op, const char* path, char* out, size_t cap, size_t* len);
+// Every entry of the directory `path`, one call of fn per line, paging
+// through /proc with OP_LIST_AFTER however many processes there are. The
+// first error status, or KEEL_OK.
+int64_t list_each(keel_handle_t service, const char* path,
+                  void (*fn)(void* ctx, libk::StringView entry), void* ctx);
 
 }  // namespace procfs
