@@ -129,7 +129,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(back.ok() && back.value().op == op && back.value().path == raw);
   }
   static procfs::Request out;
-  FUZZ_CHECK(procfs::encode_request(static_cast<procfs::Op>(3), StringView(), out).error() ==
+  FUZZ_CHECK(procfs::encode_request(static_cast<procfs::Op>(4), StringView(), out).error() ==
              ERR_INVALID_ARGS);
   FUZZ_CHECK(procfs::decode_request(nullptr, size).error() == ERR_INVALID_ARGS);
   return 0;
