@@ -1,6 +1,7 @@
 #include "kernel_vm.h"
 
 #include <arch/memlayout.h>
+#include <arch/page_table_memory.h>
 
 #include "lib/panic.h"
 
@@ -75,6 +76,8 @@ void init(const libk::PlatformInfo& plat) {
   if (plat.test_base) map_direct(plat.test_base, plat.test_base + PAGE_SIZE, PERM_R | PERM_W);
 
   kernel_table.activate();
+  arch::pt_memory::probe_asids();  // user tables get ASIDs: no TLB flush when switching between
+                                   // them
 }
 
 arch::PageTable& page_table() { return kernel_table; }

@@ -182,32 +182,56 @@ libk::Result<sched::Successor> Channel::write_short(const uint64_t* words, uint3
   return sched::Successor{};
 }
 
-Channel::Fast Channel::exchange_fast(const uint64_t* words, uint32_t n) {
+Channel::FastHandOver Channel::fast_hand_over(uint32_t n, uintptr_t resume_sp,
+                                              void (*resume_entry)(uint64_t, uint64_t)) {
   Task* self = sched::current();
-  sched::Successor next;
-  {
-    SpinGuard g(pair_->lock);
-    Channel* peer = peer_;
-    if (!peer) return Fast::NotTaken;
-    SpinGuard r(peer->readers_.lock());
-    Task* t = peer->readers_.first_waiter();
-    // A waiter with a deadline is on its hart's timer list: the general path.
-    if (!t || t->mailbox.cap < n || t->deadline || t->hart != arch::this_cpu()->index ||
-        !peer->queue_.empty())
-      return Fast::NotTaken;
-    for (uint32_t i = 0; i < Task::Mailbox::WORDS; i++) t->mailbox.words[i] = words[i];
-    t->mailbox.bytes = n;
-    t->mailbox.full = true;
-    next = sched::Successor(peer->readers_.take_locked(*t));
+  unsigned here = arch::this_cpu()->index;
+  // Under the pair's lock no writer can queue here (writes take it first)
+  // and the peer cannot go: both stay as checked until it is released.
+  pair_->lock.lock_irqs_off();
+  Channel* peer = peer_;
+  if (!peer || !queue_.empty()) {
+    pair_->lock.unlock_irqs_off();
+    return {nullptr, false};
   }
-  SpinGuard r(readers_.lock());
-  if (!queue_.empty() || peer_gone_) return Fast::Sent;  // `next` is made ready
+  peer->readers_.lock().lock_irqs_off();
+  Task* t = peer->readers_.first_waiter();
+  if (!t || !t->parked || t->parked_on != peer || t->mailbox.cap < n || t->hart != here ||
+      t->kill_requested() || !peer->queue_.empty() || !peer->unref_unless_last()) {
+    peer->readers_.lock().unlock_irqs_off();
+    pair_->lock.unlock_irqs_off();
+    return {nullptr, false};
+  }
+  t->parked_on = nullptr;  // its reference on the peer was dropped just above
+  t->mailbox.cap = 0;
+  Task* receiver = peer->readers_.take_locked(*t).leak_ref();  // -> the current slot, or ready
+  peer->readers_.lock().unlock_irqs_off();
+
+  readers_.lock().lock_irqs_off();
+  pair_->lock.unlock_irqs_off();
   self->mailbox.cap = SHORT_BYTES;
-  (void)readers_.block_locked(Deadline::never(), std::move(next));
+  self->parked_on = this;
+  if (readers_.park_locked(resume_sp, resume_entry, receiver, true)) return {receiver, true};
+  self->parked_on = nullptr;
   self->mailbox.cap = 0;
-  if (!self->mailbox.full) return Fast::Sent;
-  self->mailbox.full = false;
-  return Fast::Done;
+  readers_.lock().unlock_irqs_off();
+  return {receiver, false};
+}
+
+bool Channel::park(uintptr_t resume_sp, void (*resume_entry)(uint64_t, uint64_t), Task* next) {
+  Task* self = sched::current();
+  readers_.lock().lock();
+  if (!queue_.empty() || peer_gone_) {
+    readers_.lock().unlock();
+    return false;
+  }
+  self->mailbox.cap = SHORT_BYTES;
+  self->parked_on = this;
+  readers_.park_locked(resume_sp, resume_entry, next, false);  // returns only if killed
+  self->parked_on = nullptr;
+  self->mailbox.cap = 0;
+  readers_.lock().unlock();
+  return false;
 }
 
 libk::Result<Message*> Channel::read(Deadline deadline, size_t bytes_cap, size_t handles_cap,

@@ -85,16 +85,30 @@ class Channel final : public Object {
   // is queued like any other (and the Successor is empty).
   static constexpr uint32_t SHORT_BYTES = Task::Mailbox::WORDS * sizeof(uint64_t);
   libk::Result<sched::Successor> write_short(const uint64_t* words, uint32_t n);
-  // The fast path of a register IPC exchange (sys_ipc.cpp): hand a short
-  // message to a reader already waiting on the peer that last ran on this
-  // hart, with nothing queued ahead, then wait on this endpoint with no
-  // deadline, switching straight to that reader. NotTaken: nothing happened
-  // (the caller takes the general path). Sent: the message went, but this
-  // task was not handed an answer (something was queued, the peer closed,
-  // it is being killed): the caller reads the general way. Done: the answer
-  // is in sched::current()->mailbox.
-  enum class Fast { NotTaken, Sent, Done };
-  Fast exchange_fast(const uint64_t* words, uint32_t n);
+  // The register IPC fast path in one piece (sys_ipc.cpp; interrupts off,
+  // the caller's counted reference to this endpoint in hand). If the reader
+  // parked first on the peer last ran on this hart, takes n bytes, is not
+  // being killed, and nothing is queued here or there: take it off its wait
+  // queue (its reference on the peer dropped), park the current task on this
+  // endpoint (the caller's reference moves to it; it resumes at
+  // `resume_entry` on `resume_sp` when woken the general way), and hand the
+  // hart to the reader (sched::hand_over). The caller then writes the
+  // message into the reader's frame and returns that frame to user mode.
+  // receiver null: not taken, nothing changed. parked false (this task was
+  // being killed meanwhile): the reader is off its queue but the hart was
+  // not handed over; the caller delivers and makes it ready.
+  struct FastHandOver {
+    Task* receiver;
+    bool parked;
+  };
+  FastHandOver fast_hand_over(uint32_t n, uintptr_t resume_sp,
+                              void (*resume_entry)(uint64_t, uint64_t));
+  // Park the current task on this endpoint and switch away for good (to
+  // `next` if given); a counted reference to the endpoint (the caller's)
+  // moves to the task while it is parked. See WaitQueue::park_locked. False,
+  // nothing changed, if a message is queued, the peer is gone or the task
+  // is being killed.
+  bool park(uintptr_t resume_sp, void (*resume_entry)(uint64_t, uint64_t), Task* next);
   // Take the next message, waiting until the deadline (Deadline::poll():
   // ERR_SHOULD_WAIT when none is queued). If it does not fit (bytes_cap/
   // handles_cap), it stays queued and ERR_BUFFER_TOO_SMALL comes back with

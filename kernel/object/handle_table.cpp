@@ -159,19 +159,6 @@ libk::Result<RefPtr<Object>> HandleTable::lookup(keel_handle_t h, uint32_t right
   return object;
 }
 
-Object* HandleTable::lookup_fast(keel_handle_t h, uint32_t rights, ObjectType type) {
-  uint32_t index;
-  uint64_t gen;
-  if (!libk::handle_decode(h, &index, &gen)) return nullptr;
-  SpinGuard g(lock_);
-  HandleSlot* s = slot(index);
-  if (!s || !s->used || s->generation != gen || s->observer) return nullptr;
-  Object* o = s->object.get();
-  if (o->type() != type || !libk::rights_subset(rights, s->rights)) return nullptr;
-  o->ref();
-  return o;
-}
-
 libk::Result<uint32_t> HandleTable::rights_of(keel_handle_t h) {
   SpinGuard g(lock_);
   uint32_t index;

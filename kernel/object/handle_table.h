@@ -86,7 +86,25 @@ class HandleTable {
   // of `type` and the handle has `rights`, with a reference taken for the
   // caller; nullptr for anything else (observers included), and the caller
   // takes the general path, which reports what was wrong.
-  Object* lookup_fast(keel_handle_t h, uint32_t rights, ObjectType type);
+  // Interrupts must be off.
+  [[gnu::always_inline]] Object* lookup_fast(keel_handle_t h, uint32_t rights, ObjectType type) {
+    uint32_t index;
+    uint64_t gen;
+    if (!libk::handle_decode(h, &index, &gen) || index >= MAX) return nullptr;
+    lock_.lock_irqs_off();
+    HandleSlot* c = chunks_[index / CHUNK];
+    Object* o = nullptr;
+    if (c) {
+      HandleSlot& s = c[index % CHUNK];
+      if (s.used && s.generation == gen && !s.observer && s.object->type() == type &&
+          libk::rights_subset(rights, s.rights)) {
+        o = s.object.get();
+        o->ref();
+      }
+    }
+    lock_.unlock_irqs_off();
+    return o;
+  }
   // Rights and kind of a handle (for object_info and duplicate).
   libk::Result<uint32_t> rights_of(keel_handle_t h);
 

@@ -145,7 +145,9 @@ void finish_switch(HartSched& hs) {
 // the idle task. A fresh slice restarts the time slice; otherwise `next`
 // runs on what is left of it (the IPC hand-over: the caller's time passes
 // to the task it woke, and a pending end of slice stays pending).
-void switch_to(HartSched& hs, Task* next, bool fresh_slice) {
+arch::Context discarded[arch::MAX_CPUS];  // where a parked task's kernel context goes: nowhere
+
+void switch_to(HartSched& hs, Task* next, bool fresh_slice, bool save_prev = true) {
   Task* prev = hs.current;
   if (next != hs.idle) next->set_state(Task::State::Running);  // idle is always Running
   hs.current = next;
@@ -163,19 +165,19 @@ void switch_to(HartSched& hs, Task* next, bool fresh_slice) {
     hs.switched_out = prev;
     if (next->satp != prev->satp) arch::switch_satp(next->satp);  // kernel half in both
     arch::set_stack_bounds(next->stack_lo, next->stack_hi);
-    context_switch(&prev->context, &next->context);
+    context_switch(save_prev ? &prev->context : &discarded[index_of(hs)], &next->context);
   }
   finish_switch(this_hart());  // this task's hart now: it may have moved
 }
 
 // Switch to the next ready task (or idle); same conditions. A task woken
 // by IPC to run next takes over the rest of the slice, if any is left.
-void reschedule(HartSched& hs) {
+void reschedule(HartSched& hs, bool save_prev = true) {
   RefPtr<Task> next_ref = pop_ready(hs);
   Task* next = next_ref ? next_ref.leak_ref() : hs.idle;  // run queue's ref -> current slot
   bool fresh = !next->inherit_slice || hs.slice == 0;
   next->inherit_slice = false;
-  switch_to(hs, next, fresh);
+  switch_to(hs, next, fresh, save_prev);
 }
 
 }  // namespace
@@ -334,6 +336,39 @@ void block_current(Deadline deadline, Spinlock& queue_lock, Task* next) {
   libk::AtomicRef(next->hart).store(index_of(hs), libk::MemoryOrder::Relaxed);
   switch_to(hs, next, hs.slice == 0);
 }
+
+void hand_over(Spinlock& queue_lock, Task* next) {
+  HartSched& hs = this_hart();
+  hs.lock.lock();
+  Task* cur = hs.current;
+  cur->deadline = 0;
+  queue_lock.raw_unlock();
+  libk::AtomicRef(next->hart).store(index_of(hs), libk::MemoryOrder::Relaxed);
+  next->set_state(Task::State::Running);
+  hs.current = next;
+  libk::AtomicRef(hs.switches).store(hs.switches + 1, libk::MemoryOrder::Relaxed);
+  while (next->on_cpu.load(libk::MemoryOrder::Acquire)) arch::tlb::serve();
+  next->on_cpu.store(true, libk::MemoryOrder::Relaxed);
+  if (next->satp != cur->satp) arch::switch_satp(next->satp);
+  arch::set_stack_bounds(next->stack_lo, next->stack_hi);
+  hs.lock.unlock();
+}
+
+void park_current(Spinlock& queue_lock, Task* next) {
+  HartSched& hs = this_hart();
+  hs.lock.lock();
+  hs.current->deadline = 0;
+  queue_lock.raw_unlock();
+  if (next) {
+    libk::AtomicRef(next->hart).store(index_of(hs), libk::MemoryOrder::Relaxed);
+    switch_to(hs, next, hs.slice == 0, false);
+  } else {
+    reschedule(hs, false);
+  }
+  panic("sched: a parked task came back through its old kernel frames");
+}
+
+void finish_switch_in() { finish_switch(this_hart()); }
 
 void cancel_deadline(Task& t) {
   if (!t.deadline) return;  // blocked without one (set before it joined its wait queue)

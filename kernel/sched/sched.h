@@ -82,6 +82,21 @@ inline bool need_resched() { return this_hart().need_resched; }
 // switch straight to it rather than to the next ready task, on what is left
 // of the time slice (the IPC fast path).
 void block_current(Deadline deadline, Spinlock& queue_lock, Task* next = nullptr);
+// Parking (the register IPC wait; the caller set the current task's context
+// to where it resumes and moved its reference into the wait queue whose
+// lock it holds, as for block_current, with no deadline):
+// Give the hart to `next` (a parked task taken off its wait queue, state
+// Ready; its reference moves to the current slot) without a kernel context
+// switch: the caller returns next's trap frame to the assembly, which
+// resumes it in user mode and then clears the parked task's on_cpu. The
+// queue lock is released. Interrupts off.
+void hand_over(Spinlock& queue_lock, Task* next);
+// Switch away for good (the parked context is where this task resumes):
+// to `next` if given, else to the next ready task.
+[[noreturn]] void park_current(Spinlock& queue_lock, Task* next);
+// First thing a task resumed at a fresh entry does (a parked task's): the
+// switch-in half of the scheduler's protocol.
+void finish_switch_in();
 // Make a task ready (state Ready already) with the reference moved out of a wait queue.
 void make_ready(RefPtr<Task>&& task);
 // The same for a task woken by IPC: it runs next, on an idle hart if there

@@ -125,6 +125,16 @@ class Task final : public libk::RefCounted<Task> {
     uint32_t cap = 0;
     bool full = false;
   } mailbox;
+  // Parked: blocked on a wait queue with no kernel frames kept (the register
+  // IPC wait). Its whole user state is in its trap frame and its context
+  // resumes at a fresh entry (set by whoever parked it), so a sender may
+  // also hand the hart to it straight into user mode (sched::hand_over).
+  bool parked = false;
+  // The object layer's counted reference to what it is parked on (a
+  // channel endpoint), held only while parked.
+  void* parked_on = nullptr;
+  // A message was already written into its trap frame when it was woken.
+  bool delivered = false;
   // Woken by IPC to run next on its hart: it runs on the rest of the current
   // time slice (the waker's) rather than a fresh one.
   bool inherit_slice = false;

@@ -35,6 +35,16 @@ class WaitQueue {
   // Wake the first waiter / all waiters (caller holds lock()).
   bool wake_one_locked();
   size_t wake_all_locked();
+  // Park the current task here (caller holds lock()): block_locked's
+  // protocol with no deadline, but the task keeps no kernel frames: it
+  // resumes at resume_entry on resume_sp (a fresh entry) when woken. With `user_next` (a
+  // parked task taken off another queue), the hart is handed to it straight
+  // into user mode (sched::hand_over) and this returns true, the lock
+  // released; otherwise the task switches away (to `next`, if given) and
+  // this never returns. False if the task is being killed: nothing changed,
+  // the lock is still held.
+  bool park_locked(uintptr_t resume_sp, void (*resume_entry)(uint64_t, uint64_t), Task* next,
+                   bool user_next);
   // Wake the first waiter to run next (make_ready_next): woken by IPC.
   bool wake_one_next_locked();
   // Take `t` (which must be on this queue) out and make it ready with `why`.

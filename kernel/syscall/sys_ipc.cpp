@@ -1,10 +1,18 @@
 // Register IPC (SYS_IPC_CALL, SYS_IPC_REPLY_WAIT): a short message in
 // a1..a4 with its length in a5, no handles, no argument block. The message
-// is an ordinary channel message (Channel::write_short hands it straight to
-// a waiting reader, or queues it), so these calls and channel_read/write/
-// call interoperate on the same channel. This is the fast path: a caller
-// whose server already waits switches straight to it, and the server's
-// reply-and-wait switches straight back (WaitQueue::block_locked).
+// is an ordinary channel message (Channel::write_short hands it to a
+// waiting reader's mailbox, or queues it), so these calls and channel_read/
+// write/call interoperate on the same channel.
+//
+// Both enter with the whole user frame saved (trap_entry.S, full-frame
+// syscalls), and both wait by *parking*: the task keeps no kernel frames,
+// only its trap frame, and resumes at parked_entry when woken the general
+// way. That makes the fast path possible (ipc_fast): a call or reply whose
+// receiver is parked on this hart writes the message straight into the
+// receiver's frame, parks the sender, and hands the hart to the receiver
+// straight into user mode: no message object, no run queue, no kernel
+// context switch.
+#include <arch/trap.h>
 #include <libk/string.h>
 
 #include "object/channel.h"
@@ -13,6 +21,10 @@
 namespace syscall {
 namespace {
 
+static_assert(SYS_IPC_CALL == ASM_SYSCALL_FULL_FIRST && SYS_IPC_REPLY_WAIT == SYS_IPC_CALL + 1 &&
+              ASM_SYSCALL_FULL_COUNT == 2);
+static_assert(sizeof(Task::on_cpu) == 1, "trap_entry.S clears it with one sb");
+
 struct Exchange {
   RefPtr<Channel> channel;
   uint64_t words[Task::Mailbox::WORDS];
@@ -20,6 +32,8 @@ struct Exchange {
   bool send;
   Deadline deadline = Deadline::never();
 };
+
+RegArgs& regs_of(arch::TrapFrame* tf) { return *reinterpret_cast<RegArgs*>(&tf->a(0)); }
 
 // The n bytes to send from a1..a4: bytes past the length are not sent (the
 // receiver sees zeros there).
@@ -33,6 +47,14 @@ void mask(const RegArgs& r, uint32_t n, uint64_t* words) {
       w &= (uint64_t{1} << ((n - at) * 8)) - 1;
     words[i] = w;
   }
+}
+
+// A received message into the registers: status, a1..a4, a5 = bytes, a6 = 0.
+void deliver(RegArgs& r, const uint64_t* words, uint32_t n) {
+  r.a[0] = KEEL_OK;
+  for (uint32_t i = 0; i < Task::Mailbox::WORDS; i++) r.a[1 + i] = words[i];
+  r.a[5] = n;
+  r.a[6] = 0;
 }
 
 // Everything checked before anything moves: the length, the timeout (a
@@ -50,8 +72,64 @@ libk::Result<void> decode(RegArgs& r, bool reply_optional, Exchange& x) {
   return libk::ok();
 }
 
-// Send (if asked), then receive into the registers. a5/a6 carry the sizes
-// of what was received (or of the message too big to take, which stays).
+void parked_entry(uint64_t, uint64_t);
+
+// A parked task resumes at parked_entry when woken the general way: a fresh
+// entry, its stack just below its trap frame (nothing of the syscall that
+// parked it is left).
+uintptr_t parked_sp(Task& self) {
+  return reinterpret_cast<uintptr_t>(arch::user_trap_frame(self.stack.top()));
+}
+
+int64_t exchange(RegArgs& r, Exchange& x);
+
+// Receive into the registers; a6 carries the handles of a message too big
+// to take (which stays queued). With no deadline the task parks to wait (and
+// this does not return then: it resumes at parked_entry).
+int64_t receive(RegArgs& r, Exchange& x, sched::Successor next) {
+  Task* self = sched::current();
+  for (;;) {
+    if (self->mailbox.full) {  // handed over by a sender while parked
+      self->mailbox.full = false;
+      deliver(r, self->mailbox.words, self->mailbox.bytes);
+      return KEEL_OK;
+    }
+    uint32_t nb = 0, nh = 0;
+    Deadline wait = x.deadline.is_never() ? Deadline::poll() : x.deadline;
+    auto got = x.channel->read(wait, Channel::SHORT_BYTES, 0, &nb, &nh,
+                               x.deadline.is_never() ? sched::Successor{} : std::move(next));
+    if (got.is_error() && got.error() == ERR_SHOULD_WAIT && x.deadline.is_never()) {
+      // Nothing there: park. The channel reference moves to the task.
+      RefPtr<Task> n = next.take();
+      if (n && n->pinned && n->hart != arch::this_cpu()->index)
+        sched::make_ready_next(std::move(n));
+      Task* direct = n.leak_ref();
+      Channel* ch = x.channel.leak_ref();
+      ch->park(parked_sp(*self), parked_entry, direct);  // returns only if not parked
+      x.channel = libk::adopt(ch);
+      if (direct) sched::make_ready_next(libk::adopt(direct));
+      if (self->kill_requested()) return ERR_INTERRUPTED;
+      continue;  // something arrived meanwhile
+    }
+    uint64_t words[Task::Mailbox::WORDS] = {};
+    r.a[5] = nb;
+    r.a[6] = nh;
+    if (got.is_error()) {
+      for (uint32_t i = 0; i < Task::Mailbox::WORDS; i++) r.a[1 + i] = 0;
+      return got.error();
+    }
+    if (Message* m = got.value()) {
+      memcpy(words, m->bytes, m->num_bytes);
+      Message::destroy(m);
+    } else {
+      for (uint32_t i = 0; i < Task::Mailbox::WORDS; i++) words[i] = self->mailbox.words[i];
+    }
+    deliver(r, words, nb);
+    return KEEL_OK;
+  }
+}
+
+// Send (if asked), then receive.
 int64_t exchange(RegArgs& r, Exchange& x) {
   sched::Successor next;
   if (x.send) {
@@ -59,63 +137,33 @@ int64_t exchange(RegArgs& r, Exchange& x) {
     if (sent.is_error()) return sent.error();
     next = sent.release_value();
   }
-  uint32_t nb = 0, nh = 0;
-  auto got = x.channel->read(x.deadline, Channel::SHORT_BYTES, 0, &nb, &nh, std::move(next));
-  uint64_t words[Task::Mailbox::WORDS] = {};
-  r.a[5] = nb;
-  r.a[6] = nh;
-  if (!got.is_error()) {
-    if (Message* m = got.value()) {
-      memcpy(words, m->bytes, m->num_bytes);
-      Message::destroy(m);
-    } else {
-      const Task::Mailbox& box = sched::current()->mailbox;
-      for (uint32_t i = 0; i < Task::Mailbox::WORDS; i++) words[i] = box.words[i];
-    }
-  }
-  for (uint32_t i = 0; i < Task::Mailbox::WORDS; i++) r.a[1 + i] = words[i];
-  return got.is_error() ? static_cast<int64_t>(got.error()) : int64_t{KEEL_OK};
+  return receive(r, x, std::move(next));
 }
 
-// The fast path (Channel::exchange_fast): a send of a short message to a
-// server or client already waiting, with no deadline. False when not
-// taken (nothing happened); otherwise the status is in *status.
-bool fast(RegArgs& r, bool reply_optional, int64_t* status) {
-  uint64_t n = r.a[5];
-  if (n > KEEL_IPC_MAX_BYTES || r.a[6] != KEEL_TIMEOUT_INFINITE) return false;
-  Object* o = current_process().handles().lookup_fast(r.a[0], KEEL_RIGHT_READ | KEEL_RIGHT_WRITE,
-                                                      ObjectType::Channel);
-  if (!o) return false;
-  RefPtr<Channel> ch = libk::adopt(static_cast<Channel*>(o));
-  (void)reply_optional;
-  uint64_t words[Task::Mailbox::WORDS];
-  mask(r, static_cast<uint32_t>(n), words);
-  switch (ch->exchange_fast(words, static_cast<uint32_t>(n))) {
-    case Channel::Fast::NotTaken:
-      return false;
-    case Channel::Fast::Done: {
-      const Task::Mailbox& box = sched::current()->mailbox;
-      for (uint32_t i = 0; i < Task::Mailbox::WORDS; i++) r.a[1 + i] = box.words[i];
-      r.a[5] = box.bytes;
-      r.a[6] = 0;
-      *status = KEEL_OK;
-      return true;
-    }
-    case Channel::Fast::Sent:
-      break;
+void parked_entry(uint64_t, uint64_t) {
+  sched::finish_switch_in();
+  arch::irq_enable();
+  Task* self = sched::current();
+  arch::TrapFrame* tf = arch::user_trap_frame(self->stack.top());
+  self->parked = false;
+  self->mailbox.cap = 0;
+  RefPtr<Channel> ch = libk::adopt(static_cast<Channel*>(self->parked_on));
+  self->parked_on = nullptr;
+  if (self->delivered) {  // the message is in the frame already
+    self->delivered = false;
+  } else {
+    Exchange x;
+    x.channel = std::move(ch);
+    x.send = false;
+    x.bytes = 0;
+    regs_of(tf).a[0] = static_cast<uint64_t>(receive(regs_of(tf), x, sched::Successor{}));
   }
-  Exchange x;
-  x.channel = std::move(ch);
-  x.send = false;  // already sent: only the answer is left to read
-  x.bytes = 0;
-  *status = exchange(r, x);
-  return true;
+  ch.reset();
+  return_to_user(tf);
 }
 
 template <bool ReplyOptional>
 int64_t ipc(RegArgs& r) {
-  int64_t status;
-  if (fast(r, ReplyOptional, &status)) return status;
   Exchange x;
   auto decoded = decode(r, ReplyOptional, x);
   if (decoded.is_error()) return decoded.error();
@@ -126,5 +174,48 @@ int64_t ipc(RegArgs& r) {
 
 int64_t sys_ipc_call(RegArgs& r) { return ipc<false>(r); }
 int64_t sys_ipc_reply_wait(RegArgs& r) { return ipc<true>(r); }
+
+// The fast path: a send with no deadline to a receiver parked on this
+// hart. Interrupts are off from the trap to the sret. Returns the frame to
+// resume; {nullptr} when not taken (nothing happened: the general path runs).
+arch::FullReturn ipc_fast(arch::TrapFrame* tf) {
+  constexpr arch::FullReturn not_taken{nullptr, nullptr};
+  RegArgs& r = regs_of(tf);
+  uint64_t n = r.a[5];
+  if (n > KEEL_IPC_MAX_BYTES || r.a[6] != KEEL_TIMEOUT_INFINITE) return not_taken;
+  sched::HartSched& hs = sched::this_hart();
+  Task* self = hs.current;
+  if (hs.need_resched || self->kill_requested()) return not_taken;
+  Object* o = current_process().handles().lookup_fast(r.a[0], KEEL_RIGHT_READ | KEEL_RIGHT_WRITE,
+                                                      ObjectType::Channel);
+  if (!o) return not_taken;
+  auto* ch = static_cast<Channel*>(o);  // our counted reference
+  Channel::FastHandOver h =
+      ch->fast_hand_over(static_cast<uint32_t>(n), parked_sp(*self), parked_entry);
+  if (!h.receiver) {
+    ch->unref();
+    return not_taken;
+  }
+  // The message goes straight into the receiver's registers (it cannot run
+  // before the sret below: this hart is the only one that may run it).
+  Task* receiver = h.receiver;
+  arch::TrapFrame* rtf = arch::user_trap_frame(receiver->stack.top());
+  uint64_t words[Task::Mailbox::WORDS];
+  mask(r, static_cast<uint32_t>(n), words);
+  deliver(regs_of(rtf), words, static_cast<uint32_t>(n));
+  if (h.parked) return arch::FullReturn{rtf, &self->on_cpu};
+  // Not parked (an answer is already queued, the peer closed, we are being
+  // killed): the receiver resumes the general way, its message in place,
+  // and we receive the general way.
+  receiver->delivered = true;
+  sched::make_ready_next(libk::adopt(receiver));
+  arch::irq_enable();
+  Exchange x;
+  x.channel = libk::adopt(ch);
+  x.send = false;
+  x.bytes = 0;
+  r.a[0] = static_cast<uint64_t>(receive(r, x, sched::Successor{}));
+  return arch::FullReturn{tf, nullptr};
+}
 
 }  // namespace syscall

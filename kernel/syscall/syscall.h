@@ -14,6 +14,7 @@
 // the thunk turns the final Result into a0 (the status, or T's value).
 #pragma once
 #include <arch/timer.h>
+#include <arch/trap.h>
 #include <arch/trap_frame.h>
 #include <keel/syscall.h>
 #include <libk/result.h>
@@ -129,6 +130,12 @@ int64_t sys_task_kill(const Args&);
 int64_t sys_task_wait(const Args&);
 int64_t sys_ipc_call(RegArgs&);
 int64_t sys_ipc_reply_wait(RegArgs&);
+// The register IPC fast path (sys_ipc.cpp), tried first with interrupts
+// off: the frame to resume, or {nullptr} when not taken.
+arch::FullReturn ipc_fast(arch::TrapFrame* tf);
+// Leave the kernel for tf's user context (user_boundary.cpp): a killed task
+// exits, a preempted one yields first.
+[[noreturn]] void return_to_user(arch::TrapFrame* tf);
 
 // A handle argument is the whole register: keel_handle_t is 64 bits, so no
 // value is truncated into another; HandleTable::lookup() judges every bit.

@@ -30,10 +30,17 @@ void prepare_return(arch::TrapFrame*) {
   }
 }
 
+}  // namespace
+
+namespace syscall {
 [[noreturn]] void return_to_user(arch::TrapFrame* tf) {
   prepare_return(tf);
   user_return(tf);
 }
+}  // namespace syscall
+
+namespace {
+using syscall::return_to_user;
 
 void report_user_fault(arch::TrapFrame* tf) {
   Task* t = sched::current();
@@ -52,6 +59,19 @@ extern "C" void syscall_trap(arch::TrapFrame* tf) {
   arch::irq_enable();  // sepc already points past the ecall
   tf->a(0) = static_cast<uint64_t>(syscall::dispatch(*tf));
   prepare_return(tf);
+}
+
+// A full-frame syscall (trap_entry.S): the register IPC calls. The fast
+// path may hand the hart to another task, whose frame then comes back.
+extern "C" arch::FullReturn syscall_trap_full(arch::TrapFrame* tf) {
+  arch::FullReturn fast = syscall::ipc_fast(tf);
+  if (fast.clear_on_cpu) return fast;  // handed over: that task resumes in user mode
+  if (!fast.frame) {
+    arch::irq_enable();
+    tf->a(0) = static_cast<uint64_t>(syscall::dispatch(*tf));
+  }
+  prepare_return(tf);
+  return arch::FullReturn{tf, nullptr};
 }
 
 // Interrupts and faults from user mode: a full frame.

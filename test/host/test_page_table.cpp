@@ -59,6 +59,8 @@ uint64_t* table(uintptr_t pa) {
 }
 void flush_tlb(uint64_t, uintptr_t, size_t) { mem.flushes++; }
 void load_root(uint64_t) {}
+uint16_t alloc_asid() { return 0; }
+void free_asid(uint16_t) {}
 }  // namespace arch::pt_memory
 
 namespace {

@@ -104,10 +104,11 @@ libk::Result<PageTable> PageTable::create_sharing_kernel_half(const PageTable& k
   uint64_t* r = table_at(pt.root_);
   for (unsigned i = 256; i < 512; i++) r[i] = k[i];
   pt.shares_kernel_half_ = true;
+  pt.asid_ = pt_memory::alloc_asid();
   return pt;
 }
 
-uint64_t PageTable::satp() const { return (8ull << 60) | (root_ >> 12); }
+uint64_t PageTable::satp() const { return (8ull << 60) | (uint64_t{asid_} << 44) | (root_ >> 12); }
 
 void PageTable::activate() const { pt_memory::load_root(satp()); }
 
@@ -261,6 +262,8 @@ void PageTable::destroy() {
   pt_memory::free_table(root_);
   tables_--;
   root_ = 0;
+  if (asid_) pt_memory::free_asid(asid_);
+  asid_ = 0;
 }
 
 }  // namespace arch

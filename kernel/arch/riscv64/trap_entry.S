@@ -5,6 +5,7 @@
 #   extern "C" void user_trap(arch::TrapFrame*);      user interrupt/fault, full frame at the stack top
 #   extern "C" void syscall_trap(arch::TrapFrame*);   user ecall, caller-saved registers only
 #   extern "C" [[noreturn]] void user_return(arch::TrapFrame*);  back to user mode
+#   extern "C" arch::FullReturn syscall_trap_full(arch::TrapFrame*);  a full-frame syscall
 # sscratch is 0 while the hart runs kernel code, and holds the running task's
 # kernel stack top while it runs user code: the first instruction tells the
 # two apart without touching memory. A trap saves every general register,
@@ -140,6 +141,9 @@ user_return:
 # frame's scause and stval are not filled in).
 # syscall_trap returns (with interrupts off) unless the task exits.
 ecall_from_user:
+    addi    t0, a7, -ASM_SYSCALL_FULL_FIRST
+    sltiu   t0, t0, ASM_SYSCALL_FULL_COUNT
+    bnez    t0, full_ecall_from_user
     sd      x1, 1*8(sp)
     sd      x3, 3*8(sp)
     sd      x4, 4*8(sp)
@@ -171,3 +175,30 @@ ecall_from_user:
     .endr
     ld      x2, ASM_FRAME_SP(sp)
     sret
+
+# A full-frame syscall (the register IPC calls): every user register is
+# saved, since it may leave this task parked (its whole user state in the
+# frame, no kernel frames kept) and resume another task straight into user
+# mode. syscall_trap_full returns (interrupts off) the frame to resume in a0
+# and, in a1, the on_cpu flag of the task it switched away from (or 0): that
+# task's kernel stack is the one we are on, so the flag is cleared only once
+# sp is on the other task's stack.
+full_ecall_from_user:
+    ld      t0, 5*8(sp)                # the user's t0 back
+    STORE_GPRS sp
+    csrrw   t0, sscratch, zero         # the user sp; sscratch = 0: now in the kernel
+    sd      t0, ASM_FRAME_SP(sp)
+    csrr    t0, sepc
+    addi    t0, t0, 4                  # return past the ecall
+    sd      t0, ASM_FRAME_SEPC(sp)
+    csrr    t0, sstatus
+    sd      t0, ASM_FRAME_SSTATUS(sp)
+    ld      tp, ASM_FRAME(sp)
+    mv      a0, sp
+    li      fp, 0                      # backtraces stop at the user boundary
+    call    syscall_trap_full
+    mv      sp, a0
+    beqz    a1, user_return
+    fence   rw, w
+    sb      zero, 0(a1)                # the task switched away from may run elsewhere now
+    j       user_return

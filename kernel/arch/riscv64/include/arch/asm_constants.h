@@ -17,6 +17,12 @@
 /* Above a user task's frame, at the top of its kernel stack: the kernel's tp. */
 #define ASM_USER_TOP_RESERVE 16
 
+/* Syscalls (a7) in [FIRST, FIRST + COUNT) enter with the whole user frame
+ * saved and may return into another task's frame (syscall_trap_full): the
+ * register IPC calls. The syscall layer static_asserts the numbers. */
+#define ASM_SYSCALL_FULL_FIRST 29
+#define ASM_SYSCALL_FULL_COUNT 2
+
 /* arch::Cpu, reached through tp in the kernel. */
 #define ASM_CPU_STACK_LO 16
 #define ASM_CPU_STACK_HI 24

@@ -32,6 +32,16 @@ extern "C" void context_switch(arch::Context* from, arch::Context* to);
 extern "C" void task_start();
 
 namespace arch {
+// Make *c resume at entry_thunk(0, 0) on a fresh stack at stack_top (only
+// what task_start reads is written: a parked task's context, set often).
+inline void set_fresh_entry(Context& c, uintptr_t stack_top,
+                            void (*entry_thunk)(uint64_t, uint64_t)) {
+  c.ra = reinterpret_cast<uint64_t>(&task_start);
+  c.sp = stack_top;
+  c.s[0] = reinterpret_cast<uint64_t>(entry_thunk);
+  c.s[1] = 0;
+  c.s[2] = 0;
+}
 inline Context new_task_context(uintptr_t stack_top, void (*entry_thunk)(uint64_t, uint64_t),
                                 uint64_t a, uint64_t b) {
   Context c{};

@@ -22,6 +22,7 @@ enum class LockRank : uint8_t {
   HandleTable,   // HandleTable::lock_
   Observer,      // observer_lock (a handle table asks whether a link is revoked)
   AddressSpace,  // AddressSpace::lock_ (regions and table structure)
+  Asid,          // page_table_hw.cpp's ASID allocator
   Hart,          // HartSched::lock
   KernelStack,   // kstack slots
   Slab,          // a slab cache

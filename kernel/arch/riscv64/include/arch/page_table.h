@@ -64,6 +64,7 @@ class PageTable {
   uint64_t* walk_creating(uintptr_t va, unsigned leaf_level, void* stock);
 
   uintptr_t root_ = 0;  // physical address of the level-2 table
+  uint16_t asid_ = 0;   // user tables: their address-space identifier (0: none)
   size_t tables_ = 0;   // frames used by tables, root included
   bool shares_kernel_half_ = false;
 };

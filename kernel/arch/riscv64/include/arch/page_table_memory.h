@@ -20,5 +20,10 @@ uint64_t* table(uintptr_t pa);  // the 512 entries of the table at pa
 // every table shares). Returns once they are gone everywhere.
 void flush_tlb(uint64_t satp, uintptr_t va, size_t size);
 void load_root(uint64_t satp);  // switch this hart to the table
+// Address-space identifiers for user tables (0: none, the table's switch
+// flushes the TLB; the kernel's own table always uses 0).
+uint16_t alloc_asid();
+void free_asid(uint16_t asid);  // the table is gone: reusable once no hart can hold its entries
+void probe_asids();             // at boot, on the boot hart: how many the hardware has
 
 }  // namespace arch::pt_memory

@@ -17,7 +17,7 @@ class RawSpinlock {
   constexpr RawSpinlock(LockRank rank = LockRank::None, const char* name = "unnamed")
       : rank_(rank), name_(name) {}
 
-  void lock() {
+  [[gnu::always_inline]] void lock() {
     if (locked_.exchange(1u, libk::MemoryOrder::Acquire)) contended();
     holder_ = arch::this_cpu()->index;
     if (lockdebug::enabled) lockdebug::acquired(this, rank_, name_, false);
@@ -28,7 +28,7 @@ class RawSpinlock {
     if (lockdebug::enabled) lockdebug::acquired(this, rank_, name_, true);
     return true;
   }
-  void unlock() {
+  [[gnu::always_inline]] void unlock() {
     if (lockdebug::enabled) lockdebug::released(this);
     locked_.store(0u, libk::MemoryOrder::Release);
   }
@@ -76,6 +76,10 @@ class Spinlock {
     arch::irq_restore(saved);
   }
   bool held() const { return raw_.held(); }
+  // For code that runs with interrupts off already (the IPC fast path):
+  // neither saves nor restores them.
+  [[gnu::always_inline]] void lock_irqs_off() { raw_.lock(); }
+  [[gnu::always_inline]] void unlock_irqs_off() { raw_.unlock(); }
 
   // For code that gives the lock up while blocked and takes it back after
   // (WaitQueue::block): the holder's saved interrupt state must survive the

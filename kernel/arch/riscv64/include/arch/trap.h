@@ -41,3 +41,15 @@ extern "C" [[noreturn]] void user_return(arch::TrapFrame* tf);
 // *tf), and any other trap from user mode (a full frame).
 extern "C" void syscall_trap(arch::TrapFrame* tf);
 extern "C" void user_trap(arch::TrapFrame* tf);
+namespace arch {
+// What a full-frame syscall returns to the assembly: the frame to resume
+// (this task's, or the task the hart was handed to), and the on_cpu flag
+// (one byte) of the task handed away from, cleared once off its stack.
+struct FullReturn {
+  TrapFrame* frame;
+  void* clear_on_cpu;
+};
+}  // namespace arch
+// Syscalls ASM_SYSCALL_FULL_FIRST.. (the whole user frame saved): returns
+// with interrupts off.
+extern "C" arch::FullReturn syscall_trap_full(arch::TrapFrame* tf);
