@@ -3,22 +3,18 @@
 //
 // User tables have address-space identifiers (ASIDs), so a hart that
 // switches between them keeps its TLB: the IPC fast path switches address
-// spaces without a flush. The price is that a hart may hold a table's
-// translations long after it last ran it. Every hart that ever loaded an
-// ASID is in that ASID's hart mask (set before its satp write, cleared only
-// when the ASID is handed out again, clean): an unmap shoots down every
-// hart in the mask (unmapper and switcher each write, fence, then read:
-// the PTE / the mask, then the other), whether or not it runs the table
-// now. A freed ASID is handed out again only once every hart has flushed
-// its whole TLB since (tlb::stamp; each does so at least once a tick), so a
-// new table never meets its predecessor's translations. Tables without an
-// ASID (the kernel's; any if the hardware has none, or all are taken)
-// flush at every switch, and the harts running them now are the ones
-// Cpu::satp names. The remote flush is tlb::shootdown (tlb.h).
-// The kernel half is shared by every table; after boot the only kernel-half
-// unmaps are kernel stacks, which are flushed lazily (tlb::stamp: kstack.cpp
-// reuses a slot only once every hart has flushed since), so those flush
-// here only.
+// spaces without a flush. A hart may then hold a table's translations long
+// after it last ran it; they are dropped lazily, by generation. Each ASID
+// has a generation, moved on by every unmap or protect of its table and
+// when the ASID is freed; each hart remembers the generation it last
+// flushed each ASID at, and flushes that ASID when it loads it at a newer
+// one. Harts running the table right now (Cpu::satp names them) are shot
+// down at once. Unmapper and switcher each write, fence, then read (the
+// generation / Cpu::satp, then the other): either the unmapper sees the
+// hart on the table and shoots it, or the switcher sees the new generation
+// and flushes. Tables without an ASID (the kernel's; any if the hardware
+// has none, or all are taken) flush at every switch. The remote flush is
+// tlb::shootdown (tlb.h).
 #include <arch/cpu.h>
 #include <arch/csr.h>
 #include <arch/memlayout.h>
@@ -30,13 +26,13 @@
 namespace arch::pt_memory {
 
 namespace {
-constexpr unsigned MAX_ASIDS = 4096;
+constexpr unsigned MAX_ASIDS = 1024;
 unsigned asid_count = 0;  // usable: 1 .. asid_count - 1 (probed at boot; 0: none)
 Spinlock asid_lock{LockRank::Asid, "asid"};
 bool asid_used[MAX_ASIDS];
-uint64_t asid_freed_at[MAX_ASIDS];  // tlb::stamp() when freed (0: never used)
 unsigned asid_cursor = 1;
-libk::Atomic<uint32_t> asid_harts[MAX_ASIDS];  // CPU indexes that loaded it (bit i)
+libk::Atomic<uint32_t> asid_generation[MAX_ASIDS];
+uint32_t flushed_at[MAX_CPUS][MAX_ASIDS];  // per hart: the generation it last flushed each at
 
 unsigned asid_of(uint64_t satp) { return static_cast<unsigned>((satp >> 44) & 0xffff); }
 }  // namespace
@@ -54,47 +50,51 @@ void probe_asids() {
 uint16_t alloc_asid() {
   if (!asid_count) return 0;
   SpinGuard g(asid_lock);
-  for (int pass = 0; pass < 2; pass++) {
-    for (unsigned k = 1; k < asid_count; k++) {
-      unsigned a = asid_cursor;
-      asid_cursor = asid_cursor + 1 < asid_count ? asid_cursor + 1 : 1;
-      if (asid_used[a]) continue;
-      if (asid_freed_at[a] && !tlb::flushed_everywhere_since(asid_freed_at[a])) continue;
-      asid_used[a] = true;
-      asid_harts[a].store(0, libk::MemoryOrder::Relaxed);
-      return static_cast<uint16_t>(a);
-    }
-    if (pass == 0) tlb::flush_everywhere();  // make the freed ones clean now
+  for (unsigned k = 1; k < asid_count; k++) {
+    unsigned a = asid_cursor;
+    asid_cursor = asid_cursor + 1 < asid_count ? asid_cursor + 1 : 1;
+    if (asid_used[a]) continue;
+    asid_used[a] = true;
+    return static_cast<uint16_t>(a);
   }
   return 0;  // all taken: this table flushes at every switch
 }
 
 void free_asid(uint16_t asid) {
+  // A hart that still holds its translations flushes them before it loads
+  // the ASID again (for the next table that gets it).
+  asid_generation[asid].fetch_add(1, libk::MemoryOrder::AcqRel);
   SpinGuard g(asid_lock);
-  asid_freed_at[asid] = tlb::stamp();
   asid_used[asid] = false;
 }
 
 void flush_tlb(uint64_t satp, uintptr_t va, size_t) {
   sfence_vma();
   if (va >= DIRECT_MAP_BASE) return;  // the kernel half: see above
+  if (unsigned asid = asid_of(satp)) asid_generation[asid].fetch_add(1, libk::MemoryOrder::AcqRel);
   libk::atomic_fence(libk::MemoryOrder::SeqCst);
   Cpu* me = this_cpu();
-  unsigned asid = asid_of(satp);
-  uint32_t ran = asid ? asid_harts[asid].load(libk::MemoryOrder::Acquire) : 0;
   for (unsigned i = 0, n = cpus_online(); i < n; i++) {
     Cpu* c = cpu(i);
     if (c == me || !libk::AtomicRef(c->online).load(libk::MemoryOrder::Acquire)) continue;
-    bool may_hold =
-        asid ? (ran >> i) & 1 : libk::AtomicRef(c->satp).load(libk::MemoryOrder::Relaxed) == satp;
-    if (may_hold) tlb::shootdown(*c);
+    if (libk::AtomicRef(c->satp).load(libk::MemoryOrder::Relaxed) == satp) tlb::shootdown(*c);
   }
 }
 
 void load_root(uint64_t satp) { switch_satp(satp); }
 
-unsigned asid_of_satp(uint64_t satp) { return asid_of(satp); }
-libk::Atomic<uint32_t>& asid_hart_mask(unsigned asid) { return asid_harts[asid]; }
+// Load an ASID'd table on this hart: flush the ASID first if its table
+// changed since this hart last did (see above). Cpu::satp is already set.
+void load_asid(Cpu* c, uint64_t satp, unsigned asid) {
+  libk::atomic_fence(libk::MemoryOrder::SeqCst);
+  uint32_t g = asid_generation[asid].load(libk::MemoryOrder::Acquire);
+  uint32_t& seen = flushed_at[c->index][asid];
+  if (seen != g) {
+    asm volatile("sfence.vma zero, %0" ::"r"(uint64_t{asid}) : "memory");
+    seen = g;
+  }
+  w_satp(satp);
+}
 
 }  // namespace arch::pt_memory
 
@@ -102,13 +102,8 @@ namespace arch {
 void switch_satp(uint64_t satp) {
   Cpu* c = this_cpu();
   libk::AtomicRef(c->satp).store(satp, libk::MemoryOrder::Relaxed);
-  unsigned asid = pt_memory::asid_of_satp(satp);
-  if (asid) {
-    uint32_t bit = 1u << c->index;
-    auto& ran = pt_memory::asid_hart_mask(asid);
-    if (!(ran.load(libk::MemoryOrder::Relaxed) & bit)) ran.fetch_or(bit, libk::MemoryOrder::SeqCst);
-    libk::atomic_fence(libk::MemoryOrder::SeqCst);
-    w_satp(satp);  // its own translations, if any, were kept up to date by flush_tlb
+  if (unsigned asid = static_cast<unsigned>((satp >> 44) & 0xffff)) {
+    pt_memory::load_asid(c, satp, asid);
     return;
   }
   libk::atomic_fence(libk::MemoryOrder::SeqCst);
