@@ -8,6 +8,7 @@
 #include "lib/panic.h"
 #include "mm/kstat.h"
 #include "object/payload.h"
+#include "object/process.h"
 #include "sched/sched.h"
 
 namespace {
@@ -182,40 +183,79 @@ libk::Result<sched::Successor> Channel::write_short(const uint64_t* words, uint3
   return sched::Successor{};
 }
 
-Channel::FastHandOver Channel::fast_hand_over(uint32_t n, uintptr_t resume_sp,
-                                              void (*resume_entry)(uint64_t, uint64_t)) {
-  Task* self = sched::current();
-  unsigned here = arch::this_cpu()->index;
+namespace {
+// The n bytes of a1..a4 into a receiver's registers: status, a1..a4 (bytes
+// past the length 0), a5 = n, a6 = 0.
+[[gnu::always_inline]] inline void deliver_words(arch::TrapFrame* from, arch::TrapFrame* to,
+                                                 uint64_t n) {
+  to->a(0) = KEEL_OK;
+  for (unsigned i = 0; i < 4; i++) {
+    uint64_t at = i * 8;
+    uint64_t w = from->a(1 + i);
+    if (at >= n)
+      w = 0;
+    else if (n - at < 8)
+      w &= (uint64_t{1} << ((n - at) * 8)) - 1;
+    to->a(1 + i) = w;
+  }
+  to->a(5) = n;
+  to->a(6) = 0;
+}
+}  // namespace
+
+arch::FullReturn Channel::fast_path(arch::TrapFrame* tf, void (*resume_entry)(uint64_t, uint64_t),
+                                    Channel** self_ref) {
+  constexpr arch::FullReturn not_taken{nullptr, nullptr};
+  uint64_t n = tf->a(5);
+  if (n > SHORT_BYTES || tf->a(6) != KEEL_TIMEOUT_INFINITE) return not_taken;
+  sched::HartSched& hs = sched::this_hart();
+  Task* self = hs.current;
+  if (hs.need_resched || self->kill_requested()) return not_taken;
+  Object* o = Process::of(*self)->handles().lookup_fast(
+      tf->a(0), KEEL_RIGHT_READ | KEEL_RIGHT_WRITE, ObjectType::Channel);
+  if (!o) return not_taken;
+  auto* ch = static_cast<Channel*>(o);  // our counted reference
+  unsigned here = static_cast<unsigned>(&hs - sched::harts);
   // Under the pair's lock no writer can queue here (writes take it first)
   // and the peer cannot go: both stay as checked until it is released.
-  pair_->lock.lock_irqs_off();
-  Channel* peer = peer_;
-  if (!peer || !queue_.empty()) {
-    pair_->lock.unlock_irqs_off();
-    return {nullptr, false};
-  }
-  peer->readers_.lock().lock_irqs_off();
-  Task* t = peer->readers_.first_waiter();
-  if (!t || !t->parked || t->parked_on != peer || t->mailbox.cap < n || t->hart != here ||
-      t->kill_requested() || !peer->queue_.empty() || !peer->unref_unless_last()) {
+  ch->pair_->lock.lock_irqs_off();
+  Channel* peer = ch->peer_;
+  Task* t = nullptr;
+  if (peer && ch->queue_.empty()) {
+    peer->readers_.lock().lock_irqs_off();
+    t = peer->readers_.first_waiter();
+    if (!t || !t->parked || t->parked_on != peer || t->mailbox.cap < n || t->hart != here ||
+        t->kill_requested() || !peer->queue_.empty() || !peer->unref_unless_last())
+      t = nullptr;
+    if (t) {
+      t->parked_on = nullptr;  // its reference on the peer was dropped just above
+      t->mailbox.cap = 0;
+      (void)peer->readers_.take_locked(*t).leak_ref();  // -> the current slot, or ready
+    }
     peer->readers_.lock().unlock_irqs_off();
-    pair_->lock.unlock_irqs_off();
-    return {nullptr, false};
   }
-  t->parked_on = nullptr;  // its reference on the peer was dropped just above
-  t->mailbox.cap = 0;
-  Task* receiver = peer->readers_.take_locked(*t).leak_ref();  // -> the current slot, or ready
-  peer->readers_.lock().unlock_irqs_off();
-
-  readers_.lock().lock_irqs_off();
-  pair_->lock.unlock_irqs_off();
+  if (!t) {
+    ch->pair_->lock.unlock_irqs_off();
+    ch->unref();
+    return not_taken;
+  }
+  // The message goes straight into the receiver's registers (it cannot run
+  // before the sret: it is off every queue, and ours to run).
+  arch::TrapFrame* rtf = arch::user_trap_frame(t->stack.top());
+  deliver_words(tf, rtf, n);
+  ch->readers_.lock().lock_irqs_off();
+  ch->pair_->lock.unlock_irqs_off();
   self->mailbox.cap = SHORT_BYTES;
-  self->parked_on = this;
-  if (readers_.park_locked(resume_sp, resume_entry, receiver, true)) return {receiver, true};
+  self->parked_on = ch;
+  if (ch->readers_.park_locked(reinterpret_cast<uintptr_t>(tf), resume_entry, t, true))
+    return arch::FullReturn{rtf, &self->on_cpu};
   self->parked_on = nullptr;
   self->mailbox.cap = 0;
-  readers_.lock().unlock_irqs_off();
-  return {receiver, false};
+  ch->readers_.lock().unlock_irqs_off();
+  t->delivered = true;
+  sched::make_ready_next(libk::adopt(t));
+  *self_ref = ch;
+  return arch::FullReturn{tf, nullptr};
 }
 
 bool Channel::park(uintptr_t resume_sp, void (*resume_entry)(uint64_t, uint64_t), Task* next) {

@@ -9,6 +9,7 @@
 // messages (and every handle inside them) are freed, iteratively, and the
 // peer sees ERR_PEER_CLOSED once its own queue is drained.
 #pragma once
+#include <arch/trap.h>
 #include <keel/syscall.h>
 #include <libk/list.h>
 #include <libk/refptr.h>
@@ -85,24 +86,22 @@ class Channel final : public Object {
   // is queued like any other (and the Successor is empty).
   static constexpr uint32_t SHORT_BYTES = Task::Mailbox::WORDS * sizeof(uint64_t);
   libk::Result<sched::Successor> write_short(const uint64_t* words, uint32_t n);
-  // The register IPC fast path in one piece (sys_ipc.cpp; interrupts off,
-  // the caller's counted reference to this endpoint in hand). If the reader
-  // parked first on the peer last ran on this hart, takes n bytes, is not
-  // being killed, and nothing is queued here or there: take it off its wait
-  // queue (its reference on the peer dropped), park the current task on this
-  // endpoint (the caller's reference moves to it; it resumes at
-  // `resume_entry` on `resume_sp` when woken the general way), and hand the
-  // hart to the reader (sched::hand_over). The caller then writes the
-  // message into the reader's frame and returns that frame to user mode.
-  // receiver null: not taken, nothing changed. parked false (this task was
-  // being killed meanwhile): the reader is off its queue but the hart was
-  // not handed over; the caller delivers and makes it ready.
-  struct FastHandOver {
-    Task* receiver;
-    bool parked;
-  };
-  FastHandOver fast_hand_over(uint32_t n, uintptr_t resume_sp,
-                              void (*resume_entry)(uint64_t, uint64_t));
+  // The register IPC fast path in one piece (sys_ipc.cpp's ipc_fast;
+  // interrupts off, from the trap frame of a full-frame syscall). A send
+  // with no deadline on a channel handle of the calling process whose peer
+  // has a reader parked first that last ran on this hart, takes n bytes and
+  // is not being killed, with nothing queued here or there: the reader is
+  // taken off its wait queue (its reference on its endpoint dropped), the
+  // message written into its frame, the current task parked on its own
+  // endpoint (resuming at `resume_entry` on its stack below its frame when
+  // woken the general way), and the hart handed to the reader
+  // (sched::hand_over). Returns the reader's frame and the parked task's
+  // on_cpu for the assembly. {nullptr}: not taken, nothing changed.
+  // {tf, nullptr}: the message went to the reader, but this task could not
+  // park (it is being killed): the reader is made ready; the caller
+  // receives the general way, with its reference to this endpoint in *self_ref.
+  static arch::FullReturn fast_path(arch::TrapFrame* tf, void (*resume_entry)(uint64_t, uint64_t),
+                                    Channel** self_ref);
   // Park the current task on this endpoint and switch away for good (to
   // `next` if given); a counted reference to the endpoint (the caller's)
   // moves to the task while it is parked. See WaitQueue::park_locked. False,

@@ -337,23 +337,6 @@ void block_current(Deadline deadline, Spinlock& queue_lock, Task* next) {
   switch_to(hs, next, hs.slice == 0);
 }
 
-void hand_over(Spinlock& queue_lock, Task* next) {
-  HartSched& hs = this_hart();
-  hs.lock.lock();
-  Task* cur = hs.current;
-  cur->deadline = 0;
-  queue_lock.raw_unlock();
-  libk::AtomicRef(next->hart).store(index_of(hs), libk::MemoryOrder::Relaxed);
-  next->set_state(Task::State::Running);
-  hs.current = next;
-  libk::AtomicRef(hs.switches).store(hs.switches + 1, libk::MemoryOrder::Relaxed);
-  while (next->on_cpu.load(libk::MemoryOrder::Acquire)) arch::tlb::serve();
-  next->on_cpu.store(true, libk::MemoryOrder::Relaxed);
-  if (next->satp != cur->satp) arch::switch_satp(next->satp);
-  arch::set_stack_bounds(next->stack_lo, next->stack_hi);
-  hs.lock.unlock();
-}
-
 void park_current(Spinlock& queue_lock, Task* next) {
   HartSched& hs = this_hart();
   hs.lock.lock();

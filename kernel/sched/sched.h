@@ -12,6 +12,7 @@
 // they hold) and exits. Its stack and scheduler reference are freed by the
 // next task after its final switch. join() returns only after that.
 #pragma once
+#include <arch/tlb.h>
 #include <libk/result.h>
 #include <stdint.h>
 
@@ -90,7 +91,21 @@ void block_current(Deadline deadline, Spinlock& queue_lock, Task* next = nullptr
 // switch: the caller returns next's trap frame to the assembly, which
 // resumes it in user mode and then clears the parked task's on_cpu. The
 // queue lock is released. Interrupts off.
-void hand_over(Spinlock& queue_lock, Task* next);
+[[gnu::always_inline]] inline void hand_over(HartSched& hs, Spinlock& queue_lock, Task* next) {
+  hs.lock.lock();
+  Task* cur = hs.current;
+  cur->deadline = 0;
+  queue_lock.raw_unlock();
+  libk::AtomicRef(next->hart).store(static_cast<uint32_t>(&hs - harts), libk::MemoryOrder::Relaxed);
+  next->set_state(Task::State::Running);
+  hs.current = next;
+  libk::AtomicRef(hs.switches).store(hs.switches + 1, libk::MemoryOrder::Relaxed);
+  while (next->on_cpu.load(libk::MemoryOrder::Acquire)) arch::tlb::serve();
+  next->on_cpu.store(true, libk::MemoryOrder::Relaxed);
+  if (next->satp != cur->satp) arch::switch_satp(next->satp);
+  arch::set_stack_bounds(next->stack_lo, next->stack_hi);
+  hs.lock.unlock();
+}
 // Switch away for good (the parked context is where this task resumes):
 // to `next` if given, else to the next ready task.
 [[noreturn]] void park_current(Spinlock& queue_lock, Task* next);

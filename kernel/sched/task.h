@@ -66,7 +66,7 @@ class Task final : public libk::RefCounted<Task> {
   State state() const { return state_.load(libk::MemoryOrder::Acquire); }
   // Checked transition: an illegal one is a kernel bug and panics. Legal:
   // Ready -> Running; Running -> Ready, Blocked, Dead; Blocked -> Ready.
-  void set_state(State next) {
+  [[gnu::always_inline]] void set_state(State next) {
     State cur = state();
     static constexpr uint8_t allowed[4] = {
         1u << static_cast<int>(State::Running),  // from Ready

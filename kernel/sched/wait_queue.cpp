@@ -49,42 +49,6 @@ libk::Result<void> WaitQueue::block_locked(Deadline deadline, sched::Successor n
   return libk::ok();
 }
 
-bool WaitQueue::park_locked(uintptr_t resume_sp, void (*resume_entry)(uint64_t, uint64_t),
-                            Task* next, bool user_next) {
-  Task* cur = sched::current();
-  if (cur->kill_requested()) return false;
-  cur->set_state(Task::State::Blocked);
-  cur->wake_status = KEEL_OK;
-  cur->waiting_on.store(this, libk::MemoryOrder::SeqCst);
-  if (cur->kill_requested()) {  // see block_locked
-    cur->waiting_on.store(nullptr, libk::MemoryOrder::Release);
-    cur->set_state(Task::State::Ready);
-    cur->set_state(Task::State::Running);
-    return false;
-  }
-  arch::set_fresh_entry(cur->context, resume_sp, resume_entry);
-  cur->parked = true;
-  waiters_.push_back(libk::adopt(cur));  // current slot's reference -> this queue
-  if (lockdebug::enabled) lockdebug::check_may_block(&lock_);
-  if (user_next) {
-    sched::hand_over(lock_, next);
-    return true;
-  }
-  sched::park_current(lock_, next);
-}
-
-RefPtr<Task> WaitQueue::take_locked(Task& t) {
-  KASSERT(t.waiting_on.load(libk::MemoryOrder::Relaxed) ==
-          this);                          // waiting_on names the one queue that owns t
-  RefPtr<Task> ref = waiters_.remove(t);  // this queue's reference moves out
-  t.waiting_on.store(nullptr, libk::MemoryOrder::Release);
-  t.wake_status = KEEL_OK;
-  t.parked = false;  // it resumes at its parked context, which knows
-  if (t.deadline) sched::cancel_deadline(t);
-  t.set_state(Task::State::Ready);
-  return ref;
-}
-
 void WaitQueue::wake_task_locked(Task& t, keel_status why) {
   RefPtr<Task> ref = take_locked(t);
   t.wake_status = why;

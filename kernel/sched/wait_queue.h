@@ -6,10 +6,13 @@
 // is on the queue, and is held again when block_locked returns. Wakers take
 // lock() too.
 #pragma once
+#include <arch/context.h>
+#include <arch/lockdebug.h>
 #include <arch/spinlock.h>
 #include <libk/owning_list.h>
 #include <libk/result.h>
 
+#include "lib/panic.h"
 #include "sched/deadline.h"
 #include "sched/sched.h"
 #include "sched/task.h"
@@ -43,15 +46,48 @@ class WaitQueue {
   // released; otherwise the task switches away (to `next`, if given) and
   // this never returns. False if the task is being killed: nothing changed,
   // the lock is still held.
-  bool park_locked(uintptr_t resume_sp, void (*resume_entry)(uint64_t, uint64_t), Task* next,
-                   bool user_next);
+  [[gnu::always_inline]] bool park_locked(uintptr_t resume_sp,
+                                          void (*resume_entry)(uint64_t, uint64_t), Task* next,
+                                          bool user_next) {
+    sched::HartSched& hs = sched::this_hart();
+    Task* cur = hs.current;
+    if (cur->kill_requested()) return false;
+    cur->set_state(Task::State::Blocked);
+    cur->wake_status = KEEL_OK;
+    cur->waiting_on.store(this, libk::MemoryOrder::SeqCst);
+    if (cur->kill_requested()) {  // see block_locked
+      cur->waiting_on.store(nullptr, libk::MemoryOrder::Release);
+      cur->set_state(Task::State::Ready);
+      cur->set_state(Task::State::Running);
+      return false;
+    }
+    arch::set_fresh_entry(cur->context, resume_sp, resume_entry);
+    cur->parked = true;
+    waiters_.push_back(libk::adopt(cur));  // current slot's reference -> this queue
+    if (lockdebug::enabled) lockdebug::check_may_block(&lock_);
+    if (user_next) {
+      sched::hand_over(hs, lock_, next);
+      return true;
+    }
+    sched::park_current(lock_, next);
+  }
   // Wake the first waiter to run next (make_ready_next): woken by IPC.
   bool wake_one_next_locked();
   // Take `t` (which must be on this queue) out and make it ready with `why`.
   void wake_task_locked(Task& t, keel_status why);
   // Take `t` out as woken (KEEL_OK) but do not make it ready: its reference
   // comes back, to switch to (sched::Successor).
-  RefPtr<Task> take_locked(Task& t);
+  [[gnu::always_inline]] RefPtr<Task> take_locked(Task& t) {
+    KASSERT(t.waiting_on.load(libk::MemoryOrder::Relaxed) ==
+            this);                          // waiting_on names the one queue that owns t
+    RefPtr<Task> ref = waiters_.remove(t);  // this queue's reference moves out
+    t.waiting_on.store(nullptr, libk::MemoryOrder::Release);
+    t.wake_status = KEEL_OK;
+    t.parked = false;  // it resumes at its parked context, which knows
+    if (t.deadline) sched::cancel_deadline(t);
+    t.set_state(Task::State::Ready);
+    return ref;
+  }
   Task* first_waiter() { return waiters_.front(); }
 
   size_t waiter_count() const { return waiters_.size(); }

@@ -175,46 +175,19 @@ int64_t ipc(RegArgs& r) {
 int64_t sys_ipc_call(RegArgs& r) { return ipc<false>(r); }
 int64_t sys_ipc_reply_wait(RegArgs& r) { return ipc<true>(r); }
 
-// The fast path: a send with no deadline to a receiver parked on this
-// hart. Interrupts are off from the trap to the sret. Returns the frame to
-// resume; {nullptr} when not taken (nothing happened: the general path runs).
+// The fast path (Channel::fast_path), tried first with interrupts off.
 arch::FullReturn ipc_fast(arch::TrapFrame* tf) {
-  constexpr arch::FullReturn not_taken{nullptr, nullptr};
-  RegArgs& r = regs_of(tf);
-  uint64_t n = r.a[5];
-  if (n > KEEL_IPC_MAX_BYTES || r.a[6] != KEEL_TIMEOUT_INFINITE) return not_taken;
-  sched::HartSched& hs = sched::this_hart();
-  Task* self = hs.current;
-  if (hs.need_resched || self->kill_requested()) return not_taken;
-  Object* o = current_process().handles().lookup_fast(r.a[0], KEEL_RIGHT_READ | KEEL_RIGHT_WRITE,
-                                                      ObjectType::Channel);
-  if (!o) return not_taken;
-  auto* ch = static_cast<Channel*>(o);  // our counted reference
-  Channel::FastHandOver h =
-      ch->fast_hand_over(static_cast<uint32_t>(n), parked_sp(*self), parked_entry);
-  if (!h.receiver) {
-    ch->unref();
-    return not_taken;
-  }
-  // The message goes straight into the receiver's registers (it cannot run
-  // before the sret below: this hart is the only one that may run it).
-  Task* receiver = h.receiver;
-  arch::TrapFrame* rtf = arch::user_trap_frame(receiver->stack.top());
-  uint64_t words[Task::Mailbox::WORDS];
-  mask(r, static_cast<uint32_t>(n), words);
-  deliver(regs_of(rtf), words, static_cast<uint32_t>(n));
-  if (h.parked) return arch::FullReturn{rtf, &self->on_cpu};
-  // Not parked (an answer is already queued, the peer closed, we are being
-  // killed): the receiver resumes the general way, its message in place,
-  // and we receive the general way.
-  receiver->delivered = true;
-  sched::make_ready_next(libk::adopt(receiver));
+  Channel* mine = nullptr;
+  arch::FullReturn r = Channel::fast_path(tf, parked_entry, &mine);
+  if (!mine) return r;  // handed over, or not taken
+  // Sent, but this task could not park (it is being killed): receive the
+  // general way (which says ERR_INTERRUPTED).
   arch::irq_enable();
   Exchange x;
-  x.channel = libk::adopt(ch);
+  x.channel = libk::adopt(mine);
   x.send = false;
   x.bytes = 0;
-  r.a[0] = static_cast<uint64_t>(receive(r, x, sched::Successor{}));
+  regs_of(tf).a[0] = static_cast<uint64_t>(receive(regs_of(tf), x, sched::Successor{}));
   return arch::FullReturn{tf, nullptr};
 }
 
