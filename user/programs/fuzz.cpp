@@ -560,6 +560,81 @@ void act_channel_call() {
   if (s == KEEL_OK) ingest(hbuf_in, call_args.actual_handles);
 }
 
+// Register IPC: the raw calls with any handle, length, words and timeout
+// (never one that waits for ever on a channel nobody may answer), and round
+// trips through the fast path with an echo server process of our own, whose
+// replies must be exact.
+keel_handle_t echo_client, echo_server;
+uint64_t echo_mismatches;
+
+int64_t raw_ipc(uint64_t n, uint64_t h, uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3,
+                uint64_t len, uint64_t timeout, uint64_t* out) {
+  calls++;
+  register uint64_t r0 asm("a0") = h;
+  register uint64_t r1 asm("a1") = w0;
+  register uint64_t r2 asm("a2") = w1;
+  register uint64_t r3 asm("a3") = w2;
+  register uint64_t r4 asm("a4") = w3;
+  register uint64_t r5 asm("a5") = len;
+  register uint64_t r6 asm("a6") = timeout;
+  register uint64_t r7 asm("a7") = n;
+  asm volatile("ecall"
+               : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "+r"(r4), "+r"(r5), "+r"(r6)
+               : "r"(r7)
+               : "memory");
+  out[0] = r1;
+  out[1] = r2;
+  out[2] = r3;
+  out[3] = r4;
+  out[4] = r5;
+  return static_cast<int64_t>(r0);
+}
+
+void act_ipc() {
+  uint64_t out[5];
+  if (rng.chance(40)) {
+    uint64_t num = rng.chance(50) ? SYS_IPC_CALL : SYS_IPC_REPLY_WAIT;
+    uint64_t h = rng.chance(85) ? channel_handle() : rng.next();
+    const uint64_t lens[] = {0, 1, 8, 15, 16, 31, 32, 33, 4096, KEEL_IPC_NO_REPLY, ~0ull - 1};
+    uint64_t len = rng.chance(80) ? rng.pick(lens) : rng.next();
+    const uint64_t timeouts[] = {0, 1, 2, 3};
+    raw_ipc(num, h, rng.next(), rng.next(), rng.next(), rng.next(), len, rng.pick(timeouts), out);
+    return;
+  }
+  if (sub) return;  // sub-workers start no children
+  if (echo_client == KEEL_HANDLE_INVALID) {
+    keel_handle_t theirs;
+    if (sc(SYS_CHANNEL_CREATE, u(&echo_client), u(&theirs)) != KEEL_OK) return;
+    if (keel::spawn("ipc-echo", nullptr, 0, &theirs, 1, &echo_server) < 0) {
+      sc(SYS_HANDLE_CLOSE, echo_client);
+      sc(SYS_HANDLE_CLOSE, theirs);
+      echo_client = KEEL_HANDLE_INVALID;
+      return;
+    }
+    children_started++;
+  }
+  for (int i = 0, rounds = 1 + static_cast<int>(rng.below(20)); i < rounds; i++) {
+    uint64_t w[4] = {rng.next(), rng.next(), rng.next(), rng.next()};
+    uint64_t len = rng.below(KEEL_IPC_MAX_BYTES + 1);
+    int64_t r =
+        raw_ipc(SYS_IPC_CALL, echo_client, w[0], w[1], w[2], w[3], len, KEEL_TIMEOUT_INFINITE, out);
+    if (r != KEEL_OK) {  // the server was killed by a forged handle value: start another
+      sc(SYS_HANDLE_CLOSE, echo_client);
+      sc(SYS_PROCESS_KILL, echo_server);
+      sc(SYS_PROCESS_WAIT, echo_server, u(&out_u64[0]), keel::PATIENCE_MS);
+      sc(SYS_HANDLE_CLOSE, echo_server);
+      echo_client = echo_server = KEEL_HANDLE_INVALID;
+      return;
+    }
+    bool same = out[4] == len;
+    const auto* sent = reinterpret_cast<const uint8_t*>(w);
+    const auto* got = reinterpret_cast<const uint8_t*>(out);
+    for (uint64_t k = 0; k < KEEL_IPC_MAX_BYTES; k++) same &= got[k] == (k < len ? sent[k] : 0);
+    if (!same && echo_mismatches++ == 0)
+      keel::printf("fuzzer: FAIL register echo: %lu bytes came back wrong\n", len);
+  }
+}
+
 size_t live_children() {
   size_t n = 0;
   for (size_t i = 0; i < nheld; i++) n += held[i].kind == PROC;
@@ -1070,6 +1145,9 @@ void fuzz_loop(uint64_t budget, uint64_t id) {
       case 25:
         act_tasks();
         break;
+      case 26:
+        act_ipc();
+        break;
       default:
         act_misc();
         break;
@@ -1099,6 +1177,11 @@ int worker(int argc, char** argv) {
   ro = reinterpret_cast<uint8_t*>(a);
 
   fuzz_loop(budget, id);
+  if (echo_client != KEEL_HANDLE_INVALID) {
+    sc(SYS_HANDLE_CLOSE, echo_client);  // the echo server ends when its peer closes
+    sc(SYS_PROCESS_WAIT, echo_server, u(&out_u64[0]), keel::PATIENCE_MS);
+    sc(SYS_HANDLE_CLOSE, echo_server);
+  }
   // Clean up: every child killed and reaped, every handle closed, every
   // allocation freed. (What the kernel would do at exit anyway; doing it
   // here exercises the same calls on purpose.)
