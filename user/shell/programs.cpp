@@ -29,6 +29,10 @@ constexpr Description DESCRIPTIONS[] = {
     {"caller", "caller", "test helper: a channel call nobody answers"},
     {"chain", "chain N", "test helper: a chain N deep of channels nested in messages"},
     {"spawner", "spawner wait|orphan MS", "test helper: spawns a sleeper, then waits or leaves"},
+    {"tasks", "tasks states|last|exit|fault",
+     "test helper: a process of several tasks (see utest-tasks)"},
+    {"fuzz", "fuzz",
+     "the syscall fuzzer of scripts/fuzz (needs init's endpoints: not for the shell)"},
 };
 
 constexpr bool in_boot_image(const char* name) {
