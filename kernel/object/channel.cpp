@@ -216,12 +216,12 @@ arch::FullReturn Channel::fast_path(arch::TrapFrame* tf, void (*resume_entry)(ui
   if (!o) return not_taken;
   auto* ch = static_cast<Channel*>(o);  // our counted reference
   unsigned here = static_cast<unsigned>(&hs - sched::harts);
-  // Under the pair's lock no writer can queue here (writes take it first)
-  // and the peer cannot go: both stay as checked until it is released.
+  // Under the pair's lock the peer cannot go and no writer can queue here
+  // (writes take it first).
   ch->pair_->lock.lock_irqs_off();
   Channel* peer = ch->peer_;
   Task* t = nullptr;
-  if (peer && ch->queue_.empty()) {
+  if (peer) {
     peer->readers_.lock().lock_irqs_off();
     t = peer->readers_.first_waiter();
     if (!t || !t->parked || t->parked_on != peer || t->mailbox.cap < n || t->hart != here ||
@@ -245,12 +245,16 @@ arch::FullReturn Channel::fast_path(arch::TrapFrame* tf, void (*resume_entry)(ui
   deliver_words(tf, rtf, n);
   ch->readers_.lock().lock_irqs_off();
   ch->pair_->lock.unlock_irqs_off();
-  self->mailbox.cap = SHORT_BYTES;
-  self->parked_on = ch;
-  if (ch->readers_.park_locked(reinterpret_cast<uintptr_t>(tf), resume_entry, t, true))
-    return arch::FullReturn{rtf, &self->on_cpu};
-  self->parked_on = nullptr;
-  self->mailbox.cap = 0;
+  // A message already queued here (it can only have come before: writers
+  // need the pair's lock, held until just now) is read the general way.
+  if (ch->queue_.empty()) {
+    self->mailbox.cap = SHORT_BYTES;
+    self->parked_on = ch;
+    if (ch->readers_.park_locked(reinterpret_cast<uintptr_t>(tf), resume_entry, t, true))
+      return arch::FullReturn{rtf, &self->on_cpu};
+    self->parked_on = nullptr;
+    self->mailbox.cap = 0;
+  }
   ch->readers_.lock().unlock_irqs_off();
   t->delivered = true;
   sched::make_ready_next(libk::adopt(t));

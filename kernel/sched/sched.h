@@ -102,7 +102,7 @@ void block_current(Deadline deadline, Spinlock& queue_lock, Task* next = nullptr
   libk::AtomicRef(hs.switches).store(hs.switches + 1, libk::MemoryOrder::Relaxed);
   while (next->on_cpu.load(libk::MemoryOrder::Acquire)) arch::tlb::serve();
   next->on_cpu.store(true, libk::MemoryOrder::Relaxed);
-  if (next->satp != cur->satp) arch::switch_satp(next->satp);
+  if (next->satp != cur->satp) arch::switch_satp_fast(next->satp);
   arch::set_stack_bounds(next->stack_lo, next->stack_hi);
   hs.lock.unlock();
 }

@@ -20,6 +20,7 @@ libk::Result<void> WaitQueue::block_locked(Deadline deadline, sched::Successor n
   cur->set_state(Task::State::Blocked);
   cur->wake_status = KEEL_OK;
   cur->waiting_on.store(this, libk::MemoryOrder::SeqCst);
+  libk::atomic_fence(libk::MemoryOrder::SeqCst);  // the store before the flag's load, always
   // kill() sets the flag, then looks at waiting_on; we published waiting_on,
   // now look at the flag again: one of the two sides sees the other.
   if (cur->kill_requested()) {

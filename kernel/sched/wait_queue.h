@@ -55,7 +55,8 @@ class WaitQueue {
     cur->set_state(Task::State::Blocked);
     cur->wake_status = KEEL_OK;
     cur->waiting_on.store(this, libk::MemoryOrder::SeqCst);
-    if (cur->kill_requested()) {  // see block_locked
+    libk::atomic_fence(libk::MemoryOrder::SeqCst);  // the store before the flag's load, always
+    if (cur->kill_requested()) {                    // see block_locked
       cur->waiting_on.store(nullptr, libk::MemoryOrder::Release);
       cur->set_state(Task::State::Ready);
       cur->set_state(Task::State::Running);
@@ -68,6 +69,12 @@ class WaitQueue {
     if (user_next) {
       sched::hand_over(hs, lock_, next);
       return true;
+    }
+    // A successor pinned to another hart cannot run here (interrupts are
+    // off: this hart stays ours until we switch).
+    if (next && next->pinned && next->hart != static_cast<uint32_t>(&hs - sched::harts)) {
+      sched::make_ready_next(libk::adopt(next));
+      next = nullptr;
     }
     sched::park_current(lock_, next);
   }

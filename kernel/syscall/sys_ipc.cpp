@@ -100,10 +100,7 @@ int64_t receive(RegArgs& r, Exchange& x, sched::Successor next) {
                                x.deadline.is_never() ? sched::Successor{} : std::move(next));
     if (got.is_error() && got.error() == ERR_SHOULD_WAIT && x.deadline.is_never()) {
       // Nothing there: park. The channel reference moves to the task.
-      RefPtr<Task> n = next.take();
-      if (n && n->pinned && n->hart != arch::this_cpu()->index)
-        sched::make_ready_next(std::move(n));
-      Task* direct = n.leak_ref();
+      Task* direct = next.take().leak_ref();  // park_locked checks where it may run
       Channel* ch = x.channel.leak_ref();
       ch->park(parked_sp(*self), parked_entry, direct);  // returns only if not parked
       x.channel = libk::adopt(ch);
@@ -175,20 +172,14 @@ int64_t ipc(RegArgs& r) {
 int64_t sys_ipc_call(RegArgs& r) { return ipc<false>(r); }
 int64_t sys_ipc_reply_wait(RegArgs& r) { return ipc<true>(r); }
 
-// The fast path (Channel::fast_path), tried first with interrupts off.
-arch::FullReturn ipc_fast(arch::TrapFrame* tf) {
-  Channel* mine = nullptr;
-  arch::FullReturn r = Channel::fast_path(tf, parked_entry, &mine);
-  if (!mine) return r;  // handed over, or not taken
-  // Sent, but this task could not park (it is being killed): receive the
-  // general way (which says ERR_INTERRUPTED).
-  arch::irq_enable();
+void ipc_parked_entry(uint64_t a, uint64_t b) { parked_entry(a, b); }
+
+int64_t ipc_receive_after_send(arch::TrapFrame* tf, Channel* channel) {
   Exchange x;
-  x.channel = libk::adopt(mine);
+  x.channel = libk::adopt(channel);
   x.send = false;
   x.bytes = 0;
-  regs_of(tf).a[0] = static_cast<uint64_t>(receive(regs_of(tf), x, sched::Successor{}));
-  return arch::FullReturn{tf, nullptr};
+  return receive(regs_of(tf), x, sched::Successor{});
 }
 
 }  // namespace syscall

@@ -20,6 +20,7 @@
 #include <libk/result.h>
 #include <stdint.h>
 
+#include "object/channel.h"
 #include "object/process.h"
 #include "sched/deadline.h"
 #include "sched/sched.h"
@@ -130,9 +131,11 @@ int64_t sys_task_kill(const Args&);
 int64_t sys_task_wait(const Args&);
 int64_t sys_ipc_call(RegArgs&);
 int64_t sys_ipc_reply_wait(RegArgs&);
-// The register IPC fast path (sys_ipc.cpp), tried first with interrupts
-// off: the frame to resume, or {nullptr} when not taken.
-arch::FullReturn ipc_fast(arch::TrapFrame* tf);
+// Register IPC (sys_ipc.cpp) around the fast path (Channel::fast_path,
+// tried first by syscall_trap_full): where a parked task resumes, and the
+// receive the general way after the fast path sent but could not park.
+void ipc_parked_entry(uint64_t, uint64_t);
+int64_t ipc_receive_after_send(arch::TrapFrame* tf, Channel* channel);
 // Leave the kernel for tf's user context (user_boundary.cpp): a killed task
 // exits, a preempted one yields first.
 [[noreturn]] void return_to_user(arch::TrapFrame* tf);

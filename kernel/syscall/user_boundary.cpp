@@ -64,12 +64,14 @@ extern "C" void syscall_trap(arch::TrapFrame* tf) {
 // A full-frame syscall (trap_entry.S): the register IPC calls. The fast
 // path may hand the hart to another task, whose frame then comes back.
 extern "C" arch::FullReturn syscall_trap_full(arch::TrapFrame* tf) {
-  arch::FullReturn fast = syscall::ipc_fast(tf);
+  Channel* sent_on = nullptr;
+  arch::FullReturn fast = Channel::fast_path(tf, syscall::ipc_parked_entry, &sent_on);
   if (fast.clear_on_cpu) return fast;  // handed over: that task resumes in user mode
-  if (!fast.frame) {
-    arch::irq_enable();
+  arch::irq_enable();
+  if (sent_on)  // sent, but could not park: receive the general way
+    tf->a(0) = static_cast<uint64_t>(syscall::ipc_receive_after_send(tf, sent_on));
+  else
     tf->a(0) = static_cast<uint64_t>(syscall::dispatch(*tf));
-  }
   prepare_return(tf);
   return arch::FullReturn{tf, nullptr};
 }

@@ -23,16 +23,18 @@
 #include <arch/tlb.h>
 #include <libk/atomic.h>
 
+namespace arch {
+libk::Atomic<uint32_t> asid_generation[MAX_ASIDS];
+uint32_t asid_flushed_at[MAX_CPUS][MAX_ASIDS];
+}  // namespace arch
+
 namespace arch::pt_memory {
 
 namespace {
-constexpr unsigned MAX_ASIDS = 1024;
 unsigned asid_count = 0;  // usable: 1 .. asid_count - 1 (probed at boot; 0: none)
 Spinlock asid_lock{LockRank::Asid, "asid"};
 bool asid_used[MAX_ASIDS];
 unsigned asid_cursor = 1;
-libk::Atomic<uint32_t> asid_generation[MAX_ASIDS];
-uint32_t flushed_at[MAX_CPUS][MAX_ASIDS];  // per hart: the generation it last flushed each at
 
 unsigned asid_of(uint64_t satp) { return static_cast<unsigned>((satp >> 44) & 0xffff); }
 }  // namespace
@@ -83,19 +85,6 @@ void flush_tlb(uint64_t satp, uintptr_t va, size_t) {
 
 void load_root(uint64_t satp) { switch_satp(satp); }
 
-// Load an ASID'd table on this hart: flush the ASID first if its table
-// changed since this hart last did (see above). Cpu::satp is already set.
-void load_asid(Cpu* c, uint64_t satp, unsigned asid) {
-  libk::atomic_fence(libk::MemoryOrder::SeqCst);
-  uint32_t g = asid_generation[asid].load(libk::MemoryOrder::Acquire);
-  uint32_t& seen = flushed_at[c->index][asid];
-  if (seen != g) {
-    asm volatile("sfence.vma zero, %0" ::"r"(uint64_t{asid}) : "memory");
-    seen = g;
-  }
-  w_satp(satp);
-}
-
 }  // namespace arch::pt_memory
 
 namespace arch {
@@ -103,7 +92,7 @@ void switch_satp(uint64_t satp) {
   Cpu* c = this_cpu();
   libk::AtomicRef(c->satp).store(satp, libk::MemoryOrder::Relaxed);
   if (unsigned asid = static_cast<unsigned>((satp >> 44) & 0xffff)) {
-    pt_memory::load_asid(c, satp, asid);
+    load_user_satp(c, satp, asid);
     return;
   }
   libk::atomic_fence(libk::MemoryOrder::SeqCst);

@@ -81,6 +81,32 @@ inline void set_stack_bounds(uintptr_t lo, uintptr_t hi) {
 // table, so this is safe anywhere). Cpu::satp says which table it is, for
 // TLB shootdowns (page_table_hw.cpp explains the ordering).
 void switch_satp(uint64_t satp);
+// ASIDs (page_table_hw.cpp): each ASID's generation, moved on by every
+// unmap of its table and its freeing; per hart, the generation it last
+// flushed each ASID at.
+constexpr unsigned MAX_ASIDS = 1024;
+extern libk::Atomic<uint32_t> asid_generation[MAX_ASIDS];
+extern uint32_t asid_flushed_at[MAX_CPUS][MAX_ASIDS];
+// Load a user table with an ASID: flush the ASID first if its table changed
+// since this hart last did. Cpu::satp is set first (shootdowns read it).
+[[gnu::always_inline]] inline void load_user_satp(Cpu* c, uint64_t satp, unsigned asid) {
+  libk::AtomicRef(c->satp).store(satp, libk::MemoryOrder::Relaxed);
+  libk::atomic_fence(libk::MemoryOrder::SeqCst);
+  uint32_t g = asid_generation[asid].load(libk::MemoryOrder::Acquire);
+  uint32_t& seen = asid_flushed_at[c->index][asid];
+  if (seen != g) {
+    asm volatile("sfence.vma zero, %0" ::"r"(uint64_t{asid}) : "memory");
+    seen = g;
+  }
+  asm volatile("csrw satp, %0" ::"r"(satp) : "memory");
+}
+// switch_satp, inline for tables with an ASID (the IPC fast path's).
+[[gnu::always_inline]] inline void switch_satp_fast(uint64_t satp) {
+  if (unsigned asid = static_cast<unsigned>((satp >> 44) & 0xffff))
+    load_user_satp(this_cpu(), satp, asid);
+  else
+    switch_satp(satp);
+}
 // The boot flow's stack (it becomes this hart's idle task).
 void boot_stack_bounds(uintptr_t* lo, uintptr_t* hi);
 
