@@ -132,17 +132,27 @@ enum keel_object_state : uint32_t {
 
 #define KEEL_NAME_MAX 32
 
+// What a live task is doing (keel_object_info.activity); for a process, the
+// busiest of its tasks (running, then ready, then blocked, then sleeping).
+enum keel_activity : uint32_t {
+  KEEL_ACTIVITY_NONE = 0,      // not a task or process, or exited
+  KEEL_ACTIVITY_RUNNING = 1,   // on a hart now
+  KEEL_ACTIVITY_READY = 2,     // waiting for a hart
+  KEEL_ACTIVITY_BLOCKED = 3,   // waiting for an event (a message, a child, a task, input)
+  KEEL_ACTIVITY_SLEEPING = 4,  // in sleep_ms
+};
+
 typedef struct keel_object_info {
   uint32_t type;          // keel_object_type
   uint32_t rights;        // of the handle used
   uint64_t koid;          // object id; a process's pid
   uint64_t related_koid;  // process: parent pid; channel: peer koid (0 if closed)
   uint32_t state;         // keel_object_state
-  uint32_t reserved;
-  int64_t exit_code;  // process, once exited
-  uint64_t tasks;     // process: live tasks; task: its task id
-  uint64_t pages;     // process: user pages mapped
-  uint64_t handles;   // process: open handles
+  uint32_t activity;      // process or task alive: keel_activity (a process: its busiest task)
+  int64_t exit_code;      // process, once exited
+  uint64_t tasks;         // process: live tasks; task: its task id
+  uint64_t pages;         // process: user pages mapped
+  uint64_t handles;       // process: open handles
   char name[KEEL_NAME_MAX];
 } keel_object_info;
 

@@ -1,5 +1,7 @@
 #include "task_object.h"
 
+#include "sched/sched.h"
+
 namespace {
 TypedCache<TaskObject> cache("task_object");
 }
@@ -25,6 +27,7 @@ void TaskObject::fill_info(keel_object_info& info) {
   bool ended = task_->exit_flags.load(libk::MemoryOrder::Acquire) & Task::EXIT_REAPED;
   info.related_koid = pid_;
   info.state = ended ? KEEL_STATE_EXITED : KEEL_STATE_RUNNING;
+  info.activity = ended ? KEEL_ACTIVITY_NONE : sched::activity(*task_);
   info.exit_code = ended ? task_->exit_code() : 0;
   info.tasks = task_->tid();
   const char* n = task_->name();

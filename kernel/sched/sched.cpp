@@ -6,6 +6,7 @@
 #include <arch/spinlock.h>
 #include <arch/timer.h>
 #include <arch/tlb.h>
+#include <keel/syscall.h>
 #include <libk/owning_list.h>
 
 #include <utility>
@@ -398,6 +399,23 @@ void kill(Task& t, int64_t code) {
 }
 
 bool current_killed() { return current()->kill_requested(); }
+
+uint32_t activity(const Task& t) {
+  switch (t.state()) {
+    case Task::State::Running:
+      return KEEL_ACTIVITY_RUNNING;
+    case Task::State::Ready:
+      return KEEL_ACTIVITY_READY;
+    case Task::State::Blocked: {
+      WaitQueue* wq = t.waiting_on.load(libk::MemoryOrder::Relaxed);
+      bool asleep = wq >= &sleepers[0] && wq < &sleepers[arch::MAX_CPUS];
+      return asleep ? KEEL_ACTIVITY_SLEEPING : KEEL_ACTIVITY_BLOCKED;
+    }
+    case Task::State::Dead:
+      break;
+  }
+  return KEEL_ACTIVITY_NONE;
+}
 
 libk::Result<int64_t> join(Task& t, Deadline deadline) {
   if (&t == current()) return libk::err(ERR_INVALID_ARGS);

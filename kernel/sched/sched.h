@@ -49,6 +49,8 @@ libk::Result<void> sleep_until(Deadline deadline);
 // code wins). Safe in any state, idempotent.
 void kill(Task& task, int64_t code = -1);
 bool current_killed();
+// What a task is doing, as keel_activity (a hint: it may change at once).
+uint32_t activity(const Task& task);
 // Wait until `task` is dead and its stack freed; its exit code.
 // Past the deadline: ERR_TIMED_OUT.
 libk::Result<int64_t> join(Task& task, Deadline deadline = Deadline::never());

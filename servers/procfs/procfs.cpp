@@ -165,8 +165,20 @@ struct Out {
   }
 };
 
-const char* state_name(uint32_t s) {
-  return s == KEEL_STATE_RUNNING ? "running" : s == KEEL_STATE_EXITED ? "exited" : "unknown";
+// A live process: what its busiest task does; else exited.
+const char* state_name(const keel_object_info& info) {
+  if (info.state == KEEL_STATE_EXITED) return "exited";
+  switch (info.activity) {
+    case KEEL_ACTIVITY_RUNNING:
+      return "running";
+    case KEEL_ACTIVITY_READY:
+      return "ready";
+    case KEEL_ACTIVITY_BLOCKED:
+      return "blocked";
+    case KEEL_ACTIVITY_SLEEPING:
+      return "sleeping";
+  }
+  return "starting";  // no task has started yet (or the last is leaving)
 }
 
 int32_t read_kstat(Out& out) {
@@ -199,7 +211,7 @@ int32_t read_status(Out& out, uint64_t pid) {
   if (r < 0) return static_cast<int32_t>(r);
   info.name[KEEL_NAME_MAX - 1] = 0;
   out.add("Name: %s\nPid: %lu\nPPid: %lu\nState: %s\nTasks: %lu\nPages: %lu\nHandles: %lu\n",
-          info.name, info.koid, info.related_koid, state_name(info.state), info.tasks, info.pages,
+          info.name, info.koid, info.related_koid, state_name(info), info.tasks, info.pages,
           info.handles);
   return KEEL_OK;
 }

@@ -42,6 +42,18 @@ int64_t echo(void* arg) {
   }
 }
 
+// Until the task's activity reads blocked (it is parked), within PATIENCE_MS.
+bool parks(keel_handle_t task) {
+  uint64_t start = keel::clock_ms();
+  while (keel::clock_ms() - start < keel::PATIENCE_MS) {
+    if (utest::info_of(task).activity == KEEL_ACTIVITY_BLOCKED) return true;
+    keel::yield();
+  }
+  return false;
+}
+
+int64_t sleeps_long(void*) { return keel::sleep_ms(UINT64_MAX / 2); }
+
 // Waits once, with nothing to reply: the status it ends with.
 int64_t wait_once(void* arg) {
   keel::IpcMessage m{};
@@ -76,6 +88,17 @@ void checks(const keel::KstatSnapshot& base) {
   m = words(8, 0);
   expect(keel::ipc_call(t.handle, m, KEEL_TIMEOUT_INFINITE), ERR_WRONG_TYPE,
          "ipc_call on a task handle");
+  tap::ok(parks(t.handle), "the waiting task reads as blocked");
+  keel::Thread sleeper;
+  keel::thread_start(sleeper, sleeps_long, nullptr);
+  bool asleep = false;
+  for (uint64_t start = keel::clock_ms(); !asleep && keel::clock_ms() - start < keel::PATIENCE_MS;
+       keel::yield())
+    asleep = utest::info_of(sleeper.handle).activity == KEEL_ACTIVITY_SLEEPING;
+  tap::ok(asleep, "a task in sleep_ms reads as sleeping");
+  keel::task_kill(sleeper.handle);
+  int64_t scode = 0;
+  keel::thread_join(sleeper, &scode);
   keel::handle_close(read_only);
   keel::handle_close(a);  // the waiting task sees its peer go
   int64_t code = 0;
@@ -175,7 +198,7 @@ void parked_endpoint_kept(const keel::KstatSnapshot& base) {
   keel::channel_create(&a, &b);
   keel::Thread t;
   keel::thread_start(t, wait_once, reinterpret_cast<void*>(b));
-  keel::sleep_ms(20);  // let it park
+  tap::ok(parks(t.handle), "a task in ipc_reply_wait reads as blocked");
   // Its own handle goes while it waits: the endpoint stays (the parked task
   // holds it), so it still sees the peer close.
   expect(keel::handle_close(b), KEEL_OK, "close the waiting task's handle under it");
@@ -223,7 +246,7 @@ void timeouts_and_kills(const keel::KstatSnapshot& base) {
 }  // namespace
 
 int main(int, char**) {
-  tap::plan(38);
+  tap::plan(41);
   utest::scratch();
   utest::read_only();
   utest::self_pid();
