@@ -570,24 +570,11 @@ uint64_t echo_mismatches;
 int64_t raw_ipc(uint64_t n, uint64_t h, uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3,
                 uint64_t len, uint64_t timeout, uint64_t* out) {
   calls++;
-  register uint64_t r0 asm("a0") = h;
-  register uint64_t r1 asm("a1") = w0;
-  register uint64_t r2 asm("a2") = w1;
-  register uint64_t r3 asm("a3") = w2;
-  register uint64_t r4 asm("a4") = w3;
-  register uint64_t r5 asm("a5") = len;
-  register uint64_t r6 asm("a6") = timeout;
-  register uint64_t r7 asm("a7") = n;
-  asm volatile("ecall"
-               : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "+r"(r4), "+r"(r5), "+r"(r6)
-               : "r"(r7)
-               : "memory");
-  out[0] = r1;
-  out[1] = r2;
-  out[2] = r3;
-  out[3] = r4;
-  out[4] = r5;
-  return static_cast<int64_t>(r0);
+  keel::IpcMessage m{{w0, w1, w2, w3}, len, 0};
+  int64_t r = keel::ipc(n, h, m, timeout);
+  for (unsigned i = 0; i < KEEL_IPC_WORDS; i++) out[i] = m.w[i];
+  out[4] = m.bytes;
+  return r;
 }
 
 void act_ipc() {

@@ -36,6 +36,23 @@
     sd      t0, ASM_FRAME_STVAL(sp)
 .endm
 
+# The whole user register file into the frame at sp (the user's t0 was
+# parked at 5*8(sp) by from_user), the user sp from sscratch; sscratch = 0.
+.macro STORE_USER_GPRS
+    ld      t0, 5*8(sp)                # the user's t0 back
+    STORE_GPRS sp
+    csrrw   t0, sscratch, zero         # the user sp; sscratch = 0: now in the kernel
+    sd      t0, ASM_FRAME_SP(sp)
+.endm
+
+# Into C with the frame as the argument: the kernel's tp (the user's is in
+# x4 of the frame) and fp 0, so backtraces stop at the user boundary.
+.macro ENTER_C_FROM_USER
+    ld      tp, ASM_FRAME(sp)
+    mv      a0, sp
+    li      fp, 0
+.endm
+
 .section .text
 .balign 4
 .globl trap_entry
@@ -109,14 +126,9 @@ from_user:
     csrr    t0, scause
     addi    t0, t0, -8                 # 8: environment call from U-mode
     beqz    t0, ecall_from_user
-    ld      t0, 5*8(sp)
-    STORE_GPRS sp
-    csrrw   t0, sscratch, zero         # the user sp; sscratch = 0: now in the kernel
-    sd      t0, ASM_FRAME_SP(sp)
+    STORE_USER_GPRS
     STORE_TRAP_CSRS
-    ld      tp, ASM_FRAME(sp)          # the kernel's tp; the user's is saved in x4
-    mv      a0, sp
-    li      fp, 0                      # backtraces stop at the user boundary
+    ENTER_C_FROM_USER
     call    user_trap                  # returns through user_return
 
 # Restore a user context from *a0 (a TrapFrame at the top of the kernel
@@ -184,18 +196,13 @@ ecall_from_user:
 # task's kernel stack is the one we are on, so the flag is cleared only once
 # sp is on the other task's stack.
 full_ecall_from_user:
-    ld      t0, 5*8(sp)                # the user's t0 back
-    STORE_GPRS sp
-    csrrw   t0, sscratch, zero         # the user sp; sscratch = 0: now in the kernel
-    sd      t0, ASM_FRAME_SP(sp)
+    STORE_USER_GPRS
     csrr    t0, sepc
     addi    t0, t0, 4                  # return past the ecall
     sd      t0, ASM_FRAME_SEPC(sp)
     csrr    t0, sstatus
     sd      t0, ASM_FRAME_SSTATUS(sp)
-    ld      tp, ASM_FRAME(sp)
-    mv      a0, sp
-    li      fp, 0                      # backtraces stop at the user boundary
+    ENTER_C_FROM_USER
     call    syscall_trap_full
     mv      sp, a0
     beqz    a1, user_return
