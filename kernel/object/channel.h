@@ -86,7 +86,7 @@ class Channel final : public Object {
   // is queued like any other (and the Successor is empty).
   static constexpr uint32_t SHORT_BYTES = Task::Mailbox::WORDS * sizeof(uint64_t);
   libk::Result<sched::Successor> write_short(const uint64_t* words, uint32_t n);
-  // The register IPC fast path in one piece (sys_ipc.cpp's ipc_fast;
+  // The register IPC fast path in one piece (called by syscall_trap_full;
   // interrupts off, from the trap frame of a full-frame syscall). A send
   // with no deadline on a channel handle of the calling process whose peer
   // has a reader parked first that last ran on this hart, takes n bytes and

@@ -7,11 +7,11 @@
 // Both enter with the whole user frame saved (trap_entry.S, full-frame
 // syscalls), and both wait by *parking*: the task keeps no kernel frames,
 // only its trap frame, and resumes at parked_entry when woken the general
-// way. That makes the fast path possible (ipc_fast): a call or reply whose
-// receiver is parked on this hart writes the message straight into the
-// receiver's frame, parks the sender, and hands the hart to the receiver
-// straight into user mode: no message object, no run queue, no kernel
-// context switch.
+// way. That makes the fast path possible (Channel::fast_path, tried first
+// by syscall_trap_full): a call or reply whose receiver is parked on this
+// hart writes the message straight into the receiver's frame, parks the
+// sender, and hands the hart to the receiver straight into user mode: no
+// message object, no run queue, no kernel context switch.
 #include <arch/trap.h>
 #include <libk/string.h>
 
