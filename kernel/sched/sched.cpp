@@ -430,19 +430,22 @@ void exit_current(int64_t code) {
   cur->exit_code_ = code;  // the owner's exit hook reads it
   bool owned = cur->owner != nullptr;
   if (owned) cur->owner->task_exiting(*cur);  // the last task of a process tears it down
-  arch::irq_disable();
-  HartSched& hs = this_hart();
-  KASSERT(cur != hs.idle);
-  // Another hart may hold a momentary pin on this task (the tick waking an
-  // expired deadline pins the task it looks at), or be closing a task
-  // handle (its count and its reference go one after the other): wait it
-  // out, boundedly. A reference the exiting frames still hold never goes
-  // and panics below.
+  KASSERT(cur != idle_task());
+  // Another task may hold a momentary reference to this one: the tick
+  // waking an expired deadline pins the task it looks at, a task closing a
+  // task handle drops its count and its reference one after the other, and
+  // the task that created this one holds a reference until its create call
+  // returns (a task killed before it ever ran exits at once, perhaps while
+  // its creator, preempted, waits in this very hart's run queue). Wait it
+  // out, boundedly, letting this hart run others meanwhile. A reference the
+  // exiting frames still hold never goes and panics below.
   auto expected = [cur] { return 1 + cur->handle_refs.load(libk::MemoryOrder::Acquire); };
   if (owned) {
     uint64_t give_up = timer::now() + timer::timebase_hz();
-    while (cur->ref_count() != expected() && timer::now() < give_up) arch::tlb::serve();
+    while (cur->ref_count() != expected() && timer::now() < give_up) yield();
   }
+  arch::irq_disable();
+  HartSched& hs = this_hart();
   hs.lock.lock();
   cur->set_state(Task::State::Dead);
   // The exit path holds raw pointers only: the one reference left to drop

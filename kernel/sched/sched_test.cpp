@@ -372,3 +372,44 @@ KTEST("sched.sleep_never_ends_early_after_a_late_tick") {
     KT_EXPECT(slept >= 5 * interval);
   }
 }
+
+// A task killed before it ever ran exits at once, while the task that
+// created it may still hold a reference (until its create call returns) and
+// wait, preempted, in the same hart's run queue. The exit must let that
+// task run rather than spin for it with interrupts off (it once did, and
+// panicked after a second: "exits holding 3 references to itself").
+namespace {
+struct CountingOwner final : TaskOwner {
+  libk::Atomic<uint32_t> reaped;
+  void task_exiting(Task&) override {}
+  void task_reaped() override { reaped.fetch_add(1, libk::MemoryOrder::AcqRel); }
+};
+}  // namespace
+
+KTEST("sched.exit_lets_a_reference_holder_on_its_hart_run") {
+  static CountingOwner owner;
+  Task* me = sched::current();
+  bool was_pinned = me->pinned;
+  arch::irq_disable();
+  me->pinned = true;  // stay on this hart, with the task below
+  arch::irq_enable();
+  auto created = Task::create("killed-early", never_runs, nullptr);
+  KT_ASSERT(created.ok());
+  RefPtr<Task> mine = created.value();  // the creator's reference, held on
+  mine->owner = &owner;
+  mine->pinned = true;
+  mine->hart = arch::this_cpu()->index;
+  sched::kill(*mine, 7);
+  sched::start(created.release_value());
+  // It runs now, exits at once, and finds our reference: it must give way.
+  for (int i = 0; i < 20; i++) sched::yield();
+  KT_EXPECT_EQ(owner.reaped.load(libk::MemoryOrder::Acquire), 0u);  // still waiting for us
+  mine.reset();
+  uint64_t give_up = timer::now() + 60 * timer::timebase_hz();
+  while (owner.reaped.load(libk::MemoryOrder::Acquire) == 0 && timer::now() < give_up)
+    sched::yield();
+  KT_EXPECT_EQ(owner.reaped.load(libk::MemoryOrder::Acquire), 1u);
+  arch::irq_disable();
+  me->pinned = was_pinned;
+  arch::irq_enable();
+}
