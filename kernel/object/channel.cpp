@@ -189,15 +189,8 @@ namespace {
 [[gnu::always_inline]] inline void deliver_words(arch::TrapFrame* from, arch::TrapFrame* to,
                                                  uint64_t n) {
   to->a(0) = KEEL_OK;
-  for (unsigned i = 0; i < 4; i++) {
-    uint64_t at = i * 8;
-    uint64_t w = from->a(1 + i);
-    if (at >= n)
-      w = 0;
-    else if (n - at < 8)
-      w &= (uint64_t{1} << ((n - at) * 8)) - 1;
-    to->a(1 + i) = w;
-  }
+  for (unsigned i = 0; i < Task::Mailbox::WORDS; i++)
+    to->a(1 + i) = ipc_message_word(from->a(1 + i), i, n);
   to->a(5) = n;
   to->a(6) = 0;
 }

@@ -147,6 +147,16 @@ class Channel final : public Object {
   bool peer_gone_ = false;
 };
 
+// Word i of a register message n bytes long, taken from what the sender's
+// register held: the bytes past the length are not sent (the receiver sees
+// zeros there). Shared by the fast path and sys_ipc.cpp.
+[[gnu::always_inline]] inline uint64_t ipc_message_word(uint64_t reg, unsigned i, uint64_t n) {
+  uint64_t at = i * 8;
+  if (at >= n) return 0;
+  if (n - at < 8) return reg & ((uint64_t{1} << ((n - at) * 8)) - 1);
+  return reg;
+}
+
 namespace channel {
 size_t messages_live();
 }

@@ -35,18 +35,9 @@ struct Exchange {
 
 RegArgs& regs_of(arch::TrapFrame* tf) { return *reinterpret_cast<RegArgs*>(&tf->a(0)); }
 
-// The n bytes to send from a1..a4: bytes past the length are not sent (the
-// receiver sees zeros there).
+// The n bytes to send from a1..a4 (ipc_message_word).
 void mask(const RegArgs& r, uint32_t n, uint64_t* words) {
-  for (uint32_t i = 0; i < Task::Mailbox::WORDS; i++) {
-    uint32_t at = i * 8;
-    uint64_t w = r.a[1 + i];
-    if (at >= n)
-      w = 0;
-    else if (n - at < 8)
-      w &= (uint64_t{1} << ((n - at) * 8)) - 1;
-    words[i] = w;
-  }
+  for (unsigned i = 0; i < Task::Mailbox::WORDS; i++) words[i] = ipc_message_word(r.a[1 + i], i, n);
 }
 
 // A received message into the registers: status, a1..a4, a5 = bytes, a6 = 0.
