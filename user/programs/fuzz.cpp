@@ -829,7 +829,10 @@ void act_directory() {
   if (rng.chance(50)) {
     size_t cap = rng.chance(80) ? rng.below(20) : length();
     uint64_t p = rng.chance(80) ? u(data) : pointer(cap * 8);
-    sc(SYS_PROCESS_LIST, d, p, cap, rng.chance(85) ? u(&out_u64[0]) : pointer(8));
+    sc(SYS_PROCESS_LIST, d, p, cap, rng.chance(85) ? u(&out_u64[0]) : pointer(8),
+       rng.chance(70)   ? 0
+       : rng.chance(50) ? rng.below(64)
+                        : rng.next());  // after: a cursor
     return;
   }
   uint64_t pid = rng.chance(70) ? 1 + rng.below(40) : rng.chance(50) ? rng.next() : 0;
