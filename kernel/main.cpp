@@ -24,6 +24,7 @@
 #include "mm/slab.h"
 #include "object/console.h"
 #include "object/loader.h"
+#include "object/job.h"
 #include "object/process_directory.h"
 #include "sched/sched.h"
 
@@ -204,6 +205,7 @@ extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
   arch::set_preemption_point(sched::preempt_if_needed);  // after kernel-mode interrupts
   loader::init();                                        // the user programs linked into the kernel
   (void)ProcessDirectory::instance();                    // the one process directory, for init
+  (void)Job::root();                                     // the root job, for init
   timer::init(platform.timebase_hz);
   plic::init(platform.plic_base, platform.plic_ndev);
   arch::set_interrupt_handler(arch::Interrupt::External, plic::dispatch);

@@ -89,6 +89,28 @@ enum keel_syscall_number : uint64_t {
   // received. A task blocked here or in SYS_IPC_CALL takes a short message directly from
   // its sender, who switches to it at once when both run on the same hart (the fast path).
   SYS_IPC_REPLY_WAIT = 30,
+  // Jobs (see keel_job_limits): every process belongs to one; jobs nest, at most
+  // KEEL_JOB_MAX_DEPTH deep. Where a job handle is asked for, KEEL_HANDLE_INVALID means the
+  // caller's own job (no rights needed: a process may always spawn into and make jobs under
+  // its own job, within its quota).
+  // (keel_handle_t parent, const keel_job_limits* limits, keel_handle_t* out_job): needs
+  // SPAWN on parent. A new child job with the given limits (0: none of its own; every
+  // ancestor's still applies). The handle gets KEEL_JOB_RIGHTS. ERR_BAD_STATE if the parent
+  // is being killed, ERR_OUT_OF_RANGE past KEEL_JOB_MAX_DEPTH.
+  SYS_JOB_CREATE = 31,
+  // (keel_handle_t job) : needs KILL. Kills every process in the job and its child jobs,
+  // which take no new process from then on, and returns once every one has exited and
+  // been torn down (tasks, handles, address spaces). ERR_INTERRUPTED if the caller is
+  // killed meanwhile (say, it is in the job). Closing the last handle to a job kills it
+  // the same way.
+  SYS_JOB_KILL = 32,
+  // (keel_handle_t job, uint64_t* pids, size_t cap, size_t* actual, uint64_t after) : needs
+  // ENUMERATE. process_list's contract, for the processes of the job and its child jobs.
+  SYS_JOB_LIST = 33,
+  // (keel_handle_t job, uint64_t pid, keel_handle_t* out_process) : needs ENUMERATE and KILL.
+  // A process handle (KILL | WAIT | INSPECT) to a running process of the job or its child
+  // jobs; ERR_NOT_FOUND for any other pid.
+  SYS_JOB_OPEN = 34,
   SYS_COUNT
 };
 
@@ -105,7 +127,8 @@ enum keel_rights : uint32_t {
   KEEL_RIGHT_POWER = 1u << 8,          // poweroff
   KEEL_RIGHT_AUDIT = 1u << 9,          // system_audit (a test and debugging facility)
   KEEL_RIGHT_FAULT_INJECT = 1u << 10,  // fault_inject (tests of running out of memory)
-  KEEL_RIGHTS_ALL = (1u << 11) - 1,
+  KEEL_RIGHT_SPAWN = 1u << 11,         // process_spawn into a job, job_create under it
+  KEEL_RIGHTS_ALL = (1u << 12) - 1,
   KEEL_RIGHTS_SAME = 0x80000000u,  // handle_duplicate: keep the source's rights
 };
 
@@ -115,6 +138,7 @@ enum keel_object_type : uint32_t {
   KEEL_OBJ_PROCESS = 2,
   KEEL_OBJ_CHANNEL = 3,
   KEEL_OBJ_PROCESS_DIRECTORY = 5,
+  KEEL_OBJ_JOB = 7,  // koid its own, related_koid its parent's (0: the root job)
 };
 
 enum keel_object_state : uint32_t {
@@ -154,6 +178,10 @@ typedef struct keel_object_info {
   uint64_t pages;         // process: user pages mapped
   uint64_t handles;       // process: open handles
   char name[KEEL_NAME_MAX];
+  // A process: its job, then that job's parent, and so on up to the root job (0 after it).
+  // A job: itself, then its ancestors. For a job, tasks/pages/handles are what its
+  // subtree holds (processes not yet torn down, frames, handles): its quota's usage.
+  uint64_t job_path[8];  // KEEL_JOB_MAX_DEPTH
 } keel_object_info;
 
 // Limits.
@@ -171,6 +199,10 @@ typedef struct keel_object_info {
 #define KEEL_TASK_RIGHTS                                                           \
   (KEEL_RIGHT_KILL | KEEL_RIGHT_WAIT | KEEL_RIGHT_INSPECT | KEEL_RIGHT_DUPLICATE | \
    KEEL_RIGHT_TRANSFER)
+#define KEEL_JOB_MAX_DEPTH 8u  // the root job is at depth 1
+#define KEEL_JOB_RIGHTS                                                             \
+  (KEEL_RIGHT_KILL | KEEL_RIGHT_SPAWN | KEEL_RIGHT_ENUMERATE | KEEL_RIGHT_INSPECT | \
+   KEEL_RIGHT_DUPLICATE | KEEL_RIGHT_TRANSFER)
 #define KEEL_TIMEOUT_INFINITE UINT64_MAX  // block until done; 0 means "do not block"
 
 // vm_alloc permissions; write and execute together are refused.
@@ -258,4 +290,14 @@ typedef struct keel_spawn_args {
   uint32_t reserved;
   const keel_handle_t* handles;
   size_t num_handles;
+  keel_handle_t job;  // the job to spawn into (needs SPAWN); KEEL_HANDLE_INVALID: the caller's
 } keel_spawn_args;
+
+// A job's quota: what the job and its child jobs may hold at once, each 0 for
+// "no limit of its own" (the ancestors' limits apply regardless). Going over
+// gives the call that asked for more ERR_NO_MEMORY and changes nothing.
+typedef struct keel_job_limits {
+  uint64_t max_processes;  // processes not yet torn down
+  uint64_t max_handles;    // handles in the processes' tables (reserved slots count)
+  uint64_t max_frames;     // user page frames the processes' address spaces own
+} keel_job_limits;

@@ -93,6 +93,7 @@ void AddressSpace::unmap_region(VmRegion& r, size_t mapped_bytes, bool keep_entr
     if (!r.owns_frames) continue;
     owned_pages_.fetch_sub(1, libk::MemoryOrder::Relaxed);
     pmm::free(pa, 0, pmm::FrameUse::User);
+    if (quota_) quota_->uncharge(libk::Quota::Frames, 1);
   }
 }
 
@@ -116,7 +117,9 @@ libk::Result<void> AddressSpace::map_copy(uintptr_t va, size_t size, uint32_t pe
 // under it. A failure undoes the whole region: no partial state.
 libk::Result<void> AddressSpace::fill(VmRegion& r, const uint8_t* src, size_t src_len) {
   for (size_t off = 0; off < r.size; off += PAGE_SIZE) {
-    auto frame = pmm::alloc_zeroed(0, pmm::FrameUse::User);
+    bool charged = !quota_ || quota_->charge(libk::Quota::Frames, 1);
+    auto frame = charged ? pmm::alloc_zeroed(0, pmm::FrameUse::User)
+                         : libk::Result<uintptr_t>(libk::err(ERR_NO_MEMORY));
     libk::Result<void> mapped = libk::err(ERR_NO_MEMORY);
     if (frame.ok()) {
       if (off < src_len) {
@@ -130,6 +133,7 @@ libk::Result<void> AddressSpace::fill(VmRegion& r, const uint8_t* src, size_t sr
       if (mapped.is_error()) pmm::free(frame.value(), 0, pmm::FrameUse::User);
     }
     if (mapped.is_error()) {
+      if (charged && quota_) quota_->uncharge(libk::Quota::Frames, 1);
       unmap_region(r, off);
       drop_region(r);
       return libk::err(mapped.error());

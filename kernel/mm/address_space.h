@@ -14,6 +14,7 @@
 #include <arch/spinlock.h>
 #include <libk/atomic.h>
 #include <libk/list.h>
+#include <libk/quota.h>
 #include <libk/result.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,6 +36,9 @@ class AddressSpace {
   ~AddressSpace();
 
   libk::Result<void> init();
+  // Charge the frames it owns to this quota from now on (set once, empty):
+  // a mapping over it fails with ERR_NO_MEMORY, like running out of frames.
+  void set_quota(libk::Quota* q) { quota_ = q; }
   bool initialized() const { return pt_.root_pa() != 0; }
 
   // Map `size` bytes (page multiple) of zeroed memory at `at`, or anywhere
@@ -86,4 +90,5 @@ class AddressSpace {
   libk::IntrusiveList<VmRegion, &VmRegion::node> regions_;
   libk::Atomic<size_t> pages_;
   libk::Atomic<size_t> owned_pages_;
+  libk::Quota* quota_ = nullptr;  // owned frames are charged here (the owner outlives us)
 };

@@ -70,7 +70,11 @@ uint32_t HandleTable::free_index() {
 
 libk::Result<HandleTable::Reservation> HandleTable::reserve(size_t n) {
   SpinGuard g(lock_);
-  if (!ensure_unreserved(n)) return libk::err(ERR_NO_MEMORY);
+  if (!charge(n)) return libk::err(ERR_NO_MEMORY);
+  if (!ensure_unreserved(n)) {
+    uncharge(n);
+    return libk::err(ERR_NO_MEMORY);
+  }
   reserved_ += n;
   return Reservation(this, n);
 }
@@ -80,6 +84,7 @@ HandleTable::Reservation HandleTable::reserve_up_to(size_t n) {
   SpinGuard g(lock_);
   ensure_unreserved(n);  // as far as it goes
   size_t got = free_ - reserved_ < n ? free_ - reserved_ : n;
+  while (got && !charge(got)) got--;  // and as far as the quota allows
   reserved_ += got;
   return Reservation(this, got);
 }
@@ -88,6 +93,7 @@ void HandleTable::unreserve(size_t n) {
   SpinGuard g(lock_);
   KASSERT(reserved_ >= n);
   reserved_ -= n;
+  uncharge(n);
 }
 
 void HandleTable::Reservation::release() {
@@ -120,7 +126,7 @@ keel_handle_t HandleTable::install(uint32_t index, RefPtr<Object> object, Observ
 
 libk::Result<keel_handle_t> HandleTable::add(RefPtr<Object> object, uint32_t rights) {
   SpinGuard g(lock_);
-  if (!ensure_unreserved(1)) return libk::err(ERR_NO_MEMORY);
+  if (!ensure_unreserved(1) || !charge(1)) return libk::err(ERR_NO_MEMORY);
   return install(free_index(), std::move(object), nullptr, rights);
 }
 
@@ -176,6 +182,7 @@ void HandleTable::clear_slot(HandleSlot& s, MovedHandle* out_object, ObserverLin
   s.generation = libk::handle_next_generation(s.generation);  // 0 retires the slot
   if (s.generation != 0) free_++;
   count_--;
+  uncharge(1);
   kstat::add(kstat::Counter::handles_live, -1);
 }
 
@@ -203,8 +210,8 @@ libk::Result<keel_handle_t> HandleTable::duplicate(keel_handle_t h, uint32_t rig
   if (rights == KEEL_RIGHTS_SAME) rights = s->rights;
   if (!libk::rights_subset(rights, s->rights)) return libk::err(ERR_ACCESS_DENIED);
   if (s->observer) return libk::err(ERR_ACCESS_DENIED);  // observers are never copied
-  RefPtr<Object> copy = s->object;
-  if (!ensure_unreserved(1)) return libk::err(ERR_NO_MEMORY);
+  RefPtr<Object> copy = s->object;  // not the last reference: the slot keeps one
+  if (!ensure_unreserved(1) || !charge(1)) return libk::err(ERR_NO_MEMORY);
   return install(free_index(), std::move(copy), nullptr, rights);
 }
 

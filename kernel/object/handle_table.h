@@ -12,6 +12,7 @@
 #include <arch/spinlock.h>
 #include <keel/syscall.h>
 #include <libk/handle_value.h>
+#include <libk/quota.h>
 #include <libk/result.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -40,6 +41,9 @@ class HandleTable {
   static constexpr uint32_t MAX = KEEL_MAX_HANDLES_PER_PROCESS;
 
   HandleTable() = default;
+  // Charge every handle (and reserved slot) to this quota from now on: a
+  // table's charge is count() plus the slots reserved. Set once, empty.
+  void set_quota(libk::Quota* q) { quota_ = q; }
   HandleTable(const HandleTable&) = delete;
   HandleTable& operator=(const HandleTable&) = delete;
   ~HandleTable();
@@ -65,12 +69,13 @@ class HandleTable {
   };
 
   // Into a free slot: ERR_NO_MEMORY if the table is full (slots reserved by
-  // others count as taken) or no memory for more slots.
+  // others count as taken), no memory for more slots or over the quota.
   libk::Result<keel_handle_t> add(RefPtr<Object> object, uint32_t rights);
   // Into a slot of `r` (which must have one left): cannot fail.
   keel_handle_t add(Reservation& r, RefPtr<Object> object, uint32_t rights);
   keel_handle_t add_observer(Reservation& r, ObserverLink* link, uint32_t rights);
-  // Set aside `n` slots, or ERR_NO_MEMORY and nothing set aside.
+  // Set aside `n` slots, or ERR_NO_MEMORY (no memory, or over the quota)
+  // and nothing set aside.
   libk::Result<Reservation> reserve(size_t n);
   // As many of `n` slots as can be set aside (maybe fewer, maybe 0).
   Reservation reserve_up_to(size_t n);
@@ -145,6 +150,10 @@ class HandleTable {
   size_t count() const { return count_; }
 
  private:
+  bool charge(size_t n) { return !quota_ || quota_->charge(libk::Quota::Handles, n); }
+  void uncharge(size_t n) {
+    if (quota_) quota_->uncharge(libk::Quota::Handles, n);
+  }
   HandleSlot* slot(uint32_t index);
   libk::Result<HandleSlot*> decode(keel_handle_t h, uint32_t* index);
   // decode(), then ERR_REVOKED for an observer whose target is gone: the
@@ -166,4 +175,5 @@ class HandleTable {
   size_t free_ = 0;      // usable slots in the allocated chunks
   size_t reserved_ = 0;  // of which set aside by live Reservations
   uint32_t hint_ = 0;    // no free slot below this index
+  libk::Quota* quota_ = nullptr;  // the process's job's (its owner outlives the table)
 };

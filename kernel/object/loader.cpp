@@ -34,12 +34,13 @@ void init() {
 
 const libk::BootImage* image() { return boot_image; }
 
-libk::Result<RefPtr<Process>> load(const char* name, uint64_t parent_pid, size_t num_handles) {
+libk::Result<RefPtr<Process>> load(const char* name, uint64_t parent_pid, size_t num_handles,
+                                   Job& job) {
   if (!boot_image) return libk::err(ERR_NOT_FOUND);
   libk::BootFile file = TRY(boot_image->find(name));
   libk::ElfImage elf =
       TRY(libk::parse_elf(file.data, file.size, arch::USER_BASE, STACK_TOP - STACK_SIZE));
-  RefPtr<Process> p = TRY(Process::create(name, parent_pid));
+  RefPtr<Process> p = TRY(Process::create(name, parent_pid, job));
   TRY(p->handles().reserve(num_handles));  // the slots exist now; no one else adds to this table
   AddressSpace& as = p->address_space();
   for (size_t i = 0; i < elf.segment_count; i++) {

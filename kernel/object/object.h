@@ -18,13 +18,19 @@ enum class ObjectType : uint8_t {
   Process = KEEL_OBJ_PROCESS,
   Channel = KEEL_OBJ_CHANNEL,
   ProcessDirectory = KEEL_OBJ_PROCESS_DIRECTORY,  // the capability to list and observe processes
-  Test,                                           // objects made by kernel tests
+  Job = KEEL_OBJ_JOB,                             // a handle to a job (JobObject)
+  Test = 8,                                       // objects made by kernel tests
 };
 static_assert(static_cast<uint32_t>(ObjectType::Task) == KEEL_OBJ_TASK);
 static_assert(static_cast<uint32_t>(ObjectType::Process) == KEEL_OBJ_PROCESS);
 static_assert(static_cast<uint32_t>(ObjectType::Channel) == KEEL_OBJ_CHANNEL);
 static_assert(static_cast<uint32_t>(ObjectType::ProcessDirectory) == KEEL_OBJ_PROCESS_DIRECTORY);
-static_assert(static_cast<uint32_t>(ObjectType::Test) == 6, "kernel-only, after every ABI type");
+static_assert(static_cast<uint32_t>(ObjectType::Job) == KEEL_OBJ_JOB);
+static_assert(static_cast<uint32_t>(ObjectType::Test) > KEEL_OBJ_JOB, "kernel-only, after every ABI type");
+
+// A fresh kernel object id (objects get theirs at construction; records
+// that are not objects, such as jobs, take one here).
+uint64_t new_koid();
 
 class Object : public libk::RefCounted<Object> {
  public:

@@ -12,8 +12,8 @@ namespace {
 TypedCache<Process> process_cache("process");
 }
 
-Process::Process(const char* name, uint64_t parent_pid)
-    : Object(ObjectType::Process), parent_pid_(parent_pid) {
+Process::Process(const char* name, uint64_t parent_pid, Job& job)
+    : Object(ObjectType::Process), parent_pid_(parent_pid), job_(&job) {
   size_t i = 0;
   for (; name && name[i] && i < sizeof(name_) - 1; i++) name_[i] = name[i];
   name_[i] = 0;
@@ -27,13 +27,17 @@ Process::~Process() {
 
 void Process::destroy() {
   { SpinGuard g(exit_waiters_.lock()); }  // a waker still inside (task_reaped) is out
+  job_->remove(*this);                    // never started: it leaves its job only now
   process_cache.destroy(this);
 }
 
-libk::Result<RefPtr<Process>> Process::create(const char* name, uint64_t parent_pid) {
-  Process* p = TRY(process_cache.create(name, parent_pid));
-  RefPtr<Process> ref = libk::adopt(p);
-  TRY(p->aspace_.init());  // on failure `ref` frees everything
+libk::Result<RefPtr<Process>> Process::create(const char* name, uint64_t parent_pid, Job& job) {
+  Process* p = TRY(process_cache.create(name, parent_pid, job));
+  RefPtr<Process> ref = libk::adopt(p);  // on failure below it frees everything
+  TRY(job.add(*p));                      // charges one process to the job and its ancestors
+  p->handles_.set_quota(&job.quota());
+  p->aspace_.set_quota(&job.quota());
+  TRY(p->aspace_.init());
   return ref;
 }
 
@@ -117,11 +121,15 @@ void Process::task_reaped() {
   // drop it after. destroy() takes the lock first, so a holder dropping the
   // last reference meanwhile waits until we are out.
   Process* self = process_table::remove(*this).leak_ref();
+  KASSERT(self);  // start() registered it before any task ran
+  // Out of its job now that every task, handle and frame of it is gone
+  // (job_kill's waiters may go), while the table's reference keeps *this.
+  job_->remove(*this);
   bool last;
   {
     SpinGuard g(exit_waiters_.lock());
     libk::AtomicRef(state_).store(State::Exited, libk::MemoryOrder::Release);
-    last = self && !self->unref_unless_last();
+    last = !self->unref_unless_last();
     if (!last) exit_waiters_.wake_all_locked();
   }
   if (last) RefPtr<Process> drop = libk::adopt(self);
@@ -160,6 +168,7 @@ void Process::fill_info(keel_object_info& info) {
   info.activity = busiest;
   info.pages = aspace_.pages();
   info.handles = handles_.count();
+  job_->path(info.job_path);
   for (size_t i = 0; i < sizeof(info.name); i++) info.name[i] = name_[i];
 }
 

@@ -11,7 +11,9 @@
 //   - a task handle (TaskObject) owns a reference to the Task record, never
 //     to the process: it can kill and wait for the task, not keep the
 //     process alive;
-//   - observer handles (procfs) own no reference at all.
+//   - observer handles (procfs) own no reference at all;
+//   - a process owns a reference to its job's record (job.h), never the
+//     reverse: the job lists it (JobMember) until it is torn down.
 // The process ends when its last task has ended (task_exit from each, the
 // first task's exit(), a kill or a fault: the latter three end every task).
 // Exit or kill tears everything down synchronously, in the last task's exit
@@ -29,17 +31,20 @@
 #include "mm/address_space.h"
 #include "mm/slab.h"
 #include "object/handle_table.h"
+#include "object/job.h"
 #include "object/object.h"
 #include "sched/task.h"
 #include "sched/wait_queue.h"
 
-class Process final : public Object, public TaskOwner {
+class Process final : public Object, public TaskOwner, public JobMember {
  public:
   static constexpr ObjectType kType = ObjectType::Process;
   enum class State : uint8_t { Running, Exiting, Exited };
 
-  // A new, empty, unregistered process (no tasks, nothing mapped).
-  static libk::Result<RefPtr<Process>> create(const char* name, uint64_t parent_pid);
+  // A new, empty, unregistered process (no tasks, nothing mapped) in `job`:
+  // ERR_NO_MEMORY over the job's process quota, ERR_BAD_STATE if it is killed.
+  static libk::Result<RefPtr<Process>> create(const char* name, uint64_t parent_pid,
+                                              Job& job = Job::root());
 
   uint64_t pid() const { return koid(); }
   const char* name() const { return name_; }
@@ -48,6 +53,7 @@ class Process final : public Object, public TaskOwner {
   int64_t exit_code() const { return exit_code_; }
   AddressSpace& address_space() { return aspace_; }
   HandleTable& handles() { return handles_; }
+  Job& job() { return *job_; }
   size_t task_count() const { return task_count_; }
 
   // Add a task (not yet started) to this process.
@@ -85,13 +91,14 @@ class Process final : public Object, public TaskOwner {
 
  private:
   friend class TypedCache<Process>;
-  explicit Process(const char* name, uint64_t parent_pid);
+  Process(const char* name, uint64_t parent_pid, Job& job);
   ~Process();
   void destroy() override;
   void teardown();
 
   char name_[KEEL_NAME_MAX];
   uint64_t parent_pid_;
+  RefPtr<Job> job_;  // for the process's whole life: its quota is charged
   State state_ = State::Running;  // written under lock_ with release stores
   int64_t exit_code_ = 0;
   bool exit_code_set_ = false;

@@ -36,9 +36,16 @@ constexpr Handler table[SYS_COUNT] = {
     [SYS_TASK_EXIT] = sys_task_exit,
     [SYS_TASK_KILL] = sys_task_kill,
     [SYS_TASK_WAIT] = sys_task_wait,
+    [SYS_IPC_CALL] = nullptr,  // reg_table's
+    [SYS_IPC_REPLY_WAIT] = nullptr,
+    [SYS_JOB_CREATE] = sys_job_create,
+    [SYS_JOB_KILL] = sys_job_kill,
+    [SYS_JOB_LIST] = sys_job_list,
+    [SYS_JOB_OPEN] = sys_job_open,
 };
-constexpr uint64_t FIRST_REG = SYS_IPC_CALL;
-constexpr RegHandler reg_table[SYS_COUNT - FIRST_REG] = {
+// The register IPC calls (full-frame syscalls: ASM_SYSCALL_FULL_FIRST/COUNT).
+constexpr uint64_t FIRST_REG = SYS_IPC_CALL, END_REG = SYS_IPC_REPLY_WAIT + 1;
+constexpr RegHandler reg_table[END_REG - FIRST_REG] = {
     [SYS_IPC_CALL - FIRST_REG] = sys_ipc_call,
     [SYS_IPC_REPLY_WAIT - FIRST_REG] = sys_ipc_reply_wait,
 };
@@ -46,7 +53,7 @@ constexpr RegHandler reg_table[SYS_COUNT - FIRST_REG] = {
 
 int64_t dispatch(arch::TrapFrame& tf) {
   uint64_t n = tf.x[17];  // a7
-  if (n >= FIRST_REG && n < SYS_COUNT)
+  if (n >= FIRST_REG && n < END_REG)
     return reg_table[n - FIRST_REG](*reinterpret_cast<RegArgs*>(&tf.a(0)));
   if (n >= SYS_COUNT || !table[n]) return ERR_UNSUPPORTED;
   // a0..a5 are x[10..15], in order: the arguments are read where they are.

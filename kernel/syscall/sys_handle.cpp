@@ -3,6 +3,7 @@
 
 #include "mm/user_copy.h"
 #include "object/channel.h"
+#include "object/job.h"
 #include "object/process_directory.h"
 #include "object/task_object.h"
 #include "syscall.h"
@@ -11,7 +12,19 @@ namespace syscall {
 namespace {
 
 libk::Result<keel_handle_t> decode_close(const Args& a) { return keel_handle_t{a[0]}; }
-libk::Result<void> close(keel_handle_t& h) { return current_process().handles().close(h); }
+// Closing the last handle to a job kills it; then, as job_kill does, the
+// close returns once everything in the job is gone (unless the caller is in
+// it: it is being killed too).
+libk::Result<void> close(keel_handle_t& h) {
+  HandleTable& table = current_process().handles();
+  RefPtr<Job> job;
+  if (auto o = table.lookup(h, 0, ObjectType::Job); o.ok())
+    job = RefPtr<Job>(&static_cast<JobObject*>(o.value().get())->job());
+  TRY(table.close(h));
+  if (job && job->killed() && !job->contains(current_process().job()))
+    (void)job->wait_empty(Deadline::never());  // ERR_INTERRUPTED: the caller is being killed
+  return libk::ok();
+}
 
 struct Duplicate {
   keel_handle_t h;
@@ -59,6 +72,9 @@ libk::Result<void> object_info(Info& r) {
       break;
     case ObjectType::Task:
       static_cast<TaskObject*>(o)->fill_info(info);
+      break;
+    case ObjectType::Job:
+      static_cast<JobObject*>(o)->job().fill_info(info);
       break;
     case ObjectType::Channel: {
       auto* c = static_cast<Channel*>(o);

@@ -28,6 +28,7 @@ struct Spawn {
   keel_handle_t handles[KEEL_SPAWN_MAX_HANDLES];
   uintptr_t out;
   HandleTable::Reservation slot;  // for the child's handle
+  RefPtr<Job> job;                // the child's
 };
 // Every argument copied in and checked, every handle movable, the out
 // pointer writable and a slot reserved for the child's handle.
@@ -51,6 +52,7 @@ libk::Result<void> decode_spawn_into(const Args& a, Spawn& r) {
       if (r.handles[k] == r.handles[i]) return libk::err(ERR_INVALID_ARGS);
     TRY(table.check_movable(r.handles[i], KEEL_RIGHT_TRANSFER));
   }
+  r.job = TRY(job_of(in.job, KEEL_RIGHT_SPAWN));
   TRY(user::write<keel_handle_t>(a[1], KEEL_HANDLE_INVALID));
   r.out = a[1];
   r.slot = TRY(table.reserve(1));
@@ -61,7 +63,7 @@ libk::Result<void> spawn(Spawn& r) {
   HandleTable& table = self.handles();
   // Build the child, with room for its handles; any failure frees it whole
   // (it is not visible yet, and has no task started).
-  RefPtr<Process> child = TRY(loader::load(r.name, self.pid(), r.in.num_handles));
+  RefPtr<Process> child = TRY(loader::load(r.name, self.pid(), r.in.num_handles, *r.job));
   // Another task of the caller may have closed one of the handles since
   // decode: then nothing moves, and the child goes as it came.
   MovedHandle moved[KEEL_SPAWN_MAX_HANDLES];

@@ -129,6 +129,13 @@ int64_t sys_task_create(const Args&);
 int64_t sys_task_exit(const Args&);
 int64_t sys_task_kill(const Args&);
 int64_t sys_task_wait(const Args&);
+int64_t sys_job_create(const Args&);
+int64_t sys_job_kill(const Args&);
+int64_t sys_job_list(const Args&);
+int64_t sys_job_open(const Args&);
+// The job a job handle names (needing `rights`), or the caller's own job for
+// KEEL_HANDLE_INVALID; a counted reference either way.
+libk::Result<RefPtr<Job>> job_of(keel_handle_t h, uint32_t rights);
 int64_t sys_ipc_call(RegArgs&);
 int64_t sys_ipc_reply_wait(RegArgs&);
 // Register IPC (sys_ipc.cpp) around the fast path (Channel::fast_path,

@@ -139,6 +139,19 @@ inline int64_t fault_inject(keel_handle_t dir, uint64_t nth, uint64_t every, uin
   return syscall6(SYS_FAULT_INJECT, dir, nth, every, u(injected));
 }
 
+// Jobs (KEEL_HANDLE_INVALID for a job: the caller's own).
+inline int64_t job_create(keel_handle_t parent, const keel_job_limits* limits, keel_handle_t* out) {
+  return syscall6(SYS_JOB_CREATE, parent, u(limits), u(out));
+}
+inline int64_t job_kill(keel_handle_t job) { return syscall6(SYS_JOB_KILL, job); }
+inline int64_t job_list(keel_handle_t job, uint64_t* pids, size_t cap, size_t* actual,
+                        uint64_t after = 0) {
+  return syscall6(SYS_JOB_LIST, job, u(pids), cap, u(actual), after);
+}
+inline int64_t job_open(keel_handle_t job, uint64_t pid, keel_handle_t* out) {
+  return syscall6(SYS_JOB_OPEN, job, pid, u(out));
+}
+
 // Tasks of this process (the raw calls; see Thread below for a stack and a trampoline).
 inline int64_t task_create(uintptr_t pc, uintptr_t sp, uint64_t arg, keel_handle_t* out) {
   return syscall6(SYS_TASK_CREATE, pc, sp, arg, u(out));
@@ -164,9 +177,10 @@ int64_t thread_start(Thread& t, int64_t (*fn)(void*), void* arg, size_t stack_si
 // task_wait, then the stack is freed (only once the task has ended).
 int64_t thread_join(Thread& t, int64_t* code, uint64_t timeout_ms = KEEL_TIMEOUT_INFINITE);
 
-// Spawn `name` with the given argv (argv[0] = name is added) and handles.
+// Spawn `name` with the given argv (argv[0] = name is added) and handles,
+// into `job` (KEEL_HANDLE_INVALID: the caller's own).
 int64_t spawn(const char* name, const char* const* args, size_t nargs, const keel_handle_t* handles,
-              size_t nh, keel_handle_t* out);
+              size_t nh, keel_handle_t* out, keel_handle_t job = KEEL_HANDLE_INVALID);
 
 // Simple channel helpers (non-blocking when timeout_ms is 0).
 int64_t read_message(keel_handle_t ch, void* buf, size_t cap, size_t* actual,

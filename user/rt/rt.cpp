@@ -56,7 +56,7 @@ keel_handle_t startup_handle(size_t i) {
 size_t startup_handle_count() { return start_handle_count; }
 
 int64_t spawn(const char* name, const char* const* args, size_t nargs, const keel_handle_t* handles,
-              size_t nh, keel_handle_t* out) {
+              size_t nh, keel_handle_t* out, keel_handle_t job) {
   char block[KEEL_SPAWN_MAX_ARGS_BYTES];
   size_t len = 0;
   uint32_t argc = 0;
@@ -79,6 +79,7 @@ int64_t spawn(const char* name, const char* const* args, size_t nargs, const kee
   a.argc = argc;
   a.handles = handles;
   a.num_handles = nh;
+  a.job = job;
   return process_spawn(&a, out);
 }
 

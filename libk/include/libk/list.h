@@ -97,6 +97,12 @@ class IntrusiveList {
     unlink(n);
   }
 
+  // The element after `item` (which must be in this list), or null.
+  T* next(T& item) {
+    ListNode* n = node(item)->next;
+    return n == &head_ ? nullptr : owner(n);
+  }
+
   // O(n): for assertions and tests.
   bool contains(const T& item) const {
     const ListNode* target = &(item.*Member);

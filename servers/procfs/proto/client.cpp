@@ -25,6 +25,15 @@ int64_t request(keel_handle_t service, Op op, const char* path, char* out, size_
   static Reply reply;
   size_t got = 0;
   r = keel::read_message(mine, &reply, sizeof(reply), &got, nullptr, 0, nullptr, keel::PATIENCE_MS);
+  if (r >= 0) {
+    // The server closes its end right after answering: wait for that, so
+    // that when this returns nothing of the request is left anywhere (a
+    // caller comparing counters before and after sees them equal, on any
+    // number of harts). A server that keeps its end costs us this wait only.
+    char drain;
+    size_t n = 0;
+    (void)keel::read_message(mine, &drain, 1, &n, nullptr, 0, nullptr, keel::PATIENCE_MS);
+  }
   keel::handle_close(mine);
   if (r < 0) return r;
   ReplyView v = TRY(decode_reply(&reply, got));

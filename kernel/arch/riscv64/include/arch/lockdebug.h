@@ -17,6 +17,7 @@ enum class LockRank : uint8_t {
   Carry,         // channel.cpp carry_lock
   ChannelPair,   // ChannelPair::lock
   ProcessTable,  // process_table's list
+  JobTree,       // job.cpp's tree_lock: every job's children, processes and killed flag
   Process,       // Process::lock_
   WaitQueue,     // every WaitQueue's lock
   HandleTable,   // HandleTable::lock_
