@@ -10,6 +10,7 @@
 #include "mm/fail_alloc.h"
 #include "mm/kstat.h"
 #include "object/audit.h"
+#include "object/job.h"
 #include "object/loader.h"
 #include "object/process_directory.h"
 #include "sched/sched.h"
@@ -99,10 +100,14 @@ void start() {
     bootargs::stop("cannot load init program '%s': %s", argv.name,
                    keel_status_name(loaded.error()));
   init = loaded.release_value();
+  // Startup handles: the process directory, every right; the root job.
+  auto root = JobObject::create(RefPtr<Job>(&Job::root()));
+  if (root.is_error()) panic("no memory for init's handles");
   auto h = init->handles().add(RefPtr<Object>(dir.get()), KEEL_RIGHTS_ALL);
-  if (h.is_error()) panic("no memory for init's handles");
-  keel_handle_t hv = h.value();
-  if (loader::set_start(*init, argv.block, argv.len, argv.argc, &hv, 1).is_error())
+  auto j = init->handles().add(root.release_value(), KEEL_JOB_RIGHTS);
+  if (h.is_error() || j.is_error()) panic("no memory for init's handles");
+  keel_handle_t hv[] = {h.value(), j.value()};
+  if (loader::set_start(*init, argv.block, argv.len, argv.argc, hv, 2).is_error())
     panic("init: bad stack");
   // failalloc= counts from here: init and what it does, not the boot.
   static char failalloc[48];

@@ -23,8 +23,8 @@
 #include "mm/pmm.h"
 #include "mm/slab.h"
 #include "object/console.h"
-#include "object/loader.h"
 #include "object/job.h"
+#include "object/loader.h"
 #include "object/process_directory.h"
 #include "sched/sched.h"
 

@@ -172,8 +172,8 @@ class HandleTable {
   Spinlock lock_{LockRank::HandleTable, "handle table"};
   HandleSlot* chunks_[MAX / CHUNK] = {};  // allocated on demand, freed by close_all()
   size_t count_ = 0;
-  size_t free_ = 0;      // usable slots in the allocated chunks
-  size_t reserved_ = 0;  // of which set aside by live Reservations
-  uint32_t hint_ = 0;    // no free slot below this index
+  size_t free_ = 0;               // usable slots in the allocated chunks
+  size_t reserved_ = 0;           // of which set aside by live Reservations
+  uint32_t hint_ = 0;             // no free slot below this index
   libk::Quota* quota_ = nullptr;  // the process's job's (its owner outlives the table)
 };

@@ -26,7 +26,8 @@ static_assert(static_cast<uint32_t>(ObjectType::Process) == KEEL_OBJ_PROCESS);
 static_assert(static_cast<uint32_t>(ObjectType::Channel) == KEEL_OBJ_CHANNEL);
 static_assert(static_cast<uint32_t>(ObjectType::ProcessDirectory) == KEEL_OBJ_PROCESS_DIRECTORY);
 static_assert(static_cast<uint32_t>(ObjectType::Job) == KEEL_OBJ_JOB);
-static_assert(static_cast<uint32_t>(ObjectType::Test) > KEEL_OBJ_JOB, "kernel-only, after every ABI type");
+static_assert(static_cast<uint32_t>(ObjectType::Test) > KEEL_OBJ_JOB,
+              "kernel-only, after every ABI type");
 
 // A fresh kernel object id (objects get theirs at construction; records
 // that are not objects, such as jobs, take one here).

@@ -98,7 +98,7 @@ class Process final : public Object, public TaskOwner, public JobMember {
 
   char name_[KEEL_NAME_MAX];
   uint64_t parent_pid_;
-  RefPtr<Job> job_;  // for the process's whole life: its quota is charged
+  RefPtr<Job> job_;               // for the process's whole life: its quota is charged
   State state_ = State::Running;  // written under lock_ with release stores
   int64_t exit_code_ = 0;
   bool exit_code_set_ = false;

@@ -41,7 +41,8 @@ libk::Result<void> create(Create& r) {
 }
 
 libk::Result<RefPtr<Job>> decode_kill(const Args& a) {
-  RefPtr<JobObject> o = TRY(current_process().handles().lookup_as<JobObject>(a[0], KEEL_RIGHT_KILL));
+  RefPtr<JobObject> o =
+      TRY(current_process().handles().lookup_as<JobObject>(a[0], KEEL_RIGHT_KILL));
   return RefPtr<Job>(&o->job());
 }
 libk::Result<void> kill(RefPtr<Job>& job) {

@@ -1,10 +1,13 @@
 // init: the first process. Startup handle 0 is the process directory with
-// every right. init starts procfs and the shell, giving each only the
-// capabilities it needs:
+// every right, 1 the root job. init starts procfs and the shell, giving each
+// only the capabilities it needs:
 //   procfs: the service end of the procfs channel, the directory with
 //           ENUMERATE | INSPECT (list and observe, nothing else);
 //   shell:  a duplicate of the client end of the procfs channel, the
 //           directory with POWER only (for poweroff; it cannot list).
+// The shell (or the program in its place) runs in a job of its own under the
+// root job: when it exits, init kills that job before starting the next, so
+// everything the shell started is gone, torn down, before the new prompt.
 // It restarts the shell (and procfs) if they exit. A program that cannot be
 // started is tried again once a second, at most kMaxFailedStarts times in a
 // row; then init gives up on it and says why (for the program in the
@@ -24,7 +27,7 @@ namespace {
 // Starts in a row that may fail before init gives up on a program.
 constexpr int kMaxFailedStarts = 5;
 
-keel_handle_t directory, service_client, service_server;
+keel_handle_t directory, root_job, service_client, service_server;
 
 // Arguments for the program run in the shell's place (init's argv[2...]).
 const char* const* program_args;
@@ -35,6 +38,7 @@ size_t program_nargs;
 struct Supervised {
   const char* name;
   keel_handle_t process = KEEL_HANDLE_INVALID;
+  keel_handle_t job = KEEL_HANDLE_INVALID;  // the shell's: everything it starts is in it
   int failed_starts = 0;
   bool given_up = false;
 };
@@ -50,8 +54,9 @@ bool started_by_kernel() {
 
 // The status of a failed start (< 0), or KEEL_OK with *out the process.
 int64_t start(const char* name, const keel_handle_t* handles, size_t n, keel_handle_t* out,
-              const char* const* args = nullptr, size_t nargs = 0) {
-  int64_t r = keel::spawn(name, args, nargs, handles, n, out);
+              const char* const* args = nullptr, size_t nargs = 0,
+              keel_handle_t job = KEEL_HANDLE_INVALID) {
+  int64_t r = keel::spawn(name, args, nargs, handles, n, out, job);
   if (r < 0)
     keel::printf("init: cannot start %s: %s\n", name, keel_status_name(static_cast<int32_t>(r)));
   return r;
@@ -77,7 +82,7 @@ int64_t start_procfs(keel_handle_t* out) {
   return r;
 }
 
-int64_t start_shell(const char* program, keel_handle_t* out) {
+int64_t start_shell(const char* program, keel_handle_t job, keel_handle_t* out) {
   keel_handle_t client, dir;
   int64_t r = keel::handle_duplicate(service_client, KEEL_RIGHTS_SAME, &client);
   if (r < 0) return r;
@@ -87,12 +92,20 @@ int64_t start_shell(const char* program, keel_handle_t* out) {
     return r;
   }
   keel_handle_t hs[] = {client, dir};
-  r = start(program, hs, 2, out, program_args, program_nargs);
+  r = start(program, hs, 2, out, program_args, program_nargs, job);
   if (r < 0) {
     keel::handle_close(client);
     keel::handle_close(dir);
   }
   return r;
+}
+
+// Kill p's job and let go of it: returns once everything in it is gone.
+void end_job(Supervised& p) {
+  if (p.job == KEEL_HANDLE_INVALID) return;
+  keel::job_kill(p.job);
+  keel::handle_close(p.job);
+  p.job = KEEL_HANDLE_INVALID;
 }
 
 // One attempt to (re)start p; after kMaxFailedStarts failures in a row init
@@ -115,6 +128,7 @@ void try_start(Supervised& p, Starter starter) {
 
 int main(int argc, char** argv) {
   directory = keel::startup_handle(0);
+  root_job = keel::startup_handle(1);
   if (!started_by_kernel()) {
     keel::printf(
         "init: not started by the kernel (startup handle 0 is not the process directory "
@@ -128,7 +142,15 @@ int main(int argc, char** argv) {
   if (keel::channel_create(&service_client, &service_server) < 0) return 1;
   Supervised procfs{"procfs"}, shell{program};
   auto procfs_starter = [](keel_handle_t* out) { return start_procfs(out); };
-  auto shell_starter = [program](keel_handle_t* out) { return start_shell(program, out); };
+  // The shell's job is made with it and goes with it (end_job).
+  auto shell_starter = [program, &shell](keel_handle_t* out) {
+    const keel_job_limits none{};
+    int64_t r = keel::job_create(root_job, &none, &shell.job);
+    if (r < 0) return r;
+    r = start_shell(program, shell.job, out);
+    if (r < 0) end_job(shell);
+    return r;
+  };
   try_start(procfs, procfs_starter);
   try_start(shell, shell_starter);
   int exit_status = 1;  // what init returns if it gives up on the shell
@@ -150,6 +172,7 @@ int main(int argc, char** argv) {
     if (shell.process != KEEL_HANDLE_INVALID &&
         keel::process_wait(shell.process, &code, 500) == KEEL_OK) {
       shell.process = KEEL_HANDLE_INVALID;  // process_wait consumed the handle
+      end_job(shell);
       // A test program run in the shell's place ends the system with its
       // status.
       if (program_mode) {

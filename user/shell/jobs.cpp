@@ -13,6 +13,7 @@ namespace {
 
 struct Job {
   keel_handle_t process;  // owned; KEEL_HANDLE_INVALID: a free slot
+  keel_handle_t job;      // owned: the kernel job the command runs in
   uint64_t pid;
   char name[KEEL_NAME_MAX];
 };
@@ -23,14 +24,21 @@ uint64_t pid_of(keel_handle_t process) {
   return keel::object_info(process, &info) == KEEL_OK ? info.koid : 0;
 }
 
-// Waits for a foreground process; Ctrl-C kills it. Consumes the handle.
-int64_t wait_foreground(keel_handle_t process, uint64_t pid, const char* name, bool owns_console) {
+// Ends a command's job: closing its last handle kills whatever is left in
+// it and returns once all of it is gone.
+void end_job(keel_handle_t job) { keel::handle_close(job); }
+
+// Waits for a foreground process; Ctrl-C kills its whole job. Consumes
+// both handles.
+int64_t wait_foreground(keel_handle_t process, keel_handle_t job, uint64_t pid, const char* name,
+                        bool owns_console) {
   bool killed = false;
   for (;;) {
     int64_t code = 0;
     int64_t r = keel::process_wait(process, &code, owns_console ? KEEL_TIMEOUT_INFINITE : 20);
     if (r == KEEL_OK) {
       keel::handle_close(process);
+      end_job(job);
       if (code != 0) {
         char words[48];
         keel::printf("[%lu] %s: %s\n", pid, name, exit_words(code, words, sizeof(words)));
@@ -39,12 +47,13 @@ int64_t wait_foreground(keel_handle_t process, uint64_t pid, const char* name, b
     }
     if (r != ERR_TIMED_OUT) {
       keel::handle_close(process);
+      end_job(job);
       return fail("%s: waiting for it: %s\n", name, error_phrase(r, Subject::Process));
     }
     // Type-ahead is kept for the next prompt; only Ctrl-C acts now.
     if (console::poll(20) && !killed) {
       keel::printf("^C\n");
-      keel::process_kill(process);
+      keel::job_kill(job);  // the program and everything it started
       killed = true;
     }
   }
@@ -58,23 +67,39 @@ Job* free_slot() {
 
 size_t number_of(const Job& j) { return static_cast<size_t>(&j - table) + 1; }
 
-// "%N" or a pid of one of our jobs.
-Job* find(const char* cmd, const char* arg) {
+// What "%N" or a pid names: one of our jobs (by number, or by the pid of
+// its first process), or another process in one of our jobs (*other, an
+// owned process handle).
+struct Target {
+  Job* job = nullptr;
+  keel_handle_t other = KEEL_HANDLE_INVALID;
+  bool whole_job = false;  // %N
+};
+bool find(const char* cmd, const char* arg, Target* t) {
   libk::StringView s(arg);
   bool by_number = s.starts_with("%");
   int64_t n = 0;
   NumberError e = parse_int(by_number ? s.substr(1) : s, 1, INT64_MAX, &n);
   if (e != NumberError::None) {
     fail("%s: %s: not a job (%%N) or a process id\n", cmd, arg);
-    return nullptr;
+    return false;
   }
+  t->whole_job = by_number;
   for (Job& j : table) {
     if (j.process == KEEL_HANDLE_INVALID) continue;
-    if (by_number ? number_of(j) == static_cast<uint64_t>(n) : j.pid == static_cast<uint64_t>(n))
-      return &j;
+    if (by_number ? number_of(j) == static_cast<uint64_t>(n) : j.pid == static_cast<uint64_t>(n)) {
+      t->job = &j;
+      return true;
+    }
+  }
+  if (!by_number) {  // a process one of our programs started
+    for (Job& j : table)
+      if (j.process != KEEL_HANDLE_INVALID &&
+          keel::job_open(j.job, static_cast<uint64_t>(n), &t->other) == KEEL_OK)
+        return true;
   }
   fail("%s: %s: not a job of this shell (see jobs)\n", cmd, arg);
-  return nullptr;
+  return false;
 }
 // Reports a job that ended and frees its slot.
 void forget(Job& j, int64_t code) {
@@ -83,6 +108,7 @@ void forget(Job& j, int64_t code) {
                exit_words(code, words, sizeof(words)));
   keel::handle_close(j.process);
   j.process = KEEL_HANDLE_INVALID;
+  end_job(j.job);
 }
 }  // namespace
 
@@ -96,13 +122,20 @@ int64_t run(size_t argc, char** argv, bool background) {
   Job* slot = background ? free_slot() : nullptr;
   if (background && !slot)
     return fail("%s: too many background jobs (%zu); kill or wait for one first\n", name, MAX_JOBS);
-  keel_handle_t h;
-  int64_t r = keel::spawn(name, argv + 1, argc - 1, nullptr, 0, &h);
-  if (r < 0) return fail("%s: %s\n", name, error_phrase(r, Subject::Program));
+  keel_handle_t job, h;
+  int64_t r = keel::job_create(KEEL_HANDLE_INVALID, &LIMITS, &job);
+  if (r < 0)
+    return fail("%s: cannot make a job for it: %s\n", name, error_phrase(r, Subject::Other));
+  r = keel::spawn(name, argv + 1, argc - 1, nullptr, 0, &h, job);
+  if (r < 0) {
+    end_job(job);
+    return fail("%s: %s\n", name, error_phrase(r, Subject::Program));
+  }
   uint64_t pid = pid_of(h);
   if (!background)
-    return wait_foreground(h, pid, name, program_reads_console(libk::StringView(name)));
+    return wait_foreground(h, job, pid, name, program_reads_console(libk::StringView(name)));
   slot->process = h;
+  slot->job = job;
   slot->pid = pid;
   libk::format(slot->name, sizeof(slot->name), "%s", name);
   keel::printf("[%zu] %lu %s: running in the background\n", number_of(*slot), pid, name);
@@ -129,6 +162,21 @@ int64_t cmd_jobs(size_t, char**) {
   return 0;
 }
 
+namespace {
+// Kills a process inside one of our jobs that is not the job's first (a
+// program's child); consumes the handle.
+int64_t kill_other(const char* arg, keel_handle_t process) {
+  int64_t code = 0;
+  int64_t r = keel::process_kill(process);
+  if (r == KEEL_OK) r = keel::process_wait(process, &code, keel::PATIENCE_MS);
+  keel::handle_close(process);
+  if (r < 0) return fail("kill: %s: %s\n", arg, error_phrase(r, Subject::Process));
+  char words[48];
+  keel::printf("%s: %s\n", arg, exit_words(code, words, sizeof(words)));
+  return 0;
+}
+}  // namespace
+
 int64_t cmd_kill(size_t argc, char** argv) {
   size_t first = 1;
   if (argc > 1 && argv[1][0] == '-' && argv[1][1] != '\0') {
@@ -139,12 +187,18 @@ int64_t cmd_kill(size_t argc, char** argv) {
   if (first >= argc) return fail("usage: kill [-9] PID|%%N...\n");
   int64_t status = 0;
   for (size_t i = first; i < argc; i++) {
-    Job* j = find("kill", argv[i]);
-    if (!j) {
+    Target t;
+    if (!find("kill", argv[i], &t)) {
       status = 1;
       continue;
     }
-    int64_t r = keel::process_kill(j->process);
+    if (!t.job) {  // not a job's first process: that process alone
+      status |= kill_other(argv[i], t.other);
+      continue;
+    }
+    Job* j = t.job;
+    // %N: the whole job (it returns once all of it is gone); a pid: that process.
+    int64_t r = t.whole_job ? keel::job_kill(j->job) : keel::process_kill(j->process);
     if (r < 0) {
       status = fail("kill: %s: %s\n", argv[i], error_phrase(r, Subject::Process));
       continue;
@@ -165,11 +219,16 @@ int64_t cmd_kill(size_t argc, char** argv) {
 
 int64_t cmd_wait(size_t argc, char** argv) {
   if (argc != 2) return fail("usage: wait PID|%%N\n");
-  Job* j = find("wait", argv[1]);
-  if (!j) return 1;
+  Target t;
+  if (!find("wait", argv[1], &t)) return 1;
+  if (!t.job) {
+    keel::handle_close(t.other);
+    return fail("wait: %s: not a job's first process (see jobs)\n", argv[1]);
+  }
+  Job* j = t.job;
   keel_handle_t h = j->process;
   j->process = KEEL_HANDLE_INVALID;
-  int64_t code = wait_foreground(h, j->pid, j->name, false);
+  int64_t code = wait_foreground(h, j->job, j->pid, j->name, false);
   if (code == 0) keel::printf("[%lu] %s: exit 0\n", j->pid, j->name);
   return code;
 }
@@ -177,9 +236,9 @@ int64_t cmd_wait(size_t argc, char** argv) {
 void kill_all() {
   for (Job& j : table) {
     if (j.process == KEEL_HANDLE_INVALID) continue;
-    keel::process_kill(j.process);
     keel::handle_close(j.process);
     j.process = KEEL_HANDLE_INVALID;
+    end_job(j.job);  // kills it: everything it started goes too
   }
 }
 

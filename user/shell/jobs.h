@@ -1,8 +1,13 @@
 // The programs the shell started: the foreground one and up to MAX_JOBS in
-// the background. The shell holds each one's process handle (its only
-// power over them: it can kill and wait for these and nothing else).
+// the background. Each command runs in a kernel job of its own (under the
+// shell's job), with a quota (LIMITS), so whatever it spawns stays in it:
+// Ctrl-C and `kill %N` kill the whole job, `kill PID` any process in one of
+// our jobs, and when the command's first process ends (or the shell exits)
+// the job goes with it. The shell holds each job's handle and its first
+// process's handle: its only power over them.
 // Background jobs are numbered 1..MAX_JOBS for `kill %N` and `jobs`.
 #pragma once
+#include <keel/syscall.h>
 #include <libk/string.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +15,10 @@
 namespace shell::jobs {
 
 constexpr size_t MAX_JOBS = 32;
+// Each command's quota: enough for every program in the boot image (the
+// leak workload peaks near 40 processes), small enough that a fork bomb
+// leaves the system to everyone else.
+constexpr keel_job_limits LIMITS = {256, 16384, 16384};
 
 // Runs program argv[0] with argv[1..argc). In the foreground it waits, the
 // console's type-ahead kept and Ctrl-C killing the program, and returns its

@@ -16,6 +16,8 @@ constexpr Description DESCRIPTIONS[] = {
     {"hello", "hello", "prints a greeting"},
     {"exitcode", "exitcode [N]", "exits with status N (default 0)"},
     {"spin", "spin", "a busy loop that never ends by itself (Ctrl-C or kill)"},
+    {"forkbomb", "forkbomb",
+     "spawns itself for ever; its job's quota contains it (Ctrl-C or kill %N ends it)"},
     {"sleeper", "sleeper [MS]", "sleeps MS milliseconds (default 1000), then exits 0"},
     {"ipc-echo", "ipc-echo [N]", "N round trips with an echo server it starts (default 10)"},
     {"holder", "holder [N]", "creates N handles and holds them until killed (default 1000)"},

@@ -38,7 +38,8 @@ const char* error_phrase(int64_t status, Subject subject) {
              : subject == Subject::Directory ? "not a directory"
                                              : "invalid argument";
     case ERR_NO_MEMORY:
-      return "out of memory";
+      return subject == Subject::Program ? "out of memory (or over the job's quota)"
+                                         : "out of memory";
     case ERR_PEER_CLOSED:
       return subject == Subject::Service ? "the server has gone away" : "the other end is closed";
     case ERR_SHOULD_WAIT:
