@@ -49,7 +49,12 @@ enum keel_syscall_number : uint64_t {
   // above `after` (0: all), ascending; *actual = how many there are (ERR_BUFFER_TOO_SMALL if
   // more than cap: the first cap were written). cap is at most 4096: page with `after`.
   SYS_PROCESS_LIST = 20,
-  SYS_PROCESS_OPEN = 21,  // (keel_handle_t dir, uint64_t pid, keel_handle_t* out_observer)
+  // (keel_handle_t dir, uint64_t pid, keel_handle_t* out_observer, keel_handle_t notify):
+  // an INSPECT-only observer of a running process. notify (KEEL_HANDLE_INVALID: none) is a
+  // channel endpoint the caller reads (needs READ): when the process exits and the observer
+  // is revoked, a keel_exit_notice arrives in that endpoint's own queue, as if its peer had
+  // sent it. (Whoever holds the peer can send the same bytes: a notice means "look again".)
+  SYS_PROCESS_OPEN = 21,
   SYS_POWEROFF = 22,      // (keel_handle_t dir, uint32_t status) : needs POWER; low 8 bits
   SYS_SYSTEM_AUDIT = 23,  // (keel_handle_t dir) : needs AUDIT; runs the kernel's orphan audit
                           // now and returns how many orphans it found (>= 0)
@@ -292,6 +297,13 @@ typedef struct keel_spawn_args {
   size_t num_handles;
   keel_handle_t job;  // the job to spawn into (needs SPAWN); KEEL_HANDLE_INVALID: the caller's
 } keel_spawn_args;
+
+// The message process_open's notify endpoint receives when the process exits.
+#define KEEL_EXIT_NOTICE_MAGIC UINT64_C(0x6b65656c65786974)  // "keelexit"
+typedef struct keel_exit_notice {
+  uint64_t magic;  // KEEL_EXIT_NOTICE_MAGIC
+  uint64_t pid;
+} keel_exit_notice;
 
 // A job's quota: what the job and its child jobs may hold at once, each 0 for
 // "no limit of its own" (the ancestors' limits apply regardless). Going over

@@ -312,6 +312,12 @@ bool Channel::peer_closed() {
   return peer_gone_;
 }
 
+void Channel::post(Message* m) {
+  SpinGuard r(readers_.lock());
+  queue_.push_back(*m);
+  readers_.wake_one_locked();
+}
+
 size_t Channel::queued() {
   SpinGuard r(readers_.lock());
   return queue_.size();

@@ -120,6 +120,11 @@ class Channel final : public Object {
   libk::Result<Message*> read(Deadline deadline, size_t bytes_cap, size_t handles_cap,
                               uint32_t* need_bytes, uint32_t* need_handles,
                               sched::Successor next = {});
+  // A message from the kernel into this endpoint's own queue (an exit
+  // notice, observer.h), as if the peer had written it. Never refused: it
+  // was allocated when it was asked for, so such messages are bounded by
+  // the observers that asked, not by KEEL_CHANNEL_MAX_QUEUED.
+  void post(Message* m);
   uint64_t peer_koid();
   bool peer_closed();
   size_t queued();

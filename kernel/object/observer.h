@@ -11,23 +11,32 @@
 
 class Process;
 
+struct Message;
+
 struct ObserverLink {
-  libk::ListNode node;  // in the target's observer list while not revoked
-  Process* target;      // null once revoked (observer_lock)
-  uint64_t koid;        // the target's id, kept after revocation
+  libk::ListNode node;        // in the target's observer list while not revoked
+  Process* target = nullptr;  // null once revoked (observer_lock)
+  uint64_t koid = 0;          // the target's id, kept after revocation
+  // The exit notice, made with the link so that revocation cannot fail,
+  // and the endpoint it goes to (a counted reference); both null if none
+  // was asked for, or once posted (observer_lock).
+  Message* notice = nullptr;
+  Object* notify = nullptr;
 };
 
 namespace observer {
 
-// A new link registered with `target` (which must be running).
-libk::Result<ObserverLink*> create(Process& target);
+// A new link registered with `target` (which must be running); with
+// `notify` (a channel endpoint), an exit notice goes there at revocation.
+libk::Result<ObserverLink*> create(Process& target, RefPtr<Object> notify = {});
 // Unregister (if still linked) and free: the holder closed its handle.
 void destroy(ObserverLink* link);
 // A counted reference to the target, or ERR_REVOKED.
 libk::Result<RefPtr<Process>> resolve(ObserverLink* link);
 // Has the target gone? (No reference taken.)
 bool revoked(const ObserverLink* link);
-// Called by the target's teardown: revoke every link to it.
+// Called by the target's teardown: revoke every link to it and post the
+// exit notices (no locks held: posting takes the endpoints' locks).
 void revoke_all(Process& target);
 size_t links_live();
 

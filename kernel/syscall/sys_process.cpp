@@ -146,18 +146,22 @@ struct Open {
   uint64_t pid;
   uintptr_t out;
   HandleTable::Reservation slot;
+  RefPtr<Object> notify;  // a channel endpoint the caller reads, or null
 };
 libk::Result<Open> decode_open(const Args& a) {
   HandleTable& table = current_process().handles();
   TRY(table.lookup_as<ProcessDirectory>(a[0], KEEL_RIGHT_ENUMERATE));
+  RefPtr<Object> notify;
+  if (a[3] != KEEL_HANDLE_INVALID)
+    notify = TRY(table.lookup(a[3], KEEL_RIGHT_READ, ObjectType::Channel));
   TRY(user::write<keel_handle_t>(a[2], KEEL_HANDLE_INVALID));
   HandleTable::Reservation slot = TRY(table.reserve(1));
-  return Open{a[1], a[2], std::move(slot)};
+  return Open{a[1], a[2], std::move(slot), std::move(notify)};
 }
 libk::Result<void> open(Open& r) {
   RefPtr<Process> target = process_table::find(r.pid);
   if (!target || target->state() != Process::State::Running) return libk::err(ERR_NOT_FOUND);
-  ObserverLink* link = TRY(observer::create(*target));
+  ObserverLink* link = TRY(observer::create(*target, std::move(r.notify)));
   keel_handle_t obs = current_process().handles().add_observer(r.slot, link, KEEL_RIGHT_INSPECT);
   return user::write<keel_handle_t>(r.out, obs);
 }

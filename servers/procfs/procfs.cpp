@@ -4,9 +4,11 @@
 //
 // For every process it has seen, procfs keeps one observer handle
 // (INSPECT-only). An observer never keeps its process alive: when the
-// process exits the kernel revokes it, object_info answers ERR_REVOKED, and
-// procfs closes the handle and forgets the entry. A request for a pid that
-// has just exited therefore gets ERR_NOT_FOUND, never a stale answer.
+// process exits the kernel revokes it and puts an exit notice into the
+// service endpoint's queue (process_open's notify), so procfs closes the
+// handle and forgets the entry at once, without being asked; object_info
+// on a revoked observer answers ERR_REVOKED too, so a request for a pid that
+// has just exited gets ERR_NOT_FOUND, never a stale answer.
 #include <libk/format.h>
 #include <libk/string.h>
 #include <procfs/protocol.h>
@@ -82,7 +84,7 @@ libk::Result<Entry*> entry_for(uint64_t pid) {
   if (Entry* e = find(pid)) return e;
   if (!reserve(count + 1)) return libk::err(ERR_NO_MEMORY);
   keel_handle_t obs;
-  int64_t r = keel::process_open(directory, pid, &obs);
+  int64_t r = keel::process_open(directory, pid, &obs, service);
   if (r < 0) return libk::err(static_cast<keel_status>(r));
   size_t i = lower_bound(pid);
   memmove(&entries[i + 1], &entries[i], (count - i) * sizeof(Entry));
@@ -213,6 +215,11 @@ int32_t read_status(Out& out, uint64_t pid) {
   out.add("Name: %s\nPid: %lu\nPPid: %lu\nState: %s\nTasks: %lu\nPages: %lu\nHandles: %lu\n",
           info.name, info.koid, info.related_koid, state_name(info), info.tasks, info.pages,
           info.handles);
+  // The job tree from the process's job up to the root: "Job: 12 < 5 < 1".
+  out.add("Job:");
+  for (size_t i = 0; i < KEEL_JOB_MAX_DEPTH && info.job_path[i]; i++)
+    out.add(i ? " < %lu" : " %lu", info.job_path[i]);
+  out.add("\n");
   return KEEL_OK;
 }
 
@@ -282,6 +289,15 @@ void serve_one() {
     keel_handle_t hs[KEEL_CHANNEL_MAX_HANDLES];
     keel::read_message(service, junk, sizeof(junk), &got, hs, KEEL_CHANNEL_MAX_HANDLES, &nh, 0);
     for (size_t i = 0; i < nh; i++) keel::handle_close(hs[i]);
+    return;
+  }
+  if (nh == 0 && got == sizeof(keel_exit_notice)) {  // a process we observe exited
+    keel_exit_notice n;
+    memcpy(&n, &req, sizeof(n));
+    if (n.magic != KEEL_EXIT_NOTICE_MAGIC) return;
+    // Anyone with a client end could send these bytes: check with the kernel.
+    keel_object_info info;
+    if (Entry* e = find(n.pid)) (void)inspect(*e, &info);  // forgets it if revoked
     return;
   }
   if (nh != 1) return;  // nowhere to answer

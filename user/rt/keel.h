@@ -126,8 +126,9 @@ inline int64_t process_list(keel_handle_t dir, uint64_t* pids, size_t cap, size_
                             uint64_t after = 0) {
   return syscall6(SYS_PROCESS_LIST, dir, u(pids), cap, u(actual), after);
 }
-inline int64_t process_open(keel_handle_t dir, uint64_t pid, keel_handle_t* out) {
-  return syscall6(SYS_PROCESS_OPEN, dir, pid, u(out));
+inline int64_t process_open(keel_handle_t dir, uint64_t pid, keel_handle_t* out,
+                            keel_handle_t notify = KEEL_HANDLE_INVALID) {
+  return syscall6(SYS_PROCESS_OPEN, dir, pid, u(out), notify);
 }
 inline int64_t poweroff(keel_handle_t dir, uint32_t status) {
   return syscall6(SYS_POWEROFF, dir, status);
