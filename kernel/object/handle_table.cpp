@@ -38,7 +38,10 @@ bool HandleTable::grow() {
     auto mem = kmalloc(CHUNK * sizeof(HandleSlot));
     if (mem.is_error()) return false;
     auto* c = static_cast<HandleSlot*>(mem.value());
-    for (uint32_t i = 0; i < CHUNK; i++) new (&c[i]) HandleSlot();
+    for (uint32_t i = 0; i < CHUNK; i++) {
+      new (&c[i]) HandleSlot();
+      if (floor_[k] > c[i].generation) c[i].generation = floor_[k];
+    }
     chunks_[k] = c;
     free_ += CHUNK;
     return true;
@@ -118,6 +121,7 @@ keel_handle_t HandleTable::install(uint32_t index, RefPtr<Object> object, Observ
   s->observer = link;
   s->rights = rights;
   s->used = true;
+  used_in_[index / CHUNK]++;
   count_++;
   free_--;
   kstat::add(kstat::Counter::handles_live, 1);
@@ -172,7 +176,9 @@ libk::Result<uint32_t> HandleTable::rights_of(keel_handle_t h) {
   return s->rights;
 }
 
-void HandleTable::clear_slot(HandleSlot& s, MovedHandle* out_object, ObserverLink** out_link) {
+void HandleTable::clear_slot(uint32_t index, MovedHandle* out_object, ObserverLink** out_link) {
+  HandleSlot& s = *slot(index);
+  used_in_[index / CHUNK]--;
   out_object->object = std::move(s.object);
   out_object->rights = s.rights;
   *out_link = s.observer;
@@ -192,14 +198,33 @@ libk::Result<void> HandleTable::close(keel_handle_t h) {
   {
     SpinGuard g(lock_);
     uint32_t index;
-    HandleSlot* s = TRY(decode(h, &index));
-    clear_slot(*s, &dropped, &link);
+    TRY(decode(h, &index));
+    clear_slot(index, &dropped, &link);
     if (index < hint_) hint_ = index;
+    shrink_if_idle();
   }
   // References are released outside the lock: dropping one may destroy an
   // object whose teardown takes other locks.
   if (link) observer::destroy(link);
   return libk::ok();
+}
+
+void HandleTable::shrink_if_idle() {
+  if (free_ < CHUNK + reserved_ + CHUNK / 2) return;  // the common case: one compare
+  uint32_t k = MAX / CHUNK - 1;
+  while (k > 0 && (!chunks_[k] || used_in_[k] != 0)) k--;
+  if (k == 0) return;  // the first chunk stays
+  HandleSlot* c = chunks_[k];
+  uint64_t floor = floor_[k];
+  for (uint32_t i = 0; i < CHUNK; i++) {
+    if (c[i].generation == 0) return;  // a retired slot must stay retired: keep the chunk
+    if (c[i].generation > floor) floor = c[i].generation;
+  }
+  floor_[k] = floor;
+  chunks_[k] = nullptr;
+  free_ -= CHUNK;
+  for (uint32_t i = 0; i < CHUNK; i++) c[i].~HandleSlot();
+  kfree(c);
 }
 
 libk::Result<keel_handle_t> HandleTable::duplicate(keel_handle_t h, uint32_t rights) {
@@ -235,10 +260,11 @@ libk::Result<void> HandleTable::take_all(const keel_handle_t* hs, size_t n, uint
     if (s->observer || !libk::rights_subset(rights, s->rights)) return libk::err(ERR_ACCESS_DENIED);
   }
   for (size_t i = 0; i < n; i++) {
-    HandleSlot* s = decode(hs[i], &index).value();  // checked above, under this hold
+    (void)decode(hs[i], &index).value();  // checked above, under this hold
     ObserverLink* link = nullptr;
-    clear_slot(*s, &out[i], &link);
+    clear_slot(index, &out[i], &link);
     if (index < hint_) hint_ = index;
+    shrink_if_idle();
   }
   return libk::ok();
 }
@@ -270,9 +296,8 @@ void HandleTable::close_all() {
         i += CHUNK - 1;
         continue;
       }
-      HandleSlot* s = slot(i);
-      if (!s->used) continue;
-      clear_slot(*s, &dropped, &link);
+      if (!slot(i)->used) continue;
+      clear_slot(i, &dropped, &link);
     }
     if (link) observer::destroy(link);
   }

@@ -167,10 +167,20 @@ class HandleTable {
   bool ensure_unreserved(size_t n);
   void unreserve(size_t n);
   keel_handle_t install(uint32_t index, RefPtr<Object> object, ObserverLink* link, uint32_t rights);
-  void clear_slot(HandleSlot& s, MovedHandle* out_object, ObserverLink** out_link);
+  void clear_slot(uint32_t index, MovedHandle* out_object, ObserverLink** out_link);
+  // Give an empty chunk (the highest, not the first) back to the heap if the
+  // rest of the table has room to spare (so a table's memory follows its use, and a process
+  // that once held many handles, procfs during a fork bomb, returns to its
+  // size before). Half a chunk of slack keeps a table hovering at a chunk
+  // boundary from allocating and freeing on every handle.
+  void shrink_if_idle();
 
   Spinlock lock_{LockRank::HandleTable, "handle table"};
-  HandleSlot* chunks_[MAX / CHUNK] = {};  // allocated on demand, freed by close_all()
+  HandleSlot* chunks_[MAX / CHUNK] = {};  // allocated on demand, freed when idle or by close_all()
+  uint16_t used_in_[MAX / CHUNK] = {};    // used slots per chunk
+  // The generation a chunk's slots start from when it is allocated again:
+  // above every value the freed chunk handed out, so none names anything again.
+  uint64_t floor_[MAX / CHUNK] = {};
   size_t count_ = 0;
   size_t free_ = 0;               // usable slots in the allocated chunks
   size_t reserved_ = 0;           // of which set aside by live Reservations

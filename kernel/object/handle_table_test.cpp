@@ -115,3 +115,44 @@ KTEST("handles.take_all_is_all_or_nothing") {
   KT_EXPECT_EQ(table.count(), 1u);
   KT_EXPECT_EQ(table.lookup(hs[0], 0, ObjectType(0)).error(), ERR_BAD_HANDLE);
 }
+
+// A chunk emptied while the rest has room goes back to the heap; when it is
+// allocated again, no value it handed out before names anything.
+KTEST("handles.idle_chunk_is_freed_and_its_values_stay_dead") {
+  RefPtr<Channel> a, b;
+  KT_ASSERT(Channel::create_pair(&a, &b).ok());
+  {
+    HandleTable table;
+    constexpr uint32_t N = 3 * HandleTable::CHUNK;
+    static keel_handle_t hs[N];
+    for (uint32_t i = 0; i < N; i++) hs[i] = table.add(RefPtr<Object>(a.get()), kRights).value();
+    size_t chunks = 0;
+    table.for_each_chunk([&](void*) { chunks++; });
+    KT_EXPECT_EQ(chunks, 3u);
+    for (uint32_t i = HandleTable::CHUNK; i < N; i++) KT_EXPECT(table.close(hs[i]).ok());
+    chunks = 0;
+    table.for_each_chunk([&](void*) { chunks++; });
+    KT_EXPECT_EQ(chunks, 2u);  // the last went; the middle one waits for half a chunk of room
+    for (uint32_t i = 0; i < HandleTable::CHUNK / 2; i++) KT_EXPECT(table.close(hs[i]).ok());
+    chunks = 0;
+    table.for_each_chunk([&](void*) { chunks++; });
+    KT_EXPECT_EQ(chunks, 1u);
+    // Grow again over the freed chunks: old values stay dead, new ones work.
+    static keel_handle_t again[N];
+    for (uint32_t i = 0; i < N - HandleTable::CHUNK / 2; i++)
+      again[i] = table.add(RefPtr<Object>(b.get()), kRights).value();
+    for (uint32_t i = HandleTable::CHUNK / 2; i < N; i++) {
+      if (i >= HandleTable::CHUNK) {
+        KT_EXPECT_EQ(table.lookup(hs[i], 0, ObjectType(0)).error(), ERR_BAD_HANDLE);
+        KT_EXPECT_EQ(table.close(hs[i]).error(), ERR_BAD_HANDLE);
+      }
+    }
+    size_t live = 0;
+    for (uint32_t i = 0; i < N - HandleTable::CHUNK / 2; i++) {
+      live += table.lookup(again[i], 0, ObjectType(0)).ok();
+      for (uint32_t k = HandleTable::CHUNK; k < N; k++)
+        if (again[i] == hs[k]) live = 0;  // a revived value
+    }
+    KT_EXPECT_EQ(live, size_t{N - HandleTable::CHUNK / 2});
+  }
+}

@@ -107,6 +107,11 @@ def blast(data, chunk=512):
     return True
 
 
+def shell_pid():
+    m = re.search(r"^\s*(\d+)\s+\d+\s+\w+\s+\d+\s+\d+\s+\d+\s+shell$", run("ps"), re.M)
+    return m.group(1) if m else "none"
+
+
 def programs_in_build():
     text = open(os.path.join(ROOT, "user", "meson.build")).read()
     block = text[text.index("user_program_sources = {"):]
@@ -192,6 +197,44 @@ try:
     check("not a job (%N) or a process id" in run("kill abc"), "kill of a non-number")
     m = re.search(r"\[(\d+)\]", run("sleeper 300 &"))
     check(m and "sleeper: exit 0" in run("wait %%%s" % m.group(1)), "wait %N")
+
+    # ---- kernel jobs: kill PID inside a job, the job tree, a fork bomb ----
+    out = run("spawner wait 600000 &")
+    m = re.search(r"\[(\d+)\] (\d+) spawner", out)
+    job, spawner = (m.group(1), m.group(2)) if m else ("0", "none")
+    m = re.search(r"^\s*(\d+)\s+%s\s.*sleeper$" % spawner, run("ps"), re.M)
+    child = m.group(1) if m else "none"
+    out = run("kill %s" % child)
+    check(m and ("%s: killed" % child) in out, "kill PID of a process a job's program started")
+    if "spawner: done, exit 0" not in out:
+        out += run("wait %%%s" % job)
+    check("spawner: done, exit 0" in out or "%s spawner: exit 0" % spawner in out,
+          "the program that waited for it sees it end and exits 0")
+    status = run("cat /proc/%s/status" % shell_pid())
+    check(re.search(r"^Job: \d+ < \d+$", status, re.M), "procfs status shows the job path")
+
+    def counters():
+        out = run("kstat")
+        return dict(re.findall(r"^(\w+) (-?\d+)$", out, re.M))
+    run("hello; exitcode 3; sleeper 10")  # warm-up: first use of every table
+    before = counters()
+    run("hello; exitcode 3; sleeper 10; spin &; kill %1")
+    after = counters()
+    diff = sorted(k for k in before if before[k] != after.get(k))
+    check(not diff, "kstat before and after a batch of jobs is the same (%s)" % ", ".join(diff))
+    out = run("forkbomb &")
+    m = re.search(r"\[(\d+)\] \d+ forkbomb", out)
+    bomb = m.group(1) if m else "0"
+    qemu.expect_exact("the job's quota holds", timeout=WAIT)
+    check(True, "forkbomb: a spawn is refused by its job's quota")
+    out = run("ps")
+    n = len(re.findall(r"forkbomb$", out, re.M))
+    check(0 < n <= 256 and "shell" in out, "the shell still answers: ps shows %d copies (at most "
+          "the quota's 256)" % n)
+    check("forkbomb: done, killed" in run("kill %%%s" % bomb), "kill %N kills the fork bomb's job")
+    after = counters()
+    diff = sorted(k for k in before if before[k] != after.get(k))
+    check(not diff, "every counter back after the fork bomb (%s)" % ", ".join(diff))
 
     # ---- Ctrl-C, type-ahead ----
     qemu.send("spin\r")

@@ -48,7 +48,8 @@ void tree_and_info(const keel::KstatSnapshot& base) {
               root.job_path[1] == 0,
           "startup handle 1 is the root job (no parent)");
   keel_handle_t self = utest::start("exitcode");
-  tap::ok(utest::info_of(self).job_path[0] == root.koid, "a process spawned with no job is in ours");
+  tap::ok(utest::info_of(self).job_path[0] == root.koid,
+          "a process spawned with no job is in ours");
   utest::reap(self, false);
 
   keel_handle_t a = make_job();
@@ -107,8 +108,8 @@ void bad_input(const keel::KstatSnapshot& base) {
   struct {
     uint32_t drop;
     const char* what;
-  } rights[] = {{KEEL_RIGHT_SPAWN, "SPAWN"}, {KEEL_RIGHT_KILL, "KILL"},
-                {KEEL_RIGHT_ENUMERATE, "ENUMERATE"}};
+  } rights[] = {
+      {KEEL_RIGHT_SPAWN, "SPAWN"}, {KEEL_RIGHT_KILL, "KILL"}, {KEEL_RIGHT_ENUMERATE, "ENUMERATE"}};
   for (auto& r : rights) {
     keel_handle_t weak;
     keel::handle_duplicate(j, KEEL_JOB_RIGHTS & ~r.drop, &weak);

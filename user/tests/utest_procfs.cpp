@@ -6,8 +6,9 @@
 // 1,000 rounds of spawn + ls /proc + cat /proc/<pid>/status + exit, then
 // kills of processes procfs is observing: processes_live, tasks_live,
 // frames_free, handles_live (every counter, in fact) exactly back at the
-// baseline. procfs's own steady-state handles exist at the baseline too, and
-// the last ls /proc lets it drop the observers the kernel revoked.
+// baseline. procfs's own steady-state handles exist at the baseline too.
+// And procfs drops the observer of an exited process without being asked
+// (the kernel's exit notice), which the counters show.
 #include <libk/format.h>
 #include <libk/string.h>
 #include <procfs/protocol.h>
@@ -75,11 +76,30 @@ bool kill_while_observed() {
   ok &= !listed(pid);
   return ok;
 }
+
+// procfs learns of an exit without being asked: once a process it observes
+// has exited, its observer goes (the exit notice), with no request made.
+bool dropped_unasked() {
+  keel_handle_t child;
+  if (keel::spawn("spin", nullptr, 0, nullptr, 0, &child) < 0) return false;
+  int64_t links = utest::counter("objects_observer_link");
+  bool ok = status_of(pid_of(child)) == KEEL_OK;  // procfs observes it now
+  ok &= utest::counter("objects_observer_link") == links + 1;
+  int64_t code = 0;
+  ok &= keel::process_kill(child) == KEEL_OK &&
+        keel::process_wait(child, &code, keel::PATIENCE_MS) == KEEL_OK;
+  bool gone = false;
+  for (uint64_t t0 = keel::clock_ms(); !gone && keel::clock_ms() - t0 < keel::PATIENCE_MS;) {
+    gone = utest::counter("objects_observer_link") == links;
+    if (!gone) keel::sleep_ms(5);
+  }
+  return ok && gone;
+}
 }  // namespace
 
 int main(int, char**) {
   service = keel::startup_handle(0);
-  tap::plan(6);
+  tap::plan(7);
   keel::KstatSnapshot base;
   spawn_observe_exit();  // warm up the heap and procfs's table
   kill_while_observed();
@@ -109,5 +129,10 @@ int main(int, char**) {
   tap::ok(keel::kstat_value(now, "processes_live", &v) && v == before, "processes_live %ld == %ld",
           v, before);
   tap::expect_status(status_of(999999), ERR_NOT_FOUND, "status of a pid that never existed");
+  failures = 0;
+  for (int i = 0; i < 20; i++)
+    if (!dropped_unasked()) failures++;
+  tap::ok(failures == 0, "20 exits: procfs drops each observer without a request (%d failed)",
+          failures);
   return tap::done();
 }
