@@ -208,7 +208,7 @@ try:
     check(m and ("%s: killed" % child) in out, "kill PID of a process a job's program started")
     if "spawner: done, exit 0" not in out:
         out += run("wait %%%s" % job)
-    check("spawner: done, exit 0" in out or "%s spawner: exit 0" % spawner in out,
+    check("spawner: done, exit 0" in out or "[%s] spawner: exit 0" % spawner in out,
           "the program that waited for it sees it end and exits 0")
     status = run("cat /proc/%s/status" % shell_pid())
     check(re.search(r"^Job: \d+ < \d+$", status, re.M), "procfs status shows the job path")

@@ -8,7 +8,10 @@
 //   later kill it at a random moment;
 //   ls /proc and cat /proc/<pid>/status racing with those exits;  channels
 //   closed with messages (carrying handles, nested channels) in flight;
-//   handle duplicate / transfer / close churn;  vm_alloc / vm_free.
+//   handle duplicate / transfer / close churn;  vm_alloc / vm_free;  a fork
+//   bomb in a job with a small quota (sometimes nested a level down),
+//   killed with job_kill or by closing the job's last handle at a random
+//   moment.
 // Worker processes (leakstress worker SEED ROUNDS) run the channel, handle
 // and memory churn concurrently. Every SAMPLE rounds it prints a line
 //   kstat-sample ROUND name=value name=value ...
@@ -132,6 +135,42 @@ void vm_churn(Rng& rng) {
     if (addr[i]) keel::vm_free(addr[i], size[i]);
 }
 
+// A fork bomb in a job of its own (maybe a child job of one), limited to a
+// few processes; killed at a random moment, by job_kill or by closing the
+// last handle (both return once everything in it is torn down).
+uint64_t failures = 0;
+void job_round(Rng& rng) {
+  keel_job_limits limits{2 + rng.below(7), 0, 0};
+  keel_handle_t outer, job;
+  if (keel::job_create(KEEL_HANDLE_INVALID, &limits, &outer) != KEEL_OK) {
+    failures++;
+    return;
+  }
+  keel_job_limits none{};
+  bool nested = rng.below(2);
+  if (!nested) {
+    job = outer;
+  } else if (keel::job_create(outer, &none, &job) != KEEL_OK) {
+    failures++;
+    keel::handle_close(outer);
+    return;
+  }
+  keel_handle_t bomb;
+  if (keel::spawn("forkbomb", nullptr, 0, nullptr, 0, &bomb, job) == KEEL_OK) {
+    keel::sleep_ms(rng.below(20));
+    keel::handle_close(bomb);
+  } else {
+    failures++;
+  }
+  keel_object_info info;
+  if (rng.below(2)) {
+    if (keel::job_kill(outer) != KEEL_OK) failures++;
+    if (keel::object_info(outer, &info) != KEEL_OK || info.tasks != 0) failures++;  // all gone
+  }
+  if (nested) keel::handle_close(job);
+  keel::handle_close(outer);  // the last handle: kills the job if job_kill did not
+}
+
 int worker(uint64_t seed, uint64_t rounds) {
   Rng rng{seed * 0x9e3779b97f4a7c15ull + 1};
   for (uint64_t i = 0; i < rounds; i++) {
@@ -162,7 +201,6 @@ struct Slot {
   uint64_t kill_at = 0;  // round at which it is killed
 };
 Slot slots[SLOTS];
-uint64_t failures;
 
 void reap(Slot& s, bool kill) {
   if (s.process == KEEL_HANDLE_INVALID) return;
@@ -275,7 +313,7 @@ int driver(uint64_t rounds, uint64_t seed) {
   for (uint64_t round = 1; round <= rounds; round++) {
     for (Slot& s : slots)
       if (s.process != KEEL_HANDLE_INVALID && s.kill_at <= round) reap(s, true);
-    switch (rng.below(7)) {
+    switch (rng.below(8)) {
       case 0: {
         keel_handle_t p;
         const char* args[] = {"3"};
@@ -299,6 +337,9 @@ int driver(uint64_t rounds, uint64_t seed) {
         break;
       case 5:
         handle_churn(rng);
+        break;
+      case 6:
+        job_round(rng);
         break;
       default:
         vm_churn(rng);
