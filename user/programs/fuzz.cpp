@@ -294,7 +294,7 @@ void shape_payload(size_t n) {
 
 // ---------------------------------------------------------------- handles
 
-enum Kind : uint8_t { CHAN, PROC, OBS, DIR, SERVICE, UNKNOWN };
+enum Kind : uint8_t { CHAN, PROC, OBS, DIR, SERVICE, JOB, UNKNOWN };
 struct Held {
   keel_handle_t h;
   Kind kind;
@@ -403,6 +403,7 @@ void ingest(const keel_handle_t* hs, size_t n) {
       k = inf.type == KEEL_OBJ_CHANNEL             ? CHAN
           : inf.type == KEEL_OBJ_PROCESS           ? PROC
           : inf.type == KEEL_OBJ_PROCESS_DIRECTORY ? DIR
+          : inf.type == KEEL_OBJ_JOB               ? JOB
                                                    : UNKNOWN;
     }
     hold(hs[i], k);
@@ -702,6 +703,7 @@ void act_spawn() {
   }
   spawn_args.handles = hbuf_out;
   spawn_args.num_handles = nh;
+  spawn_args.job = rng.chance(75) ? KEEL_HANDLE_INVALID : handle(JOB);  // ours, or one we made
   switch (rng.below(14)) {  // and sometimes a malformed request
     case 0:
       spawn_args.argc += 1 + static_cast<uint32_t>(rng.below(3));
@@ -840,6 +842,51 @@ void act_directory() {
   uint64_t out = good ? u(&out_h[0]) : pointer(4);
   if (sc(SYS_PROCESS_OPEN, d, pid, out) == KEEL_OK && (good || in_data(out, 4)))
     hold(good ? out_h[0] : handle_at(out), OBS);
+}
+
+// Jobs: made under ours or one we hold (small random quotas), killed,
+// listed, opened, closed (the last close kills). Children spawn into them
+// in act_spawn.
+keel_job_limits job_limits;
+void act_job() {
+  int i = find_kind(JOB);
+  uint64_t h = i >= 0 && rng.chance(80) ? held[i].h : handle(JOB);
+  switch (rng.below(6)) {
+    case 0:
+    case 1: {
+      job_limits.max_processes = rng.chance(30) ? 0 : rng.below(8);
+      job_limits.max_handles = rng.chance(50) ? 0 : rng.below(300);
+      job_limits.max_frames = rng.chance(50) ? 0 : rng.below(600);
+      uint64_t parent = rng.chance(50) ? KEEL_HANDLE_INVALID : h;
+      uint64_t lp = rng.chance(90) ? u(&job_limits) : pointer(sizeof(job_limits));
+      bool good = rng.chance(90);
+      uint64_t out = good ? u(&out_h[0]) : pointer(8);
+      if (sc(SYS_JOB_CREATE, parent, lp, out) == KEEL_OK && (good || in_data(out, 8)))
+        hold(good ? out_h[0] : handle_at(out), JOB);
+      return;
+    }
+    case 2:
+      sc(SYS_JOB_KILL, h);
+      return;
+    case 3: {
+      size_t cap = rng.chance(80) ? rng.below(20) : length();
+      uint64_t p = rng.chance(80) ? u(data) : pointer(cap * 8);
+      sc(SYS_JOB_LIST, h, p, cap, rng.chance(85) ? u(&out_u64[0]) : pointer(8),
+         rng.chance(70) ? 0 : rng.next());
+      return;
+    }
+    case 4: {
+      uint64_t pid = rng.chance(70) ? 1 + rng.below(60) : rng.next();
+      bool good = rng.chance(85);
+      uint64_t out = good ? u(&out_h[0]) : pointer(8);
+      if (sc(SYS_JOB_OPEN, h, pid, out) == KEEL_OK && (good || in_data(out, 8)))
+        hold(good ? out_h[0] : handle_at(out), PROC);
+      return;
+    }
+    default:
+      if (i >= 0 && sc(SYS_HANDLE_CLOSE, held[i].h) == KEEL_OK) forget(held[i].h);
+      return;
+  }
 }
 
 struct Vm {
@@ -1137,6 +1184,9 @@ void fuzz_loop(uint64_t budget, uint64_t id) {
         break;
       case 26:
         act_ipc();
+        break;
+      case 27:
+        act_job();
         break;
       default:
         act_misc();
