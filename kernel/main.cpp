@@ -20,6 +20,7 @@
 #include "lib/panic.h"
 #include "mm/kernel_vm.h"
 #include "mm/kstack.h"
+#include "mm/kstat.h"
 #include "mm/pmm.h"
 #include "mm/slab.h"
 #include "object/console.h"
@@ -231,6 +232,7 @@ extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
 
   static char glob[64];
   if (bootargs::get_or_stop("test", glob, sizeof(glob))) {  // too long stops the boot
+    kstat::show_test_caches();
     start_kernel_task("ktest", run_kernel_tests, glob);
   } else {
     init_process::start();  // init, or the program bootarg init= names

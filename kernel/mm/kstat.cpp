@@ -13,6 +13,7 @@
 namespace kstat {
 namespace {
 libk::Atomic<int64_t> counters[static_cast<unsigned>(Counter::count_)];
+bool test_caches_shown = false;  // set at boot, before other harts run
 const char* const counter_names[] = {"tasks_live",    "processes_live", "handles_live",
                                      "channels_live", "messages_live",  "harts_online"};
 static_assert(sizeof(counter_names) / sizeof(counter_names[0]) ==
@@ -40,7 +41,8 @@ void snapshot(Snapshot& s) {
   put(s, "", "slab_frames", static_cast<int64_t>(heap_stats::slab_frames()));
   put(s, "", "task_stack_frames", static_cast<int64_t>(kstack::frames_in_use()));
   for (SlabCache* c = SlabCache::first(); c; c = c->next())
-    put(s, "objects_", c->name(), static_cast<int64_t>(c->live()));
+    if (test_caches_shown || !libk::starts_with(c->name(), "test_"))
+      put(s, "objects_", c->name(), static_cast<int64_t>(c->live()));
 }
 
 size_t for_each_drift(const Snapshot& base, const Snapshot& now,
@@ -68,6 +70,8 @@ bool get(const char* name, int64_t* value) {
   }
   return false;
 }
+
+void show_test_caches() { test_caches_shown = true; }
 
 void print() {
   Snapshot s;

@@ -39,5 +39,9 @@ size_t for_each_drift(const Snapshot& base, const Snapshot& now,
 bool get(const char* name, int64_t* value);
 // Print "name value" lines through kprintf.
 void print();
+// Kernel tests' own caches (named test_*) appear only once this is called,
+// at boot, by a kernel booted to run its tests: a normal boot's kstat lists
+// only what the system itself uses.
+void show_test_caches();
 
 }  // namespace kstat

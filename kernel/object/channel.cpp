@@ -152,7 +152,8 @@ libk::Result<void> Channel::write_locked(Message* msg, Commit commit, void* ctx,
     if (c == this || c == peer || c->queued() != 0) return libk::err(ERR_INVALID_ARGS);
   }
   SpinGuard r(peer->readers_.lock());
-  if (peer->queue_.size() >= KEEL_CHANNEL_MAX_QUEUED) return libk::err(ERR_SHOULD_WAIT);
+  if (peer->queue_.size() - peer->posted_ >= KEEL_CHANNEL_MAX_QUEUED)
+    return libk::err(ERR_SHOULD_WAIT);
   if (commit) TRY(commit(ctx, msg));
   peer->queue_.push_back(*msg);
   peer->readers_.wake_one_next_locked();
@@ -286,6 +287,7 @@ libk::Result<Message*> Channel::read(Deadline deadline, size_t bytes_cap, size_t
         return libk::err(ERR_BUFFER_TOO_SMALL);
       }
       queue_.remove(*m);
+      if (m->posted) posted_--;
       return m;
     }
     if (peer_gone_) return libk::err(ERR_PEER_CLOSED);
@@ -314,6 +316,8 @@ bool Channel::peer_closed() {
 
 void Channel::post(Message* m) {
   SpinGuard r(readers_.lock());
+  m->posted = true;
+  posted_++;
   queue_.push_back(*m);
   readers_.wake_one_locked();
 }

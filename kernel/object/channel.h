@@ -30,6 +30,7 @@ struct Message {
   libk::ListNode node;  // in the receiving endpoint's queue (which owns it)
   uint32_t num_bytes = 0;
   uint32_t num_handles = 0;
+  bool posted = false;  // from the kernel (Channel::post): not counted against the queue limit
   // The first num_handles entries each own one reference (moved in from the
   // sender's table, moved out into the receiver's, dropped by destroy()).
   Object* handles[KEEL_CHANNEL_MAX_HANDLES];
@@ -149,6 +150,7 @@ class Channel final : public Object {
   uint64_t peer_koid_ = 0;
   WaitQueue readers_;  // its lock also guards queue_ and peer_gone_
   libk::IntrusiveList<Message, &Message::node> queue_;  // owned messages
+  size_t posted_ = 0;  // of which from the kernel (post): outside KEEL_CHANNEL_MAX_QUEUED
   bool peer_gone_ = false;
 };
 

@@ -174,6 +174,8 @@ try:
     check("no such file or directory" in run("cat /proc/nope"), "a missing file, in words")
     out = run("kstat")
     check(re.search(r"^frames_free \d+$", out, re.M), "kstat")
+    check("objects_job " in out and "test_" not in out,
+          "kstat: the system's counters, not the kernel tests' own")
     check(re.search(r"^harts_online %d$" % SMP, out, re.M), "kstat: harts_online %d" % SMP)
     check(re.search(r"MemTotal: \d+ kB", run("meminfo")), "meminfo")
     check(re.search(r"^up \d+:\d\d:\d\d, \d+ processes$", run("uptime"), re.M), "uptime")

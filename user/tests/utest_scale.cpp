@@ -98,8 +98,9 @@ void round(int n) {
   }
   tap::ok(reaped == spawned, "round %d: all killed and reaped (%zu)", n, reaped);
   Listing after;
-  procfs::list_each(service, "/proc", on_entry, &after);  // procfs drops what is gone
-  tap::ok(after.ours == 0, "round %d: none listed once reaped (%zu)", n, after.ours);
+  r = procfs::list_each(service, "/proc", on_entry, &after);
+  tap::ok(r == KEEL_OK && after.ours == 0, "round %d: none listed once reaped (%zu; %s)", n,
+          after.ours, keel_status_name(static_cast<int32_t>(r)));
 }
 }  // namespace
 
