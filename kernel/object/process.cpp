@@ -48,6 +48,9 @@ void Process::adopt_task(const RefPtr<Task>& task) {
   tasks_.push_back(RefPtr<Task>(task));  // the process's own reference
   task_count_++;
   unreaped_.fetch_add(1, libk::MemoryOrder::Relaxed);
+  // Killed while it was being built (its job was, before it had a task):
+  // the task starts killed, or it would run on in a job that waits for it.
+  if (state_ != State::Running) sched::kill(*task, exit_code_);
 }
 
 void Process::start() {
