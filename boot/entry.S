@@ -29,9 +29,28 @@ _start:
     ld      t0, high_entry_addr        # absolute, linked in the top 2 GiB
     jr      t0
 
+# A hart that loses the lottery may be one the kernel is starting through
+# HSM which the firmware sent here rather than to secondary_entry (OpenSBI
+# 1.1's hart_start publishes the hart's new state before its jump address, so
+# a hart that looks in between jumps to the stale one, this _start, with a1
+# stale). cpu_start fills in secondary_starts[] (cpu.cpp) before calling
+# hart_start: a slot with this hartid (a0) gives the start block, and the
+# hart goes on as if it had been started at secondary_entry.
 park:
-    wfi
-    j       park
+    fence   rw, rw
+    lla     t0, secondary_starts       # { hartid, block_pa } x MAX_CPUS
+    li      t1, 8                      # MAX_CPUS (arch/cpu.h)
+1:  ld      t2, 8(t0)
+    beqz    t2, 2f
+    ld      t3, 0(t0)
+    bne     t3, a0, 2f
+    mv      a1, t2
+    j       secondary_entry
+2:  addi    t0, t0, 16
+    addi    t1, t1, -1
+    bnez    t1, 1b
+3:  wfi
+    j       3b
 
 # A secondary hart, started by cpu_start through SBI HSM:
 #   a0 = hartid, a1 = physical address of its SecondaryBoot block

@@ -155,6 +155,16 @@ void start_secondary_harts(uint64_t boot_hartid) {
   uint64_t max = number_arg("maxcpus", arch::MAX_CPUS);
   if (max == 0) bootargs::stop("boot argument 'maxcpus' must be at least 1");
   if (max > arch::MAX_CPUS) max = arch::MAX_CPUS;
+  // hartstart=reset: start them at the kernel's first instruction, as a
+  // racing firmware may (boot test of the recovery in entry.S).
+  char at_text[8] = "";
+  bootargs::get_or_stop("hartstart", at_text, sizeof(at_text));
+  arch::StartAt at = arch::StartAt::Secondary;
+  if (libk::str_eq(at_text, "reset")) {
+    at = arch::StartAt::Reset;
+  } else if (at_text[0]) {
+    bootargs::stop("boot argument 'hartstart' wants reset: '%s'", at_text);
+  }
   for (size_t i = 0; i < known; i++) {
     uint64_t id = platform.hart_ids[i];
     if (id == boot_hartid) continue;
@@ -166,7 +176,7 @@ void start_secondary_harts(uint64_t boot_hartid) {
     KernelStack& stack = secondary_stacks[index];
     if (stack.allocate().is_error()) panic("no memory for hart %lu's stack", id);
     long error = 0;
-    if (arch::cpu_start(id, stack.bottom(), stack.top(), secondary_main, &error) < 0) {
+    if (arch::cpu_start(id, stack.bottom(), stack.top(), secondary_main, &error, at) < 0) {
       kprintf("keel: hart %lu did not start (SBI error %ld)\n", id, error);
       stack.release();
     }

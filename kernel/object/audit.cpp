@@ -1,4 +1,5 @@
 #include "audit.h"
+#include <arch/cpu.h>
 
 #include <arch/csr.h>
 #include <arch/memlayout.h>
@@ -159,15 +160,28 @@ void reach_process(void*, Process& p) {
 
 void reach_task(void*, Task& t) { reached_objects.insert(&t); }
 
+void reach_stack(uintptr_t lo, uintptr_t hi) {
+  for (uintptr_t va = lo; va < hi; va += arch::PAGE_SIZE) {
+    uintptr_t pa;
+    if (kernel_vm::page_table().translate(va, &pa)) reach_frame_of(pa);
+  }
+}
+
 // A task's stack pages and scratch buffers belong to it, whoever owns it.
 void reach_task_memory(void*, SlabCache&, void* obj) {
   Task* t = static_cast<Task*>(obj);
   for (void* b : t->scratch)
     if (b) reached_blocks.insert(b);
-  if (!t->stack.allocated()) return;
-  for (uintptr_t va = t->stack.bottom(); va < t->stack.top(); va += arch::PAGE_SIZE) {
-    uintptr_t pa;
-    if (kernel_vm::page_table().translate(va, &pa)) reach_frame_of(pa);
+  if (t->stack.allocated()) reach_stack(t->stack.bottom(), t->stack.top());
+}
+
+// A hart started but not yet running its scheduler owns the stack it was
+// given (its idle task takes it over when it comes up).
+void reach_starting_harts_stacks() {
+  for (unsigned i = 1; i < arch::cpus_online(); i++) {
+    arch::Cpu* c = arch::cpu(i);
+    if (c && !libk::AtomicRef(c->online).load(libk::MemoryOrder::Acquire))
+      reach_stack(c->stack_lo, c->stack_hi);
   }
 }
 
@@ -278,6 +292,7 @@ static size_t run_paused() {
   reach_tables(kernel_vm::page_table());
   for (SlabCache* c = SlabCache::first(); c; c = c->next())
     if (libk::str_eq(c->name(), "task")) c->for_each_live(reach_task_memory, nullptr);
+  reach_starting_harts_stacks();
 
   // A slab block belongs to the cache whose lists hold it.
   for (SlabCache* c = SlabCache::first(); c; c = c->next())

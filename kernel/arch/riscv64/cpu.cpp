@@ -9,7 +9,19 @@
 
 // boot/entry.S: where a hart started through HSM begins (physical address,
 // MMU off); a1 = the physical address of its SecondaryBoot block.
-extern "C" char secondary_entry[], handover_entry[];
+extern "C" char secondary_entry[], handover_entry[], _start[];
+
+// Harts being started, read by entry.S (MMU off) when a hart arrives at
+// _start after the boot hart won the lottery: a matching hartid gives the
+// physical address of its SecondaryBoot block. Written before hart_start.
+struct SecondaryStart {
+  uint64_t hartid;
+  uint64_t block_pa;  // 0: slot unused
+};
+static_assert(sizeof(SecondaryStart) == 16 && arch::MAX_CPUS == 8, "entry.S walks this table");
+extern "C" SecondaryStart secondary_starts[arch::MAX_CPUS];
+// In .data, not .bss: a hart may read it before the boot hart clears .bss.
+__attribute__((section(".data"))) SecondaryStart secondary_starts[arch::MAX_CPUS];
 extern "C" [[noreturn]] void hand_over_and_stop(uint64_t hartid, uint64_t entry_pa,
                                                 uint64_t opaque);
 
@@ -52,7 +64,7 @@ Cpu* cpu(unsigned index) {
 unsigned cpus_online() { return online.load(libk::MemoryOrder::Acquire); }
 
 int cpu_start(uint64_t hartid, uintptr_t stack_lo, uintptr_t stack_top, SecondaryEntry entry,
-              long* error) {
+              long* error, StartAt at) {
   unsigned index = online.load(libk::MemoryOrder::Relaxed);  // only the boot hart starts others
   if (index >= MAX_CPUS) {
     *error = 0;
@@ -67,9 +79,12 @@ int cpu_start(uint64_t hartid, uintptr_t stack_lo, uintptr_t stack_top, Secondar
   b.sp = stack_top;
   b.tp = reinterpret_cast<uint64_t>(c);
   b.entry = reinterpret_cast<uint64_t>(entry);
+  secondary_starts[index] = {hartid, virt_to_phys(&b)};
   libk::atomic_fence(libk::MemoryOrder::SeqCst);  // the block is in memory before the hart runs
-  long e = sbi::hart_start(hartid, virt_to_phys(secondary_entry), virt_to_phys(&b));
+  uintptr_t start_pa = virt_to_phys(at == StartAt::Reset ? _start : secondary_entry);
+  long e = sbi::hart_start(hartid, start_pa, at == StartAt::Reset ? 0 : virt_to_phys(&b));
   if (e != 0) {
+    secondary_starts[index] = {};
     *error = e;
     return -1;
   }

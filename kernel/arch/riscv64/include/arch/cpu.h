@@ -65,12 +65,17 @@ unsigned cpus_online();    // indices given out so far (harts that reached the k
 // Start another hart through SBI HSM: it begins at `entry` on its own stack
 // with tp = its Cpu (index given out here, in order), interrupts off, on the
 // kernel page table. Returns the index, or -1 (and the SBI error in *error).
+// A hart the firmware sends to the kernel's first instruction instead (as
+// OpenSBI 1.1 can, when the started hart reads its jump address before
+// hart_start has written it) finds its start block there and comes up all
+// the same; StartAt::Reset sends it there on purpose (boot test).
 using SecondaryEntry = void (*)();
+enum class StartAt { Secondary, Reset };
 // Hand the boot to another hart: it starts the kernel from the beginning
 // with the same device tree, and this hart stops.
 [[noreturn]] void hand_boot_to(uint64_t hartid, uintptr_t dtb_pa);
 int cpu_start(uint64_t hartid, uintptr_t stack_lo, uintptr_t stack_top, SecondaryEntry entry,
-              long* error);
+              long* error, StartAt at = StartAt::Secondary);
 // Tell trap entry where the running task's stack is (at every switch).
 inline void set_stack_bounds(uintptr_t lo, uintptr_t hi) {
   Cpu* c = this_cpu();
