@@ -1,6 +1,6 @@
 #include "audit.h"
-#include <arch/cpu.h>
 
+#include <arch/cpu.h>
 #include <arch/csr.h>
 #include <arch/memlayout.h>
 #include <libk/string.h>
