@@ -200,6 +200,22 @@ try:
     m = re.search(r"\[(\d+)\]", run("sleeper 300 &"))
     check(m and "sleeper: exit 0" in run("wait %%%s" % m.group(1)), "wait %N")
 
+    # ---- ps: what each process is doing, not 'running' for all ----
+    sleeper = re.search(r"\] (\d+) sleeper", run("sleeper 600000 &"))
+    spinner = re.search(r"\] (\d+) spin", run("spin &"))
+    out = run("ps")
+
+    def state(pid):
+        m = pid and re.search(r"^\s*%s\s+\d+\s+(\w+)\s" % pid.group(1), out, re.M)
+        return m.group(1) if m else "missing"
+    check(state(sleeper) == "sleeping", "ps: a sleeper is sleeping (%s)" % state(sleeper))
+    check(state(spinner) in ("running", "ready"), "ps: a spinner is running or ready (%s)"
+          % state(spinner))
+    check(re.search(r"^\s*\d+\s+0\s+blocked\s.*init$", out, re.M),
+          "ps: init, waiting for its children, is blocked")
+    run("kill %s %s" % (sleeper.group(1) if sleeper else "", spinner.group(1) if spinner else ""))
+    check("no background jobs" in run("jobs"), "both killed")
+
     # ---- kernel jobs: kill PID inside a job, the job tree, a fork bomb ----
     out = run("spawner wait 600000 &")
     m = re.search(r"\[(\d+)\] (\d+) spawner", out)
