@@ -4,7 +4,6 @@
 
 #include "mm/user_copy.h"
 #include "object/job.h"
-#include "sched/scratch.h"
 #include "syscall.h"
 
 namespace syscall {
@@ -52,45 +51,36 @@ libk::Result<void> kill(RefPtr<Job>& job) {
 
 struct List {
   RefPtr<Job> job;
-  uintptr_t out, actual;
-  size_t cap;
-  uint64_t after;
+  PidList pids;
 };
 libk::Result<List> decode_list(const Args& a) {
   RefPtr<JobObject> o =
       TRY(current_process().handles().lookup_as<JobObject>(a[0], KEEL_RIGHT_ENUMERATE));
-  uintptr_t out = a[1], actual = a[3];
-  size_t cap = a[2];
-  if (cap > 4096 || out % alignof(uint64_t) || !user::range_ok(out, cap * sizeof(uint64_t)))
-    return libk::err(ERR_INVALID_ARGS);
-  if (actual % alignof(size_t) || !user::range_ok(actual, sizeof(size_t)))
-    return libk::err(ERR_INVALID_ARGS);
-  return List{RefPtr<Job>(&o->job()), out, actual, cap, a[4]};
+  PidList pids = TRY(decode_pid_list(a));
+  return List{RefPtr<Job>(&o->job()), pids};
 }
+// The processes of the job and its child jobs, from the process table.
 libk::Result<void> list(List& r) {
-  uint64_t small[256];
-  uint64_t* pids = small;
-  ScratchBuffer big;
-  if (r.cap > 256) pids = static_cast<uint64_t*>(TRY(big.allocate(r.cap * sizeof(uint64_t))));
-  struct Ctx {
-    Job* job;
-    uint64_t after;
-    uint64_t* pids;
-    size_t cap, total;
-  } ctx{r.job.get(), r.after, pids, r.cap, 0};
-  process_table::for_each(
-      [](void* c, Process& p) {
-        auto* x = static_cast<Ctx*>(c);
-        if (p.pid() <= x->after || !x->job->contains(p.job())) return;
-        if (x->total < x->cap) x->pids[x->total] = p.pid();
-        x->total++;
+  return list_pids(
+      r.pids,
+      [](void* job, uint64_t after, uint64_t* pids, size_t cap) {
+        struct Ctx {
+          Job* job;
+          uint64_t after;
+          uint64_t* pids;
+          size_t cap, total;
+        } ctx{static_cast<Job*>(job), after, pids, cap, 0};
+        process_table::for_each(
+            [](void* c, Process& p) {
+              auto* x = static_cast<Ctx*>(c);
+              if (p.pid() <= x->after || !x->job->contains(p.job())) return;
+              if (x->total < x->cap) x->pids[x->total] = p.pid();
+              x->total++;
+            },
+            &ctx);
+        return ctx.total;
       },
-      &ctx);
-  size_t n = ctx.total < r.cap ? ctx.total : r.cap;
-  TRY(user::copy_out(r.out, pids, n * sizeof(uint64_t)));
-  TRY(user::write<size_t>(r.actual, ctx.total));
-  if (ctx.total > n) return libk::err(ERR_BUFFER_TOO_SMALL);
-  return libk::ok();
+      r.job.get());
 }
 
 struct Open {

@@ -112,34 +112,17 @@ libk::Result<void> wait(Wait& r) {
   return libk::ok();
 }
 
-struct List {
-  uintptr_t out, actual;
-  size_t cap;
-  uint64_t after;
-};
-libk::Result<List> decode_list(const Args& a) {
+libk::Result<PidList> decode_list(const Args& a) {
   TRY(current_process().handles().lookup_as<ProcessDirectory>(a[0], KEEL_RIGHT_ENUMERATE));
-  uintptr_t out = a[1], actual = a[3];
-  size_t cap = a[2];
-  if (cap > 4096 || out % alignof(uint64_t) || !user::range_ok(out, cap * sizeof(uint64_t)))
-    return libk::err(ERR_INVALID_ARGS);
-  if (actual % alignof(size_t) || !user::range_ok(actual, sizeof(size_t)))
-    return libk::err(ERR_INVALID_ARGS);
-  return List{out, actual, cap, a[4]};
+  return decode_pid_list(a);
 }
-// Gather under the table's lock, then copy out: through the stack, or a
-// scratch buffer the task owns when the caller has room for more.
-libk::Result<void> list(List& r) {
-  uint64_t small[256];
-  uint64_t* pids = small;
-  ScratchBuffer big;
-  if (r.cap > 256) pids = static_cast<uint64_t*>(TRY(big.allocate(r.cap * sizeof(uint64_t))));
-  size_t total = process_table::list(r.after, pids, r.cap);
-  size_t n = total < r.cap ? total : r.cap;
-  TRY(user::copy_out(r.out, pids, n * sizeof(uint64_t)));
-  TRY(user::write<size_t>(r.actual, total));
-  if (total > n) return libk::err(ERR_BUFFER_TOO_SMALL);
-  return libk::ok();
+libk::Result<void> list(PidList& r) {
+  return list_pids(
+      r,
+      [](void*, uint64_t after, uint64_t* pids, size_t cap) {
+        return process_table::list(after, pids, cap);
+      },
+      nullptr);
 }
 
 struct Open {
@@ -166,6 +149,30 @@ libk::Result<void> open(Open& r) {
   return user::write<keel_handle_t>(r.out, obs);
 }
 }  // namespace
+
+libk::Result<PidList> decode_pid_list(const Args& a) {
+  uintptr_t out = a[1], actual = a[3];
+  size_t cap = a[2];
+  if (cap > 4096 || out % alignof(uint64_t) || !user::range_ok(out, cap * sizeof(uint64_t)))
+    return libk::err(ERR_INVALID_ARGS);
+  if (actual % alignof(size_t) || !user::range_ok(actual, sizeof(size_t)))
+    return libk::err(ERR_INVALID_ARGS);
+  return PidList{out, actual, cap, a[4]};
+}
+// Gather under the table's lock, then copy out: through the stack, or a
+// scratch buffer the task owns when the caller has room for more.
+libk::Result<void> list_pids(const PidList& r, PidGather gather, void* ctx) {
+  uint64_t small[256];
+  uint64_t* pids = small;
+  ScratchBuffer big;
+  if (r.cap > 256) pids = static_cast<uint64_t*>(TRY(big.allocate(r.cap * sizeof(uint64_t))));
+  size_t total = gather(ctx, r.after, pids, r.cap);
+  size_t n = total < r.cap ? total : r.cap;
+  TRY(user::copy_out(r.out, pids, n * sizeof(uint64_t)));
+  TRY(user::write<size_t>(r.actual, total));
+  if (total > n) return libk::err(ERR_BUFFER_TOO_SMALL);
+  return libk::ok();
+}
 
 int64_t sys_process_spawn(const Args& a) {
   return handler_in_place<Spawn, decode_spawn_into, spawn>(a);

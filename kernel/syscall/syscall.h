@@ -136,6 +136,20 @@ int64_t sys_job_open(const Args&);
 // The job a job handle names (needing `rights`), or the caller's own job for
 // KEEL_HANDLE_INVALID; a counted reference either way.
 libk::Result<RefPtr<Job>> job_of(keel_handle_t h, uint32_t rights);
+// process_list and job_list (sys_process.cpp): a[1..4] are (uint64_t* pids,
+// size_t cap, size_t* actual, uint64_t after), checked by decode_pid_list;
+// list_pids has gather(ctx, after, pids, cap) put the first pids above
+// `after` (ascending, at most cap) into a kernel buffer and return how many
+// there are in all, then copies them and the total out (ERR_BUFFER_TOO_SMALL
+// when the total did not fit).
+struct PidList {
+  uintptr_t out, actual;
+  size_t cap;
+  uint64_t after;
+};
+libk::Result<PidList> decode_pid_list(const Args& a);
+using PidGather = size_t (*)(void* ctx, uint64_t after, uint64_t* pids, size_t cap);
+libk::Result<void> list_pids(const PidList& r, PidGather gather, void* ctx);
 int64_t sys_ipc_call(RegArgs&);
 int64_t sys_ipc_reply_wait(RegArgs&);
 // Register IPC (sys_ipc.cpp) around the fast path (Channel::fast_path,
