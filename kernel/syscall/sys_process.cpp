@@ -65,9 +65,16 @@ libk::Result<void> spawn(Spawn& r) {
   // (it is not visible yet, and has no task started).
   RefPtr<Process> child = TRY(loader::load(r.name, self.pid(), r.in.num_handles, *r.job));
   // Another task of the caller may have closed one of the handles since
-  // decode: then nothing moves, and the child goes as it came.
+  // decode: then nothing moves, and the child, which already has its task,
+  // leaves the way every process does: started killed, it exits before its
+  // first instruction and is torn down (never freed with a task attached).
   MovedHandle moved[KEEL_SPAWN_MAX_HANDLES];
-  TRY(table.take_all(r.handles, r.in.num_handles, KEEL_RIGHT_TRANSFER, moved));
+  auto took = table.take_all(r.handles, r.in.num_handles, KEEL_RIGHT_TRANSFER, moved);
+  if (took.is_error()) {
+    child->kill(KEEL_EXIT_KILLED);
+    child->start();
+    return libk::err(took.error());
+  }
   // Nothing below can fail except the final copy-out.
   keel_handle_t child_values[KEEL_SPAWN_MAX_HANDLES];
   for (size_t i = 0; i < r.in.num_handles; i++)  // the child's table: reserved by load, unshared
