@@ -116,6 +116,29 @@ inline keel_handle_t start(const char* name, const char* arg = nullptr,
   return p;
 }
 
+// Jobs: a child job of `parent` (KEEL_HANDLE_INVALID: our own job), or
+// KEEL_HANDLE_INVALID with a diagnostic; a spawn into a job, its status; the
+// same, the process handle or KEEL_HANDLE_INVALID with a diagnostic.
+constexpr keel_job_limits NO_LIMITS{};
+inline keel_handle_t make_job(keel_handle_t parent = KEEL_HANDLE_INVALID,
+                              const keel_job_limits& limits = NO_LIMITS) {
+  keel_handle_t j = KEEL_HANDLE_INVALID;
+  int64_t r = keel::job_create(parent, &limits, &j);
+  if (r != KEEL_OK) tap::diag("job_create: %s", keel_status_name(static_cast<int32_t>(r)));
+  return j;
+}
+inline int64_t spawn_in(keel_handle_t job, const char* name, const char* arg, keel_handle_t* out,
+                        const keel_handle_t* hs = nullptr, size_t nh = 0) {
+  return keel::spawn(name, &arg, arg ? 1 : 0, hs, nh, out, job);
+}
+inline keel_handle_t spawn_or_diag(keel_handle_t job, const char* name, const char* arg = nullptr,
+                                   const keel_handle_t* hs = nullptr, size_t nh = 0) {
+  keel_handle_t p = KEEL_HANDLE_INVALID;
+  int64_t r = spawn_in(job, name, arg, &p, hs, nh);
+  if (r != KEEL_OK) tap::diag("spawn %s: %s", name, keel_status_name(static_cast<int32_t>(r)));
+  return p;
+}
+
 // Kill (if still running) and reap a child; its exit code.
 inline int64_t reap(keel_handle_t p, bool kill = true) {
   if (kill) keel::process_kill(p);

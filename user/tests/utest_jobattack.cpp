@@ -16,28 +16,10 @@ int checks;
 #define EXPECT(...) (checks++, expect(__VA_ARGS__))
 #define BASELINE(b, w) (checks++, tap::at_baseline(b, w))
 
-constexpr keel_job_limits NONE{};
-
-keel_handle_t make_job(keel_handle_t parent = KEEL_HANDLE_INVALID,
-                       const keel_job_limits& limits = NONE) {
-  keel_handle_t j = KEEL_HANDLE_INVALID;
-  int64_t r = keel::job_create(parent, &limits, &j);
-  if (r != KEEL_OK) tap::diag("job_create: %s", keel_status_name(static_cast<int32_t>(r)));
-  return j;
-}
-
-int64_t spawn_in(keel_handle_t job, const char* name, const char* arg, keel_handle_t* out,
-                 const keel_handle_t* hs = nullptr, size_t nh = 0) {
-  return keel::spawn(name, &arg, arg ? 1 : 0, hs, nh, out, job);
-}
-
-keel_handle_t must_spawn(keel_handle_t job, const char* name, const char* arg = nullptr,
-                         const keel_handle_t* hs = nullptr, size_t nh = 0) {
-  keel_handle_t p = KEEL_HANDLE_INVALID;
-  int64_t r = spawn_in(job, name, arg, &p, hs, nh);
-  if (r != KEEL_OK) tap::diag("spawn %s: %s", name, keel_status_name(static_cast<int32_t>(r)));
-  return p;
-}
+using utest::make_job;
+using utest::spawn_in;
+using utest::spawn_or_diag;
+constexpr keel_job_limits NONE = utest::NO_LIMITS;
 
 keel_handle_t agent(keel_handle_t job, const char* mode, const char* arg = nullptr,
                     const keel_handle_t* hs = nullptr, size_t nh = 0) {
@@ -117,7 +99,7 @@ void rights(const keel::KstatSnapshot& base) {
   EXPECT(keel::object_info(spawn_only, utest::ptr<keel_object_info>(
                                            reinterpret_cast<uintptr_t>(utest::scratch()))),
          ERR_ACCESS_DENIED, "SPAWN-only: object_info refused");
-  keel_handle_t p = must_spawn(spawn_only, "sleeper", "100000");
+  keel_handle_t p = spawn_or_diag(spawn_only, "sleeper", "100000");
   OK(p != KEEL_HANDLE_INVALID, "SPAWN-only: spawn into it works");
   // job_open's process handle: kill/wait/inspect only.
   keel_handle_t opened = KEEL_HANDLE_INVALID;
@@ -152,20 +134,20 @@ void quota_values(const keel::KstatSnapshot& base) {
   keel_job_limits huge{UINT64_MAX, UINT64_MAX, UINT64_MAX};
   keel_handle_t j = make_job(KEEL_HANDLE_INVALID, huge);
   OK(j != KEEL_HANDLE_INVALID, "limits all UINT64_MAX: job made");
-  keel_handle_t p = must_spawn(j, "hello");
+  keel_handle_t p = spawn_or_diag(j, "hello");
   OK(p != KEEL_HANDLE_INVALID && finish(p) == 0, "limits all UINT64_MAX: hello runs");
   keel::handle_close(j);
 
   keel_job_limits near{UINT64_MAX - 1, UINT64_MAX - 1, UINT64_MAX - 1};
   j = make_job(KEEL_HANDLE_INVALID, near);
   keel_handle_t sub = make_job(j, huge);
-  p = must_spawn(sub, "hello");
+  p = spawn_or_diag(sub, "hello");
   OK(p != KEEL_HANDLE_INVALID && finish(p) == 0, "limits UINT64_MAX-1 with a huge child: works");
   keel::handle_close(sub);
   keel::handle_close(j);
 
   j = make_job(KEEL_HANDLE_INVALID, keel_job_limits{1, 0, 0});
-  p = must_spawn(j, "sleeper", "100000");
+  p = spawn_or_diag(j, "sleeper", "100000");
   EXPECT(spawn_in(j, "hello", nullptr, &out), ERR_NO_MEMORY, "max_processes 1: a 2nd refused");
   sub = make_job(j, keel_job_limits{100, 0, 0});
   EXPECT(spawn_in(sub, "hello", nullptr, &out), ERR_NO_MEMORY,
@@ -181,7 +163,7 @@ void quota_values(const keel::KstatSnapshot& base) {
   keel::handle_close(j);
 
   j = make_job(KEEL_HANDLE_INVALID, keel_job_limits{0, 1, 0});
-  p = must_spawn(j, "hello");
+  p = spawn_or_diag(j, "hello");
   OK(p != KEEL_HANDLE_INVALID && finish(p) == 0, "max_handles 1: a handle-less hello runs");
   keel_handle_t hs[2] = {dup(utest::dir(), KEEL_RIGHT_INSPECT | KEEL_RIGHT_TRANSFER),
                          dup(utest::dir(), KEEL_RIGHT_INSPECT | KEEL_RIGHT_TRANSFER)};
@@ -206,7 +188,7 @@ void quota_values(const keel::KstatSnapshot& base) {
   EXPECT(keel::job_kill(c1), KEEL_OK, "kill one child job");
   OK(utest::info_of(j).tasks == 2 && utest::info_of(c2).tasks == 2,
      "its sibling's processes untouched");
-  keel_handle_t again = must_spawn(c2, "sleeper", "100000");
+  keel_handle_t again = spawn_or_diag(c2, "sleeper", "100000");
   OK(again != KEEL_HANDLE_INVALID, "the freed room goes to the sibling");
   keel::handle_close(again);
   keel::handle_close(c2);  // kills; waits
@@ -264,7 +246,7 @@ void quotas_inside(const keel::KstatSnapshot& base) {
 void own_job(const keel::KstatSnapshot& base) {
   // job_kill of its own job.
   keel_handle_t j = make_job();
-  keel_handle_t spinner = must_spawn(j, "spin");
+  keel_handle_t spinner = spawn_or_diag(j, "spin");
   keel_handle_t jd = dup(j, KEEL_RIGHTS_SAME);
   keel_handle_t a = agent(j, "killself", nullptr, &jd, 1);
   int64_t code = finish(a);
@@ -279,13 +261,13 @@ void own_job(const keel::KstatSnapshot& base) {
   const char* modes[] = {"closelast", "closelast2", "holdexit"};
   for (const char* m : modes) {
     j = make_job();
-    spinner = must_spawn(j, "spin");
+    spinner = spawn_or_diag(j, "spin");
     keel_handle_t sub = make_job(j);
-    keel_handle_t subspin = must_spawn(sub, "spin");
+    keel_handle_t subspin = spawn_or_diag(sub, "spin");
     keel::handle_close(sub);  // kills sub (and subspin) now
     OK(exited_killed(subspin), "%s: closing a child job's last handle killed it at once", m);
     sub = make_job(j);
-    keel_handle_t subspin2 = must_spawn(sub, "spin");
+    keel_handle_t subspin2 = spawn_or_diag(sub, "spin");
     keel_handle_t subd = dup(sub, KEEL_RIGHTS_SAME);
     keel::handle_close(sub);
     (void)subd;                     // keeps sub: j's kill takes it
@@ -305,7 +287,7 @@ void own_job(const keel::KstatSnapshot& base) {
   // The last handle of an ancestor job.
   keel_handle_t k = make_job();
   j = make_job(k);
-  spinner = must_spawn(k, "spin");
+  spinner = spawn_or_diag(k, "spin");
   a = agent(j, "holdexit", "50", &k, 1);
   code = finish(a);
   OK(code == 0, "agent exits holding its parent job's last handle (exit %ld)", code);
@@ -338,7 +320,7 @@ void own_job(const keel::KstatSnapshot& base) {
   // job_kill of another job from inside a job being killed.
   keel_handle_t j1 = make_job(), j2 = make_job();
   keel_handle_t victims[4];
-  for (auto& v : victims) v = must_spawn(j2, "holder", "2000");
+  for (auto& v : victims) v = spawn_or_diag(j2, "holder", "2000");
   keel_handle_t j2d = dup(j2, KEEL_RIGHTS_SAME);
   a = agent(j1, "killother", nullptr, &j2d, 1);
   EXPECT(keel::job_kill(j1), KEEL_OK, "kill the killer's job meanwhile");
@@ -359,7 +341,7 @@ void own_job(const keel::KstatSnapshot& base) {
 void in_messages(const keel::KstatSnapshot& base) {
   // Writer end closed first: the message stays in the reader's queue.
   keel_handle_t j = make_job();
-  keel_handle_t spinner = must_spawn(j, "spin");
+  keel_handle_t spinner = spawn_or_diag(j, "spin");
   keel_handle_t c0, c1;
   keel::channel_create(&c0, &c1);
   keel::channel_write(c0, "j", 1, &j, 1);
@@ -373,7 +355,7 @@ void in_messages(const keel::KstatSnapshot& base) {
 
   // Nested: the job's handle in a message on X, X's endpoint in a message on Y.
   j = make_job();
-  spinner = must_spawn(j, "spin");
+  spinner = spawn_or_diag(j, "spin");
   keel_handle_t x0, x1, y0, y1;
   keel::channel_create(&x0, &x1);
   keel::channel_create(&y0, &y1);
@@ -390,7 +372,7 @@ void in_messages(const keel::KstatSnapshot& base) {
 
   // The job's last handle queued to a member of the job, unread.
   j = make_job();
-  spinner = must_spawn(j, "spin");
+  spinner = spawn_or_diag(j, "spin");
   keel::channel_create(&c0, &c1);
   keel_handle_t a = agent(j, "hold", nullptr, &c1, 1);
   keel::channel_write(c0, "j", 1, &j, 1);
@@ -410,9 +392,9 @@ void in_messages(const keel::KstatSnapshot& base) {
 void list_open(const keel::KstatSnapshot& base) {
   keel_handle_t j = make_job();
   keel_handle_t sib = make_job();
-  keel_handle_t p = must_spawn(j, "sleeper", "100000");
-  keel_handle_t q = must_spawn(j, "exitcode", "3");
-  keel_handle_t other = must_spawn(sib, "sleeper", "100000");
+  keel_handle_t p = spawn_or_diag(j, "sleeper", "100000");
+  keel_handle_t q = spawn_or_diag(j, "exitcode", "3");
+  keel_handle_t other = spawn_or_diag(sib, "sleeper", "100000");
   utest::await_exit(q);
   uint64_t pids[4096];
   size_t n = 12345;
@@ -535,7 +517,7 @@ void races(const keel::KstatSnapshot& base) {
     const int ROUNDS = 300;
     for (int round = 0; round < ROUNDS; round++) {
       keel_handle_t j = make_job();
-      keel_handle_t sp = must_spawn(j, "spin");
+      keel_handle_t sp = spawn_or_diag(j, "spin");
       info_target = control ? utest::dir() : j;
       info_stop = false;
       info_running = false;
@@ -571,8 +553,8 @@ void races(const keel::KstatSnapshot& base) {
     const int R = 1000;
     for (int round = 0; round < R; round++) {
       keel_handle_t j = make_job();
-      keel_handle_t keep = must_spawn(j, "spin");
-      keel::handle_close(must_spawn(j, "spin"));
+      keel_handle_t keep = spawn_or_diag(j, "spin");
+      keel::handle_close(spawn_or_diag(j, "spin"));
       if (round % 2)
         keel::job_kill(j);
       else
@@ -597,7 +579,7 @@ void races(const keel::KstatSnapshot& base) {
   for (int round = 0; round < 10; round++) {
     keel_handle_t j = make_job();
     keel_handle_t hs[8];
-    for (auto& h : hs) h = must_spawn(j, "holder", "500");
+    for (auto& h : hs) h = spawn_or_diag(j, "holder", "500");
     static keel_handle_t kill_target;
     kill_target = j;
     keel::Thread t;
@@ -675,7 +657,7 @@ int64_t inject(uint64_t nth) {
 void exhaustion(const keel::KstatSnapshot& base) {
   keel_handle_t outer = make_job(KEEL_HANDLE_INVALID, keel_job_limits{10, 100, 1000});
   {  // once unarmed: caches warm
-    keel_handle_t c = make_job(outer), p = must_spawn(c, "sleeper", "100000");
+    keel_handle_t c = make_job(outer), p = spawn_or_diag(c, "sleeper", "100000");
     keel::handle_close(c);
     finish(p);
   }
@@ -884,50 +866,24 @@ int main(int argc, char** argv) {
   } else if (libk::str_eq(mode, "outrace")) {
     out_race(base);
   } else if (libk::str_eq(mode, "rootclose")) {
-    keel_handle_t sp = must_spawn(KEEL_HANDLE_INVALID, "spin");
+    keel_handle_t sp = spawn_or_diag(KEEL_HANDLE_INVALID, "spin");
     int64_t r = keel::handle_close(keel::startup_handle(1));
     OK(false, "closed the root job's handle and lived: %s, spinner %s", st(r),
        exited(sp) ? "exited" : "running");
   } else {
-    if (libk::str_eq(mode, "all") || libk::str_eq(mode, "rights")) {
+    // The groups that should leave the kernel standing, in order; "all" runs each.
+    struct Group {
+      const char* name;
+      void (*run)(const keel::KstatSnapshot&);
+    };
+    const Group groups[] = {
+        {"rights", rights},   {"quota", quota_values}, {"inside", quotas_inside}, {"own", own_job},
+        {"msg", in_messages}, {"list", list_open},     {"exhaust", exhaustion},   {"races", races}};
+    for (const Group& g : groups) {
+      if (!libk::str_eq(mode, "all") && !libk::str_eq(mode, g.name)) continue;
       uint64_t t0 = keel::clock_ms();
-      rights(base);
-      tap::diag("rights: %lu ms", keel::clock_ms() - t0);
-    }
-    if (libk::str_eq(mode, "all") || libk::str_eq(mode, "quota")) {
-      uint64_t t0 = keel::clock_ms();
-      quota_values(base);
-      tap::diag("quota: %lu ms", keel::clock_ms() - t0);
-    }
-    if (libk::str_eq(mode, "all") || libk::str_eq(mode, "inside")) {
-      uint64_t t0 = keel::clock_ms();
-      quotas_inside(base);
-      tap::diag("inside: %lu ms", keel::clock_ms() - t0);
-    }
-    if (libk::str_eq(mode, "all") || libk::str_eq(mode, "own")) {
-      uint64_t t0 = keel::clock_ms();
-      own_job(base);
-      tap::diag("own: %lu ms", keel::clock_ms() - t0);
-    }
-    if (libk::str_eq(mode, "all") || libk::str_eq(mode, "msg")) {
-      uint64_t t0 = keel::clock_ms();
-      in_messages(base);
-      tap::diag("msg: %lu ms", keel::clock_ms() - t0);
-    }
-    if (libk::str_eq(mode, "all") || libk::str_eq(mode, "list")) {
-      uint64_t t0 = keel::clock_ms();
-      list_open(base);
-      tap::diag("list: %lu ms", keel::clock_ms() - t0);
-    }
-    if (libk::str_eq(mode, "all") || libk::str_eq(mode, "exhaust")) {
-      uint64_t t0 = keel::clock_ms();
-      exhaustion(base);
-      tap::diag("exhaust: %lu ms", keel::clock_ms() - t0);
-    }
-    if (libk::str_eq(mode, "all") || libk::str_eq(mode, "races")) {
-      uint64_t t0 = keel::clock_ms();
-      races(base);
-      tap::diag("races: %lu ms", keel::clock_ms() - t0);
+      g.run(base);
+      tap::diag("%s: %lu ms", g.name, keel::clock_ms() - t0);
     }
   }
   keel::printf("1..%d\n", checks);

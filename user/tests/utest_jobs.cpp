@@ -7,26 +7,10 @@
 namespace {
 using utest::expect;
 
-constexpr keel_job_limits NONE{};
-
-keel_handle_t make_job(keel_handle_t parent = KEEL_HANDLE_INVALID,
-                       const keel_job_limits& limits = NONE) {
-  keel_handle_t j = KEEL_HANDLE_INVALID;
-  int64_t r = keel::job_create(parent, &limits, &j);
-  if (r != KEEL_OK) tap::diag("job_create: %s", keel_status_name(static_cast<int32_t>(r)));
-  return j;
-}
-
-int64_t spawn_in(keel_handle_t job, const char* name, const char* arg, keel_handle_t* out) {
-  return keel::spawn(name, &arg, arg ? 1 : 0, nullptr, 0, out, job);
-}
-
-keel_handle_t spawn_or_diag(keel_handle_t job, const char* name, const char* arg = nullptr) {
-  keel_handle_t p = KEEL_HANDLE_INVALID;
-  int64_t r = spawn_in(job, name, arg, &p);
-  if (r != KEEL_OK) tap::diag("spawn %s: %s", name, keel_status_name(static_cast<int32_t>(r)));
-  return p;
-}
+using utest::make_job;
+using utest::spawn_in;
+using utest::spawn_or_diag;
+constexpr keel_job_limits NONE = utest::NO_LIMITS;
 
 bool exited_killed(keel_handle_t p) {
   keel_object_info info = utest::info_of(p);
