@@ -191,7 +191,7 @@ void start_secondary_harts(uint64_t boot_hartid) {
 extern "C" [[noreturn]] void kmain(uint64_t hartid, uintptr_t dtb_pa) {
   boot_stats::note_entry();
   arch::cpu_init_boot_hart(hartid);  // tp -> this hart's Cpu
-  set_console_sink(uart::putc);      // kprintf (SBI until uart::init)
+  set_console_sink(uart::write);     // kprintf (SBI until uart::init)
   set_panic_port(&panic_port);       // panic: irqs off, console, backtrace, stop
   arch::trap_init_this_hart();       // stvec; a fault from here on is reported
   run_global_constructors();         // slab cache registry

@@ -57,17 +57,21 @@ void enable_rx_interrupt() { regs[IER] = IER_RX_AVAILABLE; }
   for (;;) arch::wfi();
 }
 
-void putc(char c) {
+void write(const char* s, size_t n) {
   int64_t owner = panic_owner.load(libk::MemoryOrder::Acquire);
-  if (owner >= 0) {
-    if (owner != static_cast<int64_t>(arch::this_cpu()->hartid)) stop_here();
-    if (c == '\n') raw_putc('\r');
-    raw_putc(c);
-    return;
-  }
+  if (owner >= 0 && owner != static_cast<int64_t>(arch::this_cpu()->hartid)) stop_here();
+  // One lock hold per write: what one caller writes (a line of kprintf, a
+  // chunk of a user's debug_write) reaches the terminal in one piece, never
+  // interleaved character by character with another hart's output.
+  auto emit = [&] {
+    for (size_t i = 0; i < n; i++) {
+      if (s[i] == '\n') raw_putc('\r');
+      raw_putc(s[i]);
+    }
+  };
+  if (owner >= 0) return emit();
   SpinGuard g(tx_lock);
-  if (c == '\n') raw_putc('\r');
-  raw_putc(c);
+  emit();
 }
 
 void handle_irq() {

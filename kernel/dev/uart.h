@@ -8,10 +8,12 @@ namespace uart {
 
 void init(uintptr_t base_pa);  // before this, output goes through SBI
 void enable_rx_interrupt();    // after the PLIC routes the UART's irq
-void putc(char c);             // '\n' becomes "\r\n" for terminals
-void handle_irq();             // drain the receive FIFO into the ring
-int getc();                    // next input byte, or -1 if none
-size_t rx_dropped();           // bytes lost because the ring was full
+// n bytes in one piece: no other hart's output lands among them ('\n'
+// becomes "\r\n" for terminals).
+void write(const char* s, size_t n);
+void handle_irq();    // drain the receive FIFO into the ring
+int getc();           // next input byte, or -1 if none
+size_t rx_dropped();  // bytes lost because the ring was full
 // Called (from the interrupt handler) after input was queued.
 void set_input_listener(void (*listener)());
 

@@ -74,11 +74,17 @@ libk::Result<void> Job::add(JobMember& p) {
 }
 
 void Job::remove(JobMember& p) {
-  {
-    SpinGuard g(tree_lock);
-    if (!p.job_node.linked()) return;
-    processes_.remove(p);
-  }
+  if (leave(p)) released();
+}
+
+bool Job::leave(JobMember& p) {
+  SpinGuard g(tree_lock);
+  if (!p.job_node.linked()) return false;
+  processes_.remove(p);
+  return true;
+}
+
+void Job::released() {
   quota_.uncharge(libk::Quota::Processes, 1);
   // Every level whose subtree is now empty lets its waiters go (a level
   // charged again meanwhile is not empty: its next removal wakes them).

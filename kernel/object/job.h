@@ -55,6 +55,11 @@ class Job final : public libk::RefCounted<Job> {
   // and wakes wait_empty() when a job's subtree has no process left.
   // Harmless for a process that is not a member.
   void remove(JobMember& p);
+  // remove() in two halves, for a process whose last reference may go in
+  // between: leave() takes it off the job's list (true if it was on it);
+  // released() then uncharges it and wakes waiters, touching only the job.
+  bool leave(JobMember& p);
+  void released();
 
   // Kill every process of the subtree; from now on nothing joins it.
   void kill();

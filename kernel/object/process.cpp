@@ -125,9 +125,12 @@ void Process::task_reaped() {
   // last reference meanwhile waits until we are out.
   Process* self = process_table::remove(*this).leak_ref();
   KASSERT(self);  // start() registered it before any task ran
-  // Out of its job now that every task, handle and frame of it is gone
-  // (job_kill's waiters may go), while the table's reference keeps *this.
-  job_->remove(*this);
+  // Off its job's list now (job_list stops naming it) but still charged to
+  // the job: job_kill's waiters go only after it is Exited and the table's
+  // reference is dropped (perhaps the last, freeing it), so a job_kill that
+  // returned finds it torn down entirely. `job` outlives *this for that.
+  RefPtr<Job> job = job_;
+  bool member = job->leave(*this);
   bool last;
   {
     SpinGuard g(exit_waiters_.lock());
@@ -136,6 +139,7 @@ void Process::task_reaped() {
     if (!last) exit_waiters_.wake_all_locked();
   }
   if (last) RefPtr<Process> drop = libk::adopt(self);
+  if (member) job->released();
 }
 
 // Teardown order (design.md): tasks already stopped; handle table closed;

@@ -25,7 +25,7 @@ class Token final : public Object {
     auto t = cache.create();
     return t.ok() ? libk::adopt(t.value()) : RefPtr<Token>();
   }
-  int uses = 0;
+  libk::Atomic<int> uses{0};  // tasks on every hart count their use at once
 
  private:
   friend class TypedCache<Token>;
@@ -119,7 +119,7 @@ int holder_task(void* arg) {
   auto* w = static_cast<ExitWork*>(arg);
   RefPtr<Token> mine(w->token);  // a counted reference held across a yield
   void* scratch = kmalloc(200).release_value();
-  mine->uses++;
+  mine->uses.fetch_add(1, libk::MemoryOrder::Relaxed);
   sched::yield();
   (void)kfree(scratch);
   return 7;
@@ -146,7 +146,7 @@ KTEST("sched.exit_path_10000_tasks_back_to_baseline") {
       batch[i].reset();
     }
   }
-  KT_EXPECT_EQ(token->uses, BATCHES * PER_BATCH);
+  KT_EXPECT_EQ(token->uses.load(libk::MemoryOrder::Relaxed), BATCHES * PER_BATCH);
   KT_EXPECT_EQ(token->ref_count(), 1u);  // no exited task kept its reference
   token.reset();
   // tasks_live, frames_free, task_stack_frames, every slab count: exact.
@@ -180,10 +180,18 @@ int spin_until_killed(void* counter) {
 
 KTEST("sched.kill_ready_task") {
   int ran = 0;
-  RefPtr<Task> t = spawn("ready", never_runs, &ran);
-  KT_ASSERT(t);
+  auto made = Task::create("ready", never_runs, &ran);
+  KT_ASSERT(made.ok());
+  RefPtr<Task> t = made.value();
+  // Ready until the kill, on every hart count: pinned to this hart, which
+  // runs nothing else meanwhile (interrupts off), so no hart can steal it.
+  uint64_t irq = arch::irq_save();
+  t->pinned = true;
+  t->hart = arch::this_cpu()->index;
+  sched::start(made.release_value());
   KT_EXPECT(t->state() == Task::State::Ready);
   sched::kill(*t);
+  arch::irq_restore(irq);
   auto code = sched::join(*t);
   KT_EXPECT(code.ok() && code.value() == -1);
   KT_EXPECT_EQ(ran, 0);

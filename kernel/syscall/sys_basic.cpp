@@ -72,7 +72,7 @@ libk::Result<void> debug_write(DebugWrite& r) {
   for (size_t off = 0; off < r.len; off += sizeof(chunk)) {
     size_t n = r.len - off < sizeof(chunk) ? r.len - off : sizeof(chunk);
     TRY(user::copy_in(chunk, r.buf + off, n));
-    for (size_t i = 0; i < n; i++) kputc(chunk[i]);
+    kwrite(chunk, n);  // in one piece: a line never interleaves with another hart's
   }
   return libk::ok();
 }

@@ -4,6 +4,7 @@ status says whether the commands worked, and no byte sequence hangs it.
 Prints TAP. Usage: console_test.py build/kernel/keel.elf"""
 import os
 import random
+import re
 import subprocess
 import sys
 
@@ -43,6 +44,15 @@ check(rc == 0 and "\nhi\n" in out, "echo hi ESC, Enter: runs, status 0")
 rc, out = console(b"spin\n", "--timeout", "10")
 check(rc == 1 and "typing Ctrl-C" in out and "spin: killed" in out,
       "a command past --timeout gets a Ctrl-C and counts as failed")
+# Four copies printing at once (on four harts in console-smp4): every line
+# arrives whole, none lost, none twice (a console that took its lock per
+# character interleaved them mid-line).
+rc, out = console(b"chatter 4 300\n")
+whole = re.findall(r"chatter ([a-d]) line +(\d+): the quick brown fox jumps over the lazy dog "
+                   r"0123456789 end", out)
+check(rc == 0 and len(whole) == 1200 and len(set(whole)) == 1200,
+      "4 programs printing at once: all 1200 lines whole (%d whole, %d distinct)"
+      % (len(whole), len(set(whole))))
 rng = random.Random(4)
 rc, out = console(bytes(rng.randrange(256) for _ in range(4096)), "--timeout", "120")
 check(rc in (0, 1), "4 KiB of random bytes: an answer, no hang (status %s)" % rc)
