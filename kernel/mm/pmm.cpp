@@ -133,19 +133,39 @@ void init(const libk::PlatformInfo& plat, uintptr_t dtb_pa, size_t dtb_size) {
 }
 
 namespace {
-uintptr_t take_block(unsigned order) {
-  if (order == 0) {
-    FrameCache& c = this_cache();
-    if (c.count) {
-      cached_total--;
-      return c.frames[--c.count];
-    }
-  }
+uintptr_t take_from_cache(FrameCache& c) {
+  cached_total--;
+  return c.frames[--c.count];
+}
+
+uintptr_t take_from_buddy(unsigned order) {
   for (size_t i = 0; i < zone_count; i++) {
     auto r = zones[i].buddy.alloc(order);
     if (r.ok()) return zones[i].base + r.value() * PAGE_SIZE;
   }
   return 0;
+}
+
+// This hart's cache first (order 0), then the buddy lists. Frames other
+// harts keep cached are free too: when the lists cannot serve, a single
+// frame comes from another hart's cache, and a larger block is tried again
+// once every cache is given back to the lists (where its frames merge).
+// Without this a hart ran out of memory while others kept up to 32 frames
+// each (utest-channel at 4 harts: a child holding "every free frame" left
+// some cached on other harts, and an allocation there succeeded).
+uintptr_t take_block(unsigned order) {
+  if (order == 0 && this_cache().count) return take_from_cache(this_cache());
+  if (uintptr_t pa = take_from_buddy(order)) return pa;
+  if (cached_total == 0) return 0;
+  for (FrameCache& c : caches) {
+    if (order == 0 && c.count) return take_from_cache(c);
+    while (c.count) {
+      uintptr_t pa = take_from_cache(c);
+      Zone* z = zone_of(pa);
+      if (z->buddy.free(z->index(pa), 0).is_error()) panic("pmm: buddy refused %#lx", pa);
+    }
+  }
+  return take_from_buddy(order);
 }
 
 libk::Result<uintptr_t> alloc_locked(unsigned order, FrameUse use) {

@@ -40,9 +40,9 @@ RefPtr<Channel> build_chain(size_t depth) {
   for (size_t i = 0; i < depth; i++) {
     RefPtr<Channel> na, nb;
     if (Channel::create_pair(&na, &nb).is_error()) return {};
-    auto m = Message::create(1);
+    auto m = Message::create(1, nullptr);
     if (m.is_error()) return {};
-    m.value()->add_handle(MovedHandle{RefPtr<Object>(nb.get()), RIGHTS});
+    m.value()->add_handle(MovedHandle{HandleRef(RefPtr<Object>(nb.get())), RIGHTS});
     if (cur->write(m.value()).is_error()) {
       Message::destroy(m.value());
       return {};

@@ -44,29 +44,44 @@ void bury(MessageList& q) {
 Spinlock carry_lock{LockRank::Carry, "channel carry"};
 }  // namespace
 
-libk::Result<Message*> Message::create(uint32_t num_bytes) {
-  Message* m = TRY(message_cache.create());
-  if (num_bytes <= INLINE_BYTES) {
-    m->bytes = m->inline_bytes;
-  } else {
+libk::Result<Message*> Message::create(uint32_t num_bytes, Job* payer) {
+  if (payer && !payer->quota().charge(libk::Quota::MessageBytes, cost(num_bytes)))
+    return libk::err(ERR_NO_MEMORY);
+  auto made = message_cache.create();
+  if (made.is_error()) {
+    if (payer) payer->quota().uncharge(libk::Quota::MessageBytes, cost(num_bytes));
+    return libk::err(made.error());
+  }
+  Message* m = made.value();
+  kstat::add(kstat::Counter::messages_live, 1);
+  m->payer = RefPtr<Job>(payer);
+  m->num_bytes = num_bytes;
+  m->bytes = m->inline_bytes;
+  if (num_bytes > INLINE_BYTES) {
     auto bytes = payload::alloc(num_bytes);
     if (bytes.is_error()) {
-      message_cache.destroy(m);
+      destroy(m);  // gives the charge back
       return libk::err(ERR_NO_MEMORY);
     }
     m->bytes = bytes.value();
   }
-  m->num_bytes = num_bytes;
-  kstat::add(kstat::Counter::messages_live, 1);
   return m;
 }
 
 void Message::destroy(Message* m) {
   if (m->bytes != m->inline_bytes) payload::free(m->bytes, m->num_bytes);
-  for (uint32_t i = 0; i < m->num_handles; i++)
-    if (m->handles[i]) m->handles[i]->unref();  // may free a channel: see bury()
+  uint32_t inside = 0;
+  for (uint32_t i = 0; i < m->num_handles; i++) {
+    if (!m->handles[i]) continue;
+    inside++;
+    HandleRef::adopt(m->handles[i]).reset();  // may free a channel: see bury()
+  }
+  if (Job* p = m->payer.get()) {
+    p->quota().uncharge(libk::Quota::Handles, inside);
+    p->quota().uncharge(libk::Quota::MessageBytes, cost(m->num_bytes));
+  }
   kstat::add(kstat::Counter::messages_live, -1);
-  message_cache.destroy(m);
+  message_cache.destroy(m);  // ~Message drops the payer (perhaps the job's last reference)
 }
 
 void ChannelPair::on_last_unref() { pair_cache.destroy(this); }
@@ -160,7 +175,7 @@ libk::Result<void> Channel::write_locked(Message* msg, Commit commit, void* ctx,
   return libk::ok();
 }
 
-libk::Result<sched::Successor> Channel::write_short(const uint64_t* words, uint32_t n) {
+libk::Result<sched::Successor> Channel::write_short(const uint64_t* words, uint32_t n, Job* payer) {
   {
     SpinGuard g(pair_->lock);
     Channel* peer = peer_;
@@ -174,7 +189,7 @@ libk::Result<sched::Successor> Channel::write_short(const uint64_t* words, uint3
       return sched::Successor(peer->readers_.take_locked(*t));
     }
   }
-  Message* m = TRY(Message::create(n));
+  Message* m = TRY(Message::create(n, payer));
   memcpy(m->bytes, words, n);
   auto r = write(m);
   if (r.is_error()) {

@@ -17,6 +17,7 @@
 
 #include "mm/slab.h"
 #include "object/handle_table.h"
+#include "object/job.h"
 #include "object/object.h"
 #include "sched/wait_queue.h"
 
@@ -31,22 +32,33 @@ struct Message {
   uint32_t num_bytes = 0;
   uint32_t num_handles = 0;
   bool posted = false;  // from the kernel (Channel::post): not counted against the queue limit
-  // The first num_handles entries each own one reference (moved in from the
-  // sender's table, moved out into the receiver's, dropped by destroy()).
+  // The first num_handles entries each own one handle and its reference
+  // (HandleRef::leak: moved in from the sender's table, moved out into the
+  // receiver's, dropped by destroy()).
   Object* handles[KEEL_CHANNEL_MAX_HANDLES];
   uint32_t rights[KEEL_CHANNEL_MAX_HANDLES];
   uint8_t* bytes = nullptr;  // inline_bytes, or a payload block (payload.h) when longer
   uint8_t inline_bytes[INLINE_BYTES];
+  // Who pays while it waits: the sending process's job (null: the kernel's
+  // notices, kernel tests). Its memory (cost()) is charged to the payer's
+  // MessageBytes, and each handle inside, until taken out, to its Handles
+  // (the sender's table passed that charge on: take_all's keep_charge).
+  RefPtr<Job> payer;
 
-  static libk::Result<Message*> create(uint32_t num_bytes);
-  static void destroy(Message* m);  // drops the handles still inside
+  // ERR_NO_MEMORY if the payer's quota has no room for it, or no memory.
+  static libk::Result<Message*> create(uint32_t num_bytes, Job* payer);
+  static void destroy(Message* m);  // drops the handles still inside, and the charges
+  static uint64_t cost(uint32_t num_bytes) {
+    return sizeof(Message) + (num_bytes > INLINE_BYTES ? num_bytes : 0);
+  }
   void add_handle(MovedHandle h) {
     rights[num_handles] = h.rights;
-    handles[num_handles++] = h.object.leak_ref();
+    handles[num_handles++] = h.object.leak();
   }
-  MovedHandle take_handle(uint32_t i) {  // moves the reference out
-    MovedHandle h{libk::adopt(handles[i]), rights[i]};
+  MovedHandle take_handle(uint32_t i) {  // moves the handle out (into a table that charged it)
+    MovedHandle h{HandleRef::adopt(handles[i]), rights[i]};
     handles[i] = nullptr;
+    if (payer) payer->quota().uncharge(libk::Quota::Handles, 1);
     return h;
   }
 };
@@ -86,7 +98,7 @@ class Channel final : public Object {
   // off its wait queue, for the caller to switch to; otherwise the message
   // is queued like any other (and the Successor is empty).
   static constexpr uint32_t SHORT_BYTES = Task::Mailbox::WORDS * sizeof(uint64_t);
-  libk::Result<sched::Successor> write_short(const uint64_t* words, uint32_t n);
+  libk::Result<sched::Successor> write_short(const uint64_t* words, uint32_t n, Job* payer);
   // The register IPC fast path in one piece (called by syscall_trap_full;
   // interrupts off, from the trap frame of a full-frame syscall). A send
   // with no deadline on a channel handle of the calling process whose peer

@@ -114,7 +114,7 @@ HandleTable::Reservation& HandleTable::Reservation::operator=(Reservation&& o) {
   return *this;
 }
 
-keel_handle_t HandleTable::install(uint32_t index, RefPtr<Object> object, ObserverLink* link,
+keel_handle_t HandleTable::install(uint32_t index, HandleRef object, ObserverLink* link,
                                    uint32_t rights) {
   HandleSlot* s = slot(index);
   s->object = std::move(object);
@@ -128,13 +128,13 @@ keel_handle_t HandleTable::install(uint32_t index, RefPtr<Object> object, Observ
   return libk::handle_encode(index, s->generation);
 }
 
-libk::Result<keel_handle_t> HandleTable::add(RefPtr<Object> object, uint32_t rights) {
+libk::Result<keel_handle_t> HandleTable::add(HandleRef object, uint32_t rights) {
   SpinGuard g(lock_);
   if (!ensure_unreserved(1) || !charge(1)) return libk::err(ERR_NO_MEMORY);
   return install(free_index(), std::move(object), nullptr, rights);
 }
 
-keel_handle_t HandleTable::add(Reservation& r, RefPtr<Object> object, uint32_t rights) {
+keel_handle_t HandleTable::add(Reservation& r, HandleRef object, uint32_t rights) {
   KASSERT(r.table_ == this && r.n_ > 0);
   SpinGuard g(lock_);
   r.n_--, reserved_--;
@@ -145,7 +145,7 @@ keel_handle_t HandleTable::add_observer(Reservation& r, ObserverLink* link, uint
   KASSERT(r.table_ == this && r.n_ > 0);
   SpinGuard g(lock_);
   r.n_--, reserved_--;
-  return install(free_index(), RefPtr<Object>(), link, rights);
+  return install(free_index(), HandleRef(), link, rights);
 }
 
 libk::Result<RefPtr<Object>> HandleTable::lookup(keel_handle_t h, uint32_t rights,
@@ -161,7 +161,7 @@ libk::Result<RefPtr<Object>> HandleTable::lookup(keel_handle_t h, uint32_t right
       RefPtr<Process> p = TRY(observer::resolve(s->observer));  // ERR_REVOKED
       object = std::move(p);
     } else {
-      object = s->object;
+      object = s->object.ref();
     }
   }
   if (static_cast<uint8_t>(type) != 0 && object->type() != type) return libk::err(ERR_WRONG_TYPE);
@@ -176,7 +176,8 @@ libk::Result<uint32_t> HandleTable::rights_of(keel_handle_t h) {
   return s->rights;
 }
 
-void HandleTable::clear_slot(uint32_t index, MovedHandle* out_object, ObserverLink** out_link) {
+void HandleTable::clear_slot(uint32_t index, MovedHandle* out_object, ObserverLink** out_link,
+                             bool keep_charge) {
   HandleSlot& s = *slot(index);
   used_in_[index / CHUNK]--;
   out_object->object = std::move(s.object);
@@ -188,7 +189,7 @@ void HandleTable::clear_slot(uint32_t index, MovedHandle* out_object, ObserverLi
   s.generation = libk::handle_next_generation(s.generation);  // 0 retires the slot
   if (s.generation != 0) free_++;
   count_--;
-  uncharge(1);
+  if (!keep_charge) uncharge(1);
   kstat::add(kstat::Counter::handles_live, -1);
 }
 
@@ -235,9 +236,9 @@ libk::Result<keel_handle_t> HandleTable::duplicate(keel_handle_t h, uint32_t rig
   if (rights == KEEL_RIGHTS_SAME) rights = s->rights;
   if (!libk::rights_subset(rights, s->rights)) return libk::err(ERR_ACCESS_DENIED);
   if (s->observer) return libk::err(ERR_ACCESS_DENIED);  // observers are never copied
-  RefPtr<Object> copy = s->object;  // not the last reference: the slot keeps one
   if (!ensure_unreserved(1) || !charge(1)) return libk::err(ERR_NO_MEMORY);
-  return install(free_index(), std::move(copy), nullptr, rights);
+  // A second handle (not the last: the slot keeps the first).
+  return install(free_index(), HandleRef(s->object.ref()), nullptr, rights);
 }
 
 libk::Result<void> HandleTable::check_movable(keel_handle_t h, uint32_t rights) {
@@ -250,7 +251,7 @@ libk::Result<void> HandleTable::check_movable(keel_handle_t h, uint32_t rights) 
 }
 
 libk::Result<void> HandleTable::take_all(const keel_handle_t* hs, size_t n, uint32_t rights,
-                                         MovedHandle* out) {
+                                         MovedHandle* out, bool keep_charge) {
   SpinGuard g(lock_);
   uint32_t index;
   for (size_t i = 0; i < n; i++) {
@@ -262,7 +263,7 @@ libk::Result<void> HandleTable::take_all(const keel_handle_t* hs, size_t n, uint
   for (size_t i = 0; i < n; i++) {
     (void)decode(hs[i], &index).value();  // checked above, under this hold
     ObserverLink* link = nullptr;
-    clear_slot(index, &out[i], &link);
+    clear_slot(index, &out[i], &link, keep_charge);
     if (index < hint_) hint_ = index;
     shrink_if_idle();
   }

@@ -17,11 +17,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "object/handle_ref.h"
 #include "object/object.h"
 #include "object/observer.h"
 
 struct HandleSlot {
-  RefPtr<Object> object;             // owning handle: the reference this slot owns
+  HandleRef object;                  // owning handle: the handle this slot owns
   ObserverLink* observer = nullptr;  // observer handle: the link this slot owns
   uint32_t rights = 0;
   uint64_t generation = libk::kHandleFirstGeneration;  // 0: retired, never used again
@@ -31,7 +32,7 @@ struct HandleSlot {
 
 // What leaves a table when a handle is moved (through a channel or spawn).
 struct MovedHandle {
-  RefPtr<Object> object;
+  HandleRef object;
   uint32_t rights = 0;
 };
 
@@ -70,9 +71,16 @@ class HandleTable {
 
   // Into a free slot: ERR_NO_MEMORY if the table is full (slots reserved by
   // others count as taken), no memory for more slots or over the quota.
-  libk::Result<keel_handle_t> add(RefPtr<Object> object, uint32_t rights);
+  // A RefPtr becomes a new handle; a HandleRef (moved here) stays the one it is.
+  libk::Result<keel_handle_t> add(HandleRef object, uint32_t rights);
+  libk::Result<keel_handle_t> add(RefPtr<Object> object, uint32_t rights) {
+    return add(HandleRef(std::move(object)), rights);
+  }
   // Into a slot of `r` (which must have one left): cannot fail.
-  keel_handle_t add(Reservation& r, RefPtr<Object> object, uint32_t rights);
+  keel_handle_t add(Reservation& r, HandleRef object, uint32_t rights);
+  keel_handle_t add(Reservation& r, RefPtr<Object> object, uint32_t rights) {
+    return add(r, HandleRef(std::move(object)), rights);
+  }
   keel_handle_t add_observer(Reservation& r, ObserverLink* link, uint32_t rights);
   // Set aside `n` slots, or ERR_NO_MEMORY (no memory, or over the quota)
   // and nothing set aside.
@@ -120,8 +128,10 @@ class HandleTable {
   // Remove n handles for a move, all or none: each is checked as by
   // check_movable and taken under one hold of the lock, so another task of
   // the process closing one meanwhile makes this fail (ERR_BAD_HANDLE), not
-  // leaves a half-done move.
-  libk::Result<void> take_all(const keel_handle_t* hs, size_t n, uint32_t rights, MovedHandle* out);
+  // leaves a half-done move. keep_charge: they leave the table but stay
+  // charged to its quota, for the caller to give back (a message in transit).
+  libk::Result<void> take_all(const keel_handle_t* hs, size_t n, uint32_t rights, MovedHandle* out,
+                              bool keep_charge = false);
 
   // Test hook: set the generation of h's slot, as if it had been closed that
   // many times (the only way to reach the last generation in a test).
@@ -166,8 +176,9 @@ class HandleTable {
   // Make sure `n` usable slots beyond the reserved ones exist.
   bool ensure_unreserved(size_t n);
   void unreserve(size_t n);
-  keel_handle_t install(uint32_t index, RefPtr<Object> object, ObserverLink* link, uint32_t rights);
-  void clear_slot(uint32_t index, MovedHandle* out_object, ObserverLink** out_link);
+  keel_handle_t install(uint32_t index, HandleRef object, ObserverLink* link, uint32_t rights);
+  void clear_slot(uint32_t index, MovedHandle* out_object, ObserverLink** out_link,
+                  bool keep_charge = false);
   // Give an empty chunk (the highest, not the first) back to the heap if the
   // rest of the table has room to spare (so a table's memory follows its use, and a process
   // that once held many handles, procfs during a fork bomb, returns to its

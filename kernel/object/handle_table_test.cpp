@@ -156,3 +156,60 @@ KTEST("handles.idle_chunk_is_freed_and_its_values_stay_dead") {
     KT_EXPECT_EQ(live, size_t{N - HandleTable::CHUNK / 2});
   }
 }
+
+// An object counts its handles apart from its references: a table slot, a
+// duplicate, a handle in a message each count; a lookup's reference does
+// not. When the last handle goes, the object hears of it there and then,
+// though a lookup's reference still keeps it alive.
+namespace {
+class Counted final : public Object {
+ public:
+  static RefPtr<Counted> make() {
+    auto c = cache.create();
+    return c.ok() ? libk::adopt(c.value()) : RefPtr<Counted>();
+  }
+  int zero_handles = 0;
+
+ private:
+  friend class TypedCache<Counted>;
+  Counted() : Object(ObjectType::Test) {}
+  void on_zero_handles() override { zero_handles++; }
+  void destroy() override { cache.destroy(this); }
+  static TypedCache<Counted> cache;
+};
+TypedCache<Counted> Counted::cache("test_counted");
+}  // namespace
+
+KTEST("handles.last_handle_is_heard_of_before_the_last_reference") {
+  RefPtr<Counted> c = Counted::make();
+  KT_ASSERT(c);
+  libk::Quota quota(nullptr, {0, 0, 0, 0});
+  HandleTable table;
+  table.set_quota(&quota);
+  keel_handle_t h = KT_TRY(
+      table.add(RefPtr<Object>(c.get()), kRights | KEEL_RIGHT_DUPLICATE | KEEL_RIGHT_TRANSFER));
+  KT_EXPECT_EQ(c->handle_count(), 1u);
+  keel_handle_t d = KT_TRY(table.duplicate(h, KEEL_RIGHTS_SAME));
+  KT_EXPECT_EQ(c->handle_count(), 2u);
+  RefPtr<Object> looked = KT_TRY(table.lookup(h, 0, ObjectType::Test));
+  KT_EXPECT_EQ(c->handle_count(), 2u);  // a lookup is no handle
+  // Into a message: the handle travels, still one, and still charged to the
+  // table's quota when asked (as a message's payer's).
+  MovedHandle moved;
+  KT_ASSERT(table.take_all(&d, 1, KEEL_RIGHT_TRANSFER, &moved, /*keep_charge=*/true).ok());
+  KT_EXPECT_EQ(quota.used(libk::Quota::Handles), 2u);
+  Message* m = KT_TRY(Message::create(1, nullptr));
+  m->add_handle(std::move(moved));
+  KT_EXPECT_EQ(c->handle_count(), 2u);
+  quota.uncharge(libk::Quota::Handles, 1);  // what a payer's message gives back
+  Message::destroy(m);
+  KT_EXPECT_EQ(c->handle_count(), 1u);
+  KT_EXPECT_EQ(c->zero_handles, 0);
+  KT_EXPECT(table.close(h).ok());
+  KT_EXPECT_EQ(c->handle_count(), 0u);
+  KT_EXPECT_EQ(c->zero_handles, 1);  // heard of at the close, with `looked` still held
+  KT_EXPECT_EQ(quota.used(libk::Quota::Handles), 0u);
+  looked.reset();
+  KT_EXPECT_EQ(c->ref_count(), 1u);
+  KT_EXPECT_EQ(c->zero_handles, 1);
+}

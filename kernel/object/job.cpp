@@ -1,5 +1,7 @@
 #include "job.h"
 
+#include <arch/memlayout.h>
+
 #include "lib/panic.h"
 #include "object/process.h"
 
@@ -9,7 +11,7 @@ TypedCache<Job> job_cache("job");
 TypedCache<JobObject> job_object_cache("job_object");
 Job* the_root = nullptr;
 
-constexpr uint64_t NO_LIMITS[libk::Quota::COUNT] = {0, 0, 0};
+constexpr uint64_t NO_LIMITS[libk::Quota::COUNT] = {0, 0, 0, 0};
 }  // namespace
 
 Job::Job(Job* parent, const uint64_t (&limits)[libk::Quota::COUNT])
@@ -35,7 +37,12 @@ Job& Job::root() {
 
 libk::Result<RefPtr<Job>> Job::create_child(Job& parent, const keel_job_limits& l) {
   if (parent.depth_ >= KEEL_JOB_MAX_DEPTH) return libk::err(ERR_OUT_OF_RANGE);
-  const uint64_t limits[libk::Quota::COUNT] = {l.max_processes, l.max_handles, l.max_frames};
+  // max_frames bounds the memory a job takes, its own and the kernel's on its
+  // behalf: as many frames' worth of bytes again may wait in its messages.
+  uint64_t message_bytes =
+      l.max_frames > UINT64_MAX / arch::PAGE_SIZE ? UINT64_MAX : l.max_frames * arch::PAGE_SIZE;
+  const uint64_t limits[libk::Quota::COUNT] = {l.max_processes, l.max_handles, l.max_frames,
+                                               message_bytes};
   RefPtr<Job> j = libk::adopt(TRY(job_cache.create(&parent, limits)));
   SpinGuard g(tree_lock);
   if (parent.killed_) return libk::err(ERR_BAD_STATE);  // j goes after the lock, never a child
@@ -142,7 +149,8 @@ libk::Result<RefPtr<JobObject>> JobObject::create(RefPtr<Job> job) {
   return libk::adopt(TRY(job_object_cache.create(std::move(job))));
 }
 
-void JobObject::destroy() {
-  job_->kill();  // the last capability to stop it is gone: so is everything in it
-  job_object_cache.destroy(this);
-}
+// The last capability to stop the job is gone (its last handle, whatever
+// momentary references other tasks' syscalls hold): so is everything in it.
+void JobObject::on_zero_handles() { job_->kill(); }
+
+void JobObject::destroy() { job_object_cache.destroy(this); }

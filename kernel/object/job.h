@@ -1,7 +1,9 @@
 // Jobs: every process belongs to one; jobs nest (a tree, at most
 // KEEL_JOB_MAX_DEPTH deep, under the root job that init holds). A job
 //   - bounds what its subtree may hold at once (libk::Quota: processes,
-//     handles, user frames), so one runaway program cannot starve the rest;
+//     handles, user frames, and bytes of messages sent but not yet received;
+//     a handle in such a message stays charged to its sender until a
+//     receiver takes it), so one runaway program cannot starve the rest;
 //   - can be killed as a whole: every process in its subtree is killed and
 //     no process joins it again; job_kill returns once they are all torn down.
 //
@@ -10,9 +12,10 @@
 //   - Job is the record. It is owned by its JobObject (the handle's object),
 //     by each child job (a child keeps its parent's record) and by each
 //     process in it (Process::job_); it owns no process and no child.
-//   - JobObject is what handles hold. When its last reference goes (the last
-//     handle closed, wherever it was, a message carrying it included), the
-//     job is killed. So when a shell exits, its jobs die with it.
+//   - JobObject is what handles hold. When its last handle goes (closed,
+//     wherever it was, a message carrying it included: HandleRef), the job
+//     is killed, however many momentary references syscalls of other tasks
+//     hold. So when a shell exits, its jobs die with it.
 // All membership (children, processes, killed) is under one lock, the job
 // tree's: spawns, exits and kills take it once; nothing hot does.
 #pragma once
@@ -98,7 +101,8 @@ class JobObject final : public Object {
   friend class TypedCache<JobObject>;
   explicit JobObject(RefPtr<Job> job);
   ~JobObject() = default;
-  void destroy() override;  // kills the job
+  void on_zero_handles() override;  // kills the job
+  void destroy() override;
 
   RefPtr<Job> job_;
 };

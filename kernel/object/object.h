@@ -6,6 +6,7 @@
 // never new'd or deleted anywhere else.
 #pragma once
 #include <keel/syscall.h>
+#include <libk/atomic.h>
 #include <libk/refptr.h>
 #include <stdint.h>
 
@@ -41,13 +42,25 @@ class Object : public libk::RefCounted<Object> {
   // Called by RefCounted when the count reaches zero.
   void on_last_unref() { destroy(); }
 
+  // Handles, apart from references (HandleRef, handle_ref.h, keeps both).
+  uint32_t handle_count() const { return handles_.load(libk::MemoryOrder::Acquire); }
+  void handle_added() { handles_.fetch_add(1, libk::MemoryOrder::Relaxed); }
+  void handle_dropped() {
+    if (handles_.fetch_sub(1, libk::MemoryOrder::AcqRel) == 1) on_zero_handles();
+  }
+
  protected:
   explicit Object(ObjectType type);
   ~Object() = default;
   // Run the destructor and give the memory back to the type's cache.
   virtual void destroy() = 0;
+  // The last handle is gone (a reference of the dropper's keeps the object
+  // alive meanwhile). No new handle can appear after: every handle is made
+  // from another, except the first, which the object's maker makes.
+  virtual void on_zero_handles() {}
 
  private:
   uint64_t koid_;
+  libk::Atomic<uint32_t> handles_{0};
   ObjectType type_;
 };

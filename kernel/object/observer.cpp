@@ -25,7 +25,7 @@ void drop_notice(Message* m, Object* notify) {
 libk::Result<ObserverLink*> create(Process& target, RefPtr<Object> notify) {
   ObserverLink* link = TRY(link_cache.create());
   if (notify) {
-    auto m = Message::create(sizeof(keel_exit_notice));
+    auto m = Message::create(sizeof(keel_exit_notice), nullptr);
     if (m.is_error()) {
       link_cache.destroy(link);
       return libk::err(m.error());

@@ -39,7 +39,7 @@ libk::Result<Message*> prepare(Channel& via, HandleTable& table, uintptr_t bytes
     out.objects[i] = o.get();
     out.refs[i] = std::move(o);  // alive even if another task closes the handle meanwhile
   }
-  Message* m = TRY(Message::create(static_cast<uint32_t>(n)));
+  Message* m = TRY(Message::create(static_cast<uint32_t>(n), &current_process().job()));
   auto copied = user::copy_in(m->bytes, bytes, n);
   if (copied.is_error()) {
     Message::destroy(m);
@@ -53,7 +53,10 @@ libk::Result<Message*> prepare(Channel& via, HandleTable& table, uintptr_t bytes
 libk::Result<void> move_handles(void* ctx, Message* m) {
   auto* out = static_cast<Outgoing*>(ctx);
   MovedHandle moved[KEEL_CHANNEL_MAX_HANDLES];
-  TRY(out->table->take_all(out->values, out->count, KEEL_RIGHT_TRANSFER, moved));
+  // The handles stay charged to the sender's job (the message's payer, whose
+  // quota the table charges) until a receiver takes them.
+  TRY(out->table->take_all(out->values, out->count, KEEL_RIGHT_TRANSFER, moved,
+                           /*keep_charge=*/true));
   for (size_t i = 0; i < out->count; i++) m->add_handle(std::move(moved[i]));
   return libk::ok();
 }
@@ -67,7 +70,7 @@ libk::Result<sched::Successor> send(Channel& ch, HandleTable& table, uintptr_t b
     if (!user::range_ok(bytes, n)) return libk::err(ERR_INVALID_ARGS);
     uint64_t words[Task::Mailbox::WORDS] = {};
     TRY(user::copy_in(words, bytes, n));
-    return ch.write_short(words, static_cast<uint32_t>(n));
+    return ch.write_short(words, static_cast<uint32_t>(n), &current_process().job());
   }
   Outgoing out;
   Message* m = TRY(prepare(ch, table, bytes, n, handles, nh, out));
@@ -156,16 +159,10 @@ libk::Result<void> create(Create& r) {
   TRY(Channel::create_pair(&a, &b));
   constexpr uint32_t rights = KEEL_RIGHT_READ | KEEL_RIGHT_WRITE | KEEL_RIGHT_DUPLICATE |
                               KEEL_RIGHT_TRANSFER | KEEL_RIGHT_INSPECT;
-  keel_handle_t h0 = table.add(r.slots, std::move(a), rights);
-  keel_handle_t h1 = table.add(r.slots, std::move(b), rights);
-  auto w0 = user::write<keel_handle_t>(r.out0, h0);
-  auto w1 = user::write<keel_handle_t>(r.out1, h1);
-  if (w0.is_error() || w1.is_error()) {  // unmapped meanwhile: undo
-    (void)table.close(h0);
-    (void)table.close(h1);
-    return libk::err(ERR_INVALID_ARGS);
-  }
-  return libk::ok();
+  const keel_handle_t hs[2] = {table.add(r.slots, std::move(a), rights),
+                               table.add(r.slots, std::move(b), rights)};
+  const uintptr_t outs[2] = {r.out0, r.out1};
+  return hand_out(table, outs, hs, 2);
 }
 
 struct Write {

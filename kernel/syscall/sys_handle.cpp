@@ -9,6 +9,16 @@
 #include "syscall.h"
 
 namespace syscall {
+
+libk::Result<void> hand_out(HandleTable& table, const uintptr_t* outs, const keel_handle_t* hs,
+                            size_t n) {
+  bool written = true;
+  for (size_t i = 0; i < n; i++) written &= user::write<keel_handle_t>(outs[i], hs[i]).ok();
+  if (written) return libk::ok();
+  for (size_t i = 0; i < n; i++) (void)table.close(hs[i]);
+  return libk::err(ERR_INVALID_ARGS);
+}
+
 namespace {
 
 libk::Result<keel_handle_t> decode_close(const Args& a) { return keel_handle_t{a[0]}; }
@@ -41,9 +51,7 @@ libk::Result<Duplicate> decode_duplicate(const Args& a) {
 libk::Result<void> duplicate(Duplicate& r) {
   HandleTable& table = current_process().handles();
   keel_handle_t dup = TRY(table.duplicate(r.h, r.rights));
-  auto written = user::write<keel_handle_t>(r.out, dup);
-  if (written.is_error()) (void)table.close(dup);  // unmapped meanwhile: undo
-  return written;
+  return hand_out(table, r.out, dup);
 }
 
 struct Info {

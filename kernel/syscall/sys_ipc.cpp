@@ -121,7 +121,7 @@ int64_t receive(RegArgs& r, Exchange& x, sched::Successor next) {
 int64_t exchange(RegArgs& r, Exchange& x) {
   sched::Successor next;
   if (x.send) {
-    auto sent = x.channel->write_short(x.words, x.bytes);
+    auto sent = x.channel->write_short(x.words, x.bytes, &current_process().job());
     if (sent.is_error()) return sent.error();
     next = sent.release_value();
   }

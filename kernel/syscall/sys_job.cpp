@@ -35,8 +35,10 @@ libk::Result<void> create(Create& r) {
   RefPtr<Job> job = TRY(Job::create_child(*r.parent, r.limits));
   // If this fails, dropping `job` frees it (no process could join yet).
   RefPtr<JobObject> o = TRY(JobObject::create(std::move(job)));
-  keel_handle_t h = current_process().handles().add(r.slot, std::move(o), KEEL_JOB_RIGHTS);
-  return user::write<keel_handle_t>(r.out, h);
+  HandleTable& table = current_process().handles();
+  // Unmapped meanwhile: the handle is closed, its last, which kills the
+  // empty job, and nothing is left.
+  return hand_out(table, r.out, table.add(r.slot, std::move(o), KEEL_JOB_RIGHTS));
 }
 
 libk::Result<RefPtr<Job>> decode_kill(const Args& a) {
@@ -101,8 +103,8 @@ libk::Result<void> open(Open& r) {
   RefPtr<Process> p = process_table::find(r.pid);
   if (!p || p->state() != Process::State::Running || !r.job->contains(p->job()))
     return libk::err(ERR_NOT_FOUND);
-  keel_handle_t h = current_process().handles().add(r.slot, std::move(p), PROCESS_RIGHTS);
-  return user::write<keel_handle_t>(r.out, h);
+  HandleTable& table = current_process().handles();
+  return hand_out(table, r.out, table.add(r.slot, std::move(p), PROCESS_RIGHTS));
 }
 }  // namespace
 

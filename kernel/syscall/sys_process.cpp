@@ -64,18 +64,25 @@ libk::Result<void> spawn(Spawn& r) {
   // Build the child, with room for its handles; any failure frees it whole
   // (it is not visible yet, and has no task started).
   RefPtr<Process> child = TRY(loader::load(r.name, self.pid(), r.in.num_handles, *r.job));
-  // Another task of the caller may have closed one of the handles since
-  // decode: then nothing moves, and the child, which already has its task,
-  // leaves the way every process does: started killed, it exits before its
-  // first instruction and is torn down (never freed with a task attached).
+  // The child's handle goes out first, while every step can still be undone;
+  // then the caller's handles move. Another task of the caller may have
+  // unmapped the out pointer or closed one of the handles since decode: then
+  // the child's handle is closed, none of the caller's moves, and the child,
+  // which already has its task, leaves the way every process does: started
+  // killed, it exits before its first instruction and is torn down (never
+  // freed with a task attached). Until it starts, a task guessing its handle
+  // finds a process that is not running yet (kill and wait work on it).
+  keel_handle_t h = table.add(r.slot, RefPtr<Object>(child.get()), PROCESS_RIGHTS);
   MovedHandle moved[KEEL_SPAWN_MAX_HANDLES];
-  auto took = table.take_all(r.handles, r.in.num_handles, KEEL_RIGHT_TRANSFER, moved);
-  if (took.is_error()) {
+  auto done = hand_out(table, r.out, h);
+  if (done.ok()) done = table.take_all(r.handles, r.in.num_handles, KEEL_RIGHT_TRANSFER, moved);
+  if (done.is_error()) {
+    (void)table.close(h);  // if hand_out has not already
     child->kill(KEEL_EXIT_KILLED);
     child->start();
-    return libk::err(took.error());
+    return done;
   }
-  // Nothing below can fail except the final copy-out.
+  // Nothing below can fail.
   keel_handle_t child_values[KEEL_SPAWN_MAX_HANDLES];
   for (size_t i = 0; i < r.in.num_handles; i++)  // the child's table: reserved by load, unshared
     child_values[i] = child->handles().add(std::move(moved[i].object), moved[i].rights).value();
@@ -83,9 +90,8 @@ libk::Result<void> spawn(Spawn& r) {
       loader::set_start(*child, r.args, r.in.args_len, r.in.argc, child_values, r.in.num_handles);
   if (started.is_error())
     child->kill(KEEL_EXIT_KILLED);  // cannot happen: the stack was just mapped
-  keel_handle_t h = table.add(r.slot, RefPtr<Object>(child.get()), PROCESS_RIGHTS);
   child->start();
-  return user::write<keel_handle_t>(r.out, h);
+  return libk::ok();
 }
 
 libk::Result<RefPtr<Process>> decode_kill(const Args& a) {
@@ -152,8 +158,8 @@ libk::Result<void> open(Open& r) {
   RefPtr<Process> target = process_table::find(r.pid);
   if (!target || target->state() != Process::State::Running) return libk::err(ERR_NOT_FOUND);
   ObserverLink* link = TRY(observer::create(*target, std::move(r.notify)));
-  keel_handle_t obs = current_process().handles().add_observer(r.slot, link, KEEL_RIGHT_INSPECT);
-  return user::write<keel_handle_t>(r.out, obs);
+  HandleTable& table = current_process().handles();
+  return hand_out(table, r.out, table.add_observer(r.slot, link, KEEL_RIGHT_INSPECT));
 }
 }  // namespace
 

@@ -43,11 +43,8 @@ libk::Result<void> create(Create& r) {
   RefPtr<TaskObject> obj = TRY(TaskObject::create(task, self.pid()));
   TRY(self.start_task(task));  // ERR_BAD_STATE, ERR_OUT_OF_RANGE: never started, freed here
   keel_handle_t h = table.add(r.slot, RefPtr<Object>(obj.get()), KEEL_TASK_RIGHTS);
-  auto written = user::write<keel_handle_t>(r.out, h);
-  if (written.is_error()) {
-    sched::kill(*task, KEEL_EXIT_KILLED);
-    (void)table.close(h);
-  }
+  auto written = hand_out(table, r.out, h);
+  if (written.is_error()) sched::kill(*task, KEEL_EXIT_KILLED);
   return written;
 }
 

@@ -133,6 +133,16 @@ int64_t sys_job_create(const Args&);
 int64_t sys_job_kill(const Args&);
 int64_t sys_job_list(const Args&);
 int64_t sys_job_open(const Args&);
+// The last step of a call that made handles hs[0..n): copy their values to
+// outs[0..n). If another task of the caller unmapped an out pointer
+// meanwhile, every one of them is closed again and the call fails with
+// ERR_INVALID_ARGS, leaving no handle behind (a value, once closed, never
+// names anything again, so what did reach user memory is harmless).
+libk::Result<void> hand_out(HandleTable& table, const uintptr_t* outs, const keel_handle_t* hs,
+                            size_t n);
+inline libk::Result<void> hand_out(HandleTable& table, uintptr_t out, keel_handle_t h) {
+  return hand_out(table, &out, &h, 1);
+}
 // The job a job handle names (needing `rights`), or the caller's own job for
 // KEEL_HANDLE_INVALID; a counted reference either way.
 libk::Result<RefPtr<Job>> job_of(keel_handle_t h, uint32_t rights);

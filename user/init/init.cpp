@@ -13,6 +13,8 @@
 // row; then init gives up on it and says why (for the program in the
 // shell's place, init then exits 1; giving up on procfs closes the service
 // channel, so clients see ERR_PEER_CLOSED instead of waiting for ever).
+// Between events init sleeps: each program it runs has an observer whose
+// exit notice wakes it (no polling).
 // Orphans need no reaping by hand: a process nobody holds a handle to is
 // freed by the kernel the moment it exits, so init only has to drop the
 // handles it holds itself.
@@ -21,6 +23,8 @@
 //
 // Only the kernel starts init: run any other way (say `spawn init` at the
 // shell) it has no directory with every right, says so and exits 1.
+#include <initializer_list>
+
 #include "keel.h"
 
 namespace {
@@ -28,6 +32,9 @@ namespace {
 constexpr int kMaxFailedStarts = 5;
 
 keel_handle_t directory, root_job, service_client, service_server;
+// Exit notices of what init runs arrive in exits_read's own queue (the
+// observers post them there); exits_write stays open so reads wait.
+keel_handle_t exits_read, exits_write;
 
 // Arguments for the program run in the shell's place (init's argv[2...]).
 const char* const* program_args;
@@ -38,7 +45,9 @@ size_t program_nargs;
 struct Supervised {
   const char* name;
   keel_handle_t process = KEEL_HANDLE_INVALID;
-  keel_handle_t job = KEEL_HANDLE_INVALID;  // the shell's: everything it starts is in it
+  keel_handle_t job = KEEL_HANDLE_INVALID;       // the shell's: everything it starts is in it
+  keel_handle_t observer = KEEL_HANDLE_INVALID;  // posts its exit notice to exits_read
+  uint64_t pid = 0;
   int failed_starts = 0;
   bool given_up = false;
 };
@@ -108,6 +117,37 @@ void end_job(Supervised& p) {
   p.job = KEEL_HANDLE_INVALID;
 }
 
+// Watch a started program: its exit notice wakes init. If this fails (no
+// memory, or it has exited already), init looks again every second instead.
+void watch(Supervised& p) {
+  keel_object_info info;
+  if (keel::object_info(p.process, &info) != KEEL_OK) return;
+  p.pid = info.koid;
+  if (keel::process_open(directory, p.pid, &p.observer, exits_read) != KEEL_OK)
+    p.observer = KEEL_HANDLE_INVALID;
+}
+
+// Has p exited? If the exit notice named it, waits for the end of its
+// teardown (the notice comes first); otherwise only looks. If it has, its
+// status goes to *code and init lets go of its handles.
+bool ended(Supervised& p, uint64_t notice_pid, int64_t* code) {
+  if (p.process == KEEL_HANDLE_INVALID) return false;
+  uint64_t wait_ms = notice_pid && notice_pid == p.pid ? KEEL_TIMEOUT_INFINITE : 0;
+  if (keel::process_wait(p.process, code, wait_ms) != KEEL_OK) return false;
+  p.process = KEEL_HANDLE_INVALID;  // process_wait consumed the handle
+  if (p.observer != KEEL_HANDLE_INVALID) keel::handle_close(p.observer);
+  p.observer = KEEL_HANDLE_INVALID;
+  p.pid = 0;
+  return true;
+}
+
+// What init still has to do something about, without a notice to wake it:
+// a program to start again, or one it could not watch.
+bool needs_a_look(const Supervised& p) {
+  if (p.process == KEEL_HANDLE_INVALID) return !p.given_up;
+  return p.observer == KEEL_HANDLE_INVALID;
+}
+
 // One attempt to (re)start p; after kMaxFailedStarts failures in a row init
 // gives up on it, naming the last error.
 template <typename Starter>
@@ -116,6 +156,7 @@ void try_start(Supervised& p, Starter starter) {
   int64_t r = starter(&p.process);
   if (r == KEEL_OK) {
     p.failed_starts = 0;
+    watch(p);
     return;
   }
   p.process = KEEL_HANDLE_INVALID;
@@ -140,6 +181,7 @@ int main(int argc, char** argv) {
   program_args = argc > 2 ? argv + 2 : nullptr;
   program_nargs = argc > 2 ? static_cast<size_t>(argc - 2) : 0;
   if (keel::channel_create(&service_client, &service_server) < 0) return 1;
+  if (keel::channel_create(&exits_read, &exits_write) < 0) return 1;
   Supervised procfs{"procfs"}, shell{program};
   auto procfs_starter = [](keel_handle_t* out) { return start_procfs(out); };
   // The shell's job is made with it and goes with it (end_job).
@@ -155,12 +197,10 @@ int main(int argc, char** argv) {
   try_start(shell, shell_starter);
   int exit_status = 1;  // what init returns if it gives up on the shell
   for (;;) {
-    if ((shell.process == KEEL_HANDLE_INVALID && !shell.given_up) ||
-        (procfs.process == KEEL_HANDLE_INVALID && !procfs.given_up)) {
-      keel::sleep_ms(1000);  // something could not start: try again, slowly
-      try_start(shell, shell_starter);
-      try_start(procfs, procfs_starter);
-    }
+    // What could not start is tried again (a second after the last try:
+    // the wait below).
+    try_start(shell, shell_starter);
+    try_start(procfs, procfs_starter);
     if (procfs.given_up && service_server != KEEL_HANDLE_INVALID) {
       // Nobody will answer the service channel again: clients see
       // ERR_PEER_CLOSED rather than waiting for ever.
@@ -168,10 +208,18 @@ int main(int argc, char** argv) {
       service_server = KEEL_HANDLE_INVALID;
     }
     if (shell.given_up) break;  // nothing left to run: init ends the system
+    // Sleep until a program exits (its exit notice), or a second if there
+    // is something to look at again.
+    bool look = needs_a_look(shell) || needs_a_look(procfs);
+    keel_exit_notice notice{};
+    size_t got = 0;
+    int64_t r = keel::read_message(exits_read, &notice, sizeof(notice), &got, nullptr, 0, nullptr,
+                                   look ? 1000 : KEEL_TIMEOUT_INFINITE);
+    uint64_t exited =
+        r == KEEL_OK && got == sizeof(notice) && notice.magic == KEEL_EXIT_NOTICE_MAGIC ? notice.pid
+                                                                                        : 0;
     int64_t code = 0;
-    if (shell.process != KEEL_HANDLE_INVALID &&
-        keel::process_wait(shell.process, &code, 500) == KEEL_OK) {
-      shell.process = KEEL_HANDLE_INVALID;  // process_wait consumed the handle
+    if (ended(shell, exited, &code)) {
       end_job(shell);
       // A test program run in the shell's place ends the system with its
       // status.
@@ -182,9 +230,7 @@ int main(int argc, char** argv) {
       keel::printf("init: shell exited (%ld), restarting it\n", code);
       try_start(shell, shell_starter);
     }
-    if (procfs.process != KEEL_HANDLE_INVALID &&
-        keel::process_wait(procfs.process, &code, 0) == KEEL_OK) {
-      procfs.process = KEEL_HANDLE_INVALID;
+    if (ended(procfs, exited, &code)) {
       keel::printf("init: procfs exited (%ld), restarting it\n", code);
       try_start(procfs, procfs_starter);
     }
@@ -196,7 +242,8 @@ int main(int argc, char** argv) {
     keel::process_kill(procfs.process);
     keel::process_wait(procfs.process, &ignored, KEEL_TIMEOUT_INFINITE);
   }
-  keel::handle_close(service_client);
-  if (service_server != KEEL_HANDLE_INVALID) keel::handle_close(service_server);
+  for (keel_handle_t h : {procfs.observer, shell.observer, service_server})
+    if (h != KEEL_HANDLE_INVALID) keel::handle_close(h);
+  for (keel_handle_t h : {service_client, exits_read, exits_write}) keel::handle_close(h);
   return exit_status;
 }

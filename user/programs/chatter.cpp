@@ -12,8 +12,9 @@ constexpr uint64_t MAX_COPIES = 8;
 
 void chat(char tag, uint64_t lines) {
   for (uint64_t i = 0; i < lines; i++)
-    keel::printf("chatter %c line %4lu: the quick brown fox jumps over the lazy dog 0123456789 end\n",
-                 tag, i);
+    keel::printf(
+        "chatter %c line %4lu: the quick brown fox jumps over the lazy dog 0123456789 end\n", tag,
+        i);
 }
 
 bool number(const char* s, uint64_t* out) {

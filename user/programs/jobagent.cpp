@@ -23,6 +23,9 @@
 //               endpoint goes into a stash message, its peer fills it with 4 KiB
 //               messages and is closed. Writes "full" on handle 0 at the first
 //               ERR_NO_MEMORY (with the count of KiB queued), then blocks.
+//   stash       handle 0: a channel to the parent. Puts one endpoint of each new
+//               channel into a 1-byte message to itself and closes the other,
+//               until refused; writes the count stashed on handle 0, then blocks.
 //   mkjob       makes child jobs under its own (no handle): a bigger quota than
 //               its own, and as deep as it goes; spawns into the deepest.
 #include <libk/string.h>
@@ -175,8 +178,16 @@ int jobbomb() {
 }
 
 uint8_t page[KEEL_CHANNEL_MAX_BYTES];
+void report(uint64_t v) {
+  char msg[24];
+  size_t n = 0;
+  for (uint64_t d = 1000000000; d; d /= 10)
+    if (v / d || n || d == 1) msg[n++] = static_cast<char>('0' + (v / d) % 10);
+  keel::channel_write(h(0), msg, n);
+}
+
 int msgbomb() {
-  keel_handle_t ctl = h(0), s0, s1;
+  keel_handle_t s0, s1;
   if (keel::channel_create(&s0, &s1) != KEEL_OK) return 70;
   uint64_t kib = 0;
   for (;;) {
@@ -211,11 +222,25 @@ int msgbomb() {
       break;
     }
   }
-  char msg[32];
-  size_t n = 0;
-  for (uint64_t v = kib, d = 1000000000; d; d /= 10)
-    if (v / d || n || d == 1) msg[n++] = static_cast<char>('0' + (v / d) % 10);
-  keel::channel_write(ctl, msg, n);
+  report(kib);
+  for (;;) keel::sleep_ms(100000);
+}
+
+int stash() {
+  keel_handle_t s0, s1;
+  if (keel::channel_create(&s0, &s1) != KEEL_OK) return 70;
+  uint64_t stashed = 0;
+  for (;;) {
+    keel_handle_t a, b;
+    if (keel::channel_create(&a, &b) != KEEL_OK) break;
+    keel::handle_close(a);
+    if (keel::channel_write(s0, "s", 1, &b, 1) != KEEL_OK) {
+      keel::handle_close(b);
+      break;
+    }
+    stashed++;
+  }
+  report(stashed);
   for (;;) keel::sleep_ms(100000);
 }
 
@@ -253,5 +278,6 @@ int main(int argc, char** argv) {
   if (libk::str_eq(m, "mkjob")) return mkjob();
   if (libk::str_eq(m, "jobbomb")) return jobbomb();
   if (libk::str_eq(m, "msgbomb")) return msgbomb();
+  if (libk::str_eq(m, "stash")) return stash();
   return 2;
 }

@@ -18,7 +18,8 @@ namespace libk {
 
 class Quota {
  public:
-  enum Resource : unsigned { Processes, Handles, Frames, COUNT };
+  // MessageBytes: kernel memory in messages sent and not yet received.
+  enum Resource : unsigned { Processes, Handles, Frames, MessageBytes, COUNT };
   static constexpr uint64_t UNLIMITED = UINT64_MAX;
 
   // limits[r] == 0 means "no limit of this level's own" (ancestors' apply).
