@@ -310,8 +310,8 @@ typedef struct keel_exit_notice {
 // gives the call that asked for more ERR_NO_MEMORY and changes nothing.
 typedef struct keel_job_limits {
   uint64_t max_processes;  // processes not yet torn down
-  uint64_t max_handles;    // handles in the processes' tables (reserved slots count) and in
-                           // messages they sent that no one has received yet
-  uint64_t max_frames;     // user page frames the processes' address spaces own; as many
-                           // frames' worth of bytes may wait in messages they sent
+  uint64_t max_handles;    // handles in the processes' tables (reserved slots count)
+  uint64_t max_frames;     // user page frames the processes' address spaces own; and as
+                           // many frames' worth of kernel memory may wait in messages they
+                           // sent (their bytes, and the objects the handles in them keep)
 } keel_job_limits;

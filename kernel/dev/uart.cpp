@@ -58,18 +58,22 @@ void enable_rx_interrupt() { regs[IER] = IER_RX_AVAILABLE; }
 }
 
 void write(const char* s, size_t n) {
-  int64_t owner = panic_owner.load(libk::MemoryOrder::Acquire);
-  if (owner >= 0 && owner != static_cast<int64_t>(arch::this_cpu()->hartid)) stop_here();
+  int64_t me = static_cast<int64_t>(arch::this_cpu()->hartid);
   // One lock hold per write: what one caller writes (a line of kprintf, a
   // chunk of a user's debug_write) reaches the terminal in one piece, never
-  // interleaved character by character with another hart's output.
+  // interleaved character by character with another hart's output. A hart
+  // that panics meanwhile takes the console over: the writer stops at once.
   auto emit = [&] {
     for (size_t i = 0; i < n; i++) {
+      int64_t owner = panic_owner.load(libk::MemoryOrder::Acquire);
+      if (owner >= 0 && owner != me) stop_here();
       if (s[i] == '\n') raw_putc('\r');
       raw_putc(s[i]);
     }
   };
-  if (owner >= 0) return emit();
+  int64_t owner = panic_owner.load(libk::MemoryOrder::Acquire);
+  if (owner == me) return emit();  // the panicking hart: no lock
+  if (owner >= 0) stop_here();
   SpinGuard g(tx_lock);
   emit();
 }

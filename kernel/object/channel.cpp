@@ -44,6 +44,22 @@ void bury(MessageList& q) {
 Spinlock carry_lock{LockRank::Carry, "channel carry"};
 }  // namespace
 
+const uint64_t Message::HANDLE_COST = sizeof(Channel);
+
+uint64_t Message::cost(uint32_t num_bytes) {
+  return sizeof(Message) + (num_bytes > INLINE_BYTES ? payload::block_size(num_bytes) : 0);
+}
+
+libk::Result<void> Message::charge_handles(uint32_t n) {
+  if (payer && !payer->quota().charge(libk::Quota::MessageBytes, n * HANDLE_COST))
+    return libk::err(ERR_NO_MEMORY);
+  return libk::ok();
+}
+
+void Message::uncharge_handles(uint32_t n) {
+  if (payer) payer->quota().uncharge(libk::Quota::MessageBytes, n * HANDLE_COST);
+}
+
 libk::Result<Message*> Message::create(uint32_t num_bytes, Job* payer) {
   if (payer && !payer->quota().charge(libk::Quota::MessageBytes, cost(num_bytes)))
     return libk::err(ERR_NO_MEMORY);
@@ -76,10 +92,8 @@ void Message::destroy(Message* m) {
     inside++;
     HandleRef::adopt(m->handles[i]).reset();  // may free a channel: see bury()
   }
-  if (Job* p = m->payer.get()) {
-    p->quota().uncharge(libk::Quota::Handles, inside);
-    p->quota().uncharge(libk::Quota::MessageBytes, cost(m->num_bytes));
-  }
+  m->uncharge_handles(inside);
+  if (Job* p = m->payer.get()) p->quota().uncharge(libk::Quota::MessageBytes, cost(m->num_bytes));
   kstat::add(kstat::Counter::messages_live, -1);
   message_cache.destroy(m);  // ~Message drops the payer (perhaps the job's last reference)
 }

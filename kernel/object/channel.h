@@ -40,17 +40,22 @@ struct Message {
   uint8_t* bytes = nullptr;  // inline_bytes, or a payload block (payload.h) when longer
   uint8_t inline_bytes[INLINE_BYTES];
   // Who pays while it waits: the sending process's job (null: the kernel's
-  // notices, kernel tests). Its memory (cost()) is charged to the payer's
-  // MessageBytes, and each handle inside, until taken out, to its Handles
-  // (the sender's table passed that charge on: take_all's keep_charge).
+  // notices, kernel tests). The kernel memory it holds is charged to the
+  // payer's MessageBytes: itself and its payload block (cost()), and for
+  // each handle inside, until a receiver takes it out, what the object it
+  // keeps alive may take (HANDLE_COST: a channel endpoint, charged to no one
+  // else while it travels). A handle is not charged to the payer's Handles:
+  // that counts handles in tables, and the receiver's table charges it.
   RefPtr<Job> payer;
 
   // ERR_NO_MEMORY if the payer's quota has no room for it, or no memory.
   static libk::Result<Message*> create(uint32_t num_bytes, Job* payer);
   static void destroy(Message* m);  // drops the handles still inside, and the charges
-  static uint64_t cost(uint32_t num_bytes) {
-    return sizeof(Message) + (num_bytes > INLINE_BYTES ? num_bytes : 0);
-  }
+  static uint64_t cost(uint32_t num_bytes);
+  static const uint64_t HANDLE_COST;
+  // Before n handles are added: ERR_NO_MEMORY if the payer cannot pay.
+  libk::Result<void> charge_handles(uint32_t n);
+  void uncharge_handles(uint32_t n);
   void add_handle(MovedHandle h) {
     rights[num_handles] = h.rights;
     handles[num_handles++] = h.object.leak();
@@ -58,7 +63,7 @@ struct Message {
   MovedHandle take_handle(uint32_t i) {  // moves the handle out (into a table that charged it)
     MovedHandle h{HandleRef::adopt(handles[i]), rights[i]};
     handles[i] = nullptr;
-    if (payer) payer->quota().uncharge(libk::Quota::Handles, 1);
+    uncharge_handles(1);
     return h;
   }
 };

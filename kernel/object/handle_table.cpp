@@ -176,10 +176,12 @@ libk::Result<uint32_t> HandleTable::rights_of(keel_handle_t h) {
   return s->rights;
 }
 
-void HandleTable::clear_slot(uint32_t index, MovedHandle* out_object, ObserverLink** out_link,
-                             bool keep_charge) {
+void HandleTable::clear_slot(uint32_t index, MovedHandle* out_object, ObserverLink** out_link) {
   HandleSlot& s = *slot(index);
   used_in_[index / CHUNK]--;
+  // Into an empty one: dropping a handle here, under the lock, could run
+  // on_zero_handles (a job's kill) in the wrong place.
+  KASSERT(!out_object->object);
   out_object->object = std::move(s.object);
   out_object->rights = s.rights;
   *out_link = s.observer;
@@ -189,7 +191,7 @@ void HandleTable::clear_slot(uint32_t index, MovedHandle* out_object, ObserverLi
   s.generation = libk::handle_next_generation(s.generation);  // 0 retires the slot
   if (s.generation != 0) free_++;
   count_--;
-  if (!keep_charge) uncharge(1);
+  uncharge(1);
   kstat::add(kstat::Counter::handles_live, -1);
 }
 
@@ -251,7 +253,7 @@ libk::Result<void> HandleTable::check_movable(keel_handle_t h, uint32_t rights) 
 }
 
 libk::Result<void> HandleTable::take_all(const keel_handle_t* hs, size_t n, uint32_t rights,
-                                         MovedHandle* out, bool keep_charge) {
+                                         MovedHandle* out) {
   SpinGuard g(lock_);
   uint32_t index;
   for (size_t i = 0; i < n; i++) {
@@ -263,7 +265,7 @@ libk::Result<void> HandleTable::take_all(const keel_handle_t* hs, size_t n, uint
   for (size_t i = 0; i < n; i++) {
     (void)decode(hs[i], &index).value();  // checked above, under this hold
     ObserverLink* link = nullptr;
-    clear_slot(index, &out[i], &link, keep_charge);
+    clear_slot(index, &out[i], &link);
     if (index < hint_) hint_ = index;
     shrink_if_idle();
   }

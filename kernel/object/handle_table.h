@@ -128,10 +128,8 @@ class HandleTable {
   // Remove n handles for a move, all or none: each is checked as by
   // check_movable and taken under one hold of the lock, so another task of
   // the process closing one meanwhile makes this fail (ERR_BAD_HANDLE), not
-  // leaves a half-done move. keep_charge: they leave the table but stay
-  // charged to its quota, for the caller to give back (a message in transit).
-  libk::Result<void> take_all(const keel_handle_t* hs, size_t n, uint32_t rights, MovedHandle* out,
-                              bool keep_charge = false);
+  // leaves a half-done move.
+  libk::Result<void> take_all(const keel_handle_t* hs, size_t n, uint32_t rights, MovedHandle* out);
 
   // Test hook: set the generation of h's slot, as if it had been closed that
   // many times (the only way to reach the last generation in a test).
@@ -177,8 +175,7 @@ class HandleTable {
   bool ensure_unreserved(size_t n);
   void unreserve(size_t n);
   keel_handle_t install(uint32_t index, HandleRef object, ObserverLink* link, uint32_t rights);
-  void clear_slot(uint32_t index, MovedHandle* out_object, ObserverLink** out_link,
-                  bool keep_charge = false);
+  void clear_slot(uint32_t index, MovedHandle* out_object, ObserverLink** out_link);
   // Give an empty chunk (the highest, not the first) back to the heap if the
   // rest of the table has room to spare (so a table's memory follows its use, and a process
   // that once held many handles, procfs during a fork bomb, returns to its

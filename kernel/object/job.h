@@ -1,9 +1,9 @@
 // Jobs: every process belongs to one; jobs nest (a tree, at most
 // KEEL_JOB_MAX_DEPTH deep, under the root job that init holds). A job
 //   - bounds what its subtree may hold at once (libk::Quota: processes,
-//     handles, user frames, and bytes of messages sent but not yet received;
-//     a handle in such a message stays charged to its sender until a
-//     receiver takes it), so one runaway program cannot starve the rest;
+//     handles, user frames, and the kernel memory of messages sent but not
+//     yet received, the objects their handles keep alive included), so one
+//     runaway program cannot starve the rest;
 //   - can be killed as a whole: every process in its subtree is killed and
 //     no process joins it again; job_kill returns once they are all torn down.
 //

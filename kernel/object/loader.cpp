@@ -35,13 +35,15 @@ void init() {
 const libk::BootImage* image() { return boot_image; }
 
 libk::Result<RefPtr<Process>> load(const char* name, uint64_t parent_pid, size_t num_handles,
-                                   Job& job) {
+                                   Job& job, HandleTable::Reservation* slots) {
+  KASSERT(num_handles == 0 || slots);
   if (!boot_image) return libk::err(ERR_NOT_FOUND);
   libk::BootFile file = TRY(boot_image->find(name));
   libk::ElfImage elf =
       TRY(libk::parse_elf(file.data, file.size, arch::USER_BASE, STACK_TOP - STACK_SIZE));
   RefPtr<Process> p = TRY(Process::create(name, parent_pid, job));
-  TRY(p->handles().reserve(num_handles));  // the slots exist now; no one else adds to this table
+  // Released before p if anything below fails (declared after it).
+  HandleTable::Reservation reserved = TRY(p->handles().reserve(num_handles));
   AddressSpace& as = p->address_space();
   for (size_t i = 0; i < elf.segment_count; i++) {
     const libk::ElfSegment& s = elf.segments[i];
@@ -63,6 +65,7 @@ libk::Result<RefPtr<Process>> load(const char* name, uint64_t parent_pid, size_t
   RefPtr<Task> task = TRY(Task::create(name, user_task_entry, nullptr, /*user=*/true));
   task->user_pc = elf.entry;
   p->adopt_task(task);
+  if (slots) *slots = std::move(reserved);
   return p;
 }
 

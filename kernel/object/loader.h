@@ -17,11 +17,14 @@ namespace loader {
 void init();  // find the boot image linked into the kernel
 const libk::BootImage* image();
 
-// Room for `num_handles` startup handles is made in the new process's table
-// too, so that nothing can fail once the caller starts moving them in.
-// The process joins `job` (its quota pays for it; ERR_NO_MEMORY over it).
+// Room for `num_handles` startup handles is reserved in the new process's
+// table too (slots and quota), into *slots, so that nothing can fail once
+// the caller starts moving them in (add(*slots, ...)). The caller must let
+// go of *slots before it starts the process. The process joins `job` (its
+// quota pays for it; ERR_NO_MEMORY over it).
 libk::Result<RefPtr<Process>> load(const char* name, uint64_t parent_pid, size_t num_handles = 0,
-                                   Job& job = Job::root());
+                                   Job& job = Job::root(),
+                                   HandleTable::Reservation* slots = nullptr);
 // args: argc NUL-terminated strings, args_len bytes in all.
 libk::Result<void> set_start(Process& p, const char* args, size_t args_len, uint32_t argc,
                              const keel_handle_t* handles, size_t num_handles);

@@ -55,8 +55,10 @@ class Object : public libk::RefCounted<Object> {
   // Run the destructor and give the memory back to the type's cache.
   virtual void destroy() = 0;
   // The last handle is gone (a reference of the dropper's keeps the object
-  // alive meanwhile). No new handle can appear after: every handle is made
-  // from another, except the first, which the object's maker makes.
+  // alive meanwhile). For an object of a kind whose every handle is made
+  // from another (duplicate, move), except the first, which its maker
+  // makes, no handle can appear after this: so for JobObject, the one that
+  // overrides it. (A Process can get a new handle from its table entry.)
   virtual void on_zero_handles() {}
 
  private:

@@ -31,6 +31,11 @@ libk::Result<uint8_t*> alloc(size_t n) {
   return arch::phys_to_virt<uint8_t>(pa);
 }
 
+size_t block_size(size_t n) {
+  SlabCache* c = class_for(n);
+  return c ? c->object_size() : arch::PAGE_SIZE;
+}
+
 void free(uint8_t* p, size_t n) {
   if (SlabCache* c = class_for(n)) return c->free(p);
   pmm::free(arch::virt_to_phys(p), 0, pmm::FrameUse::Payload);

@@ -12,6 +12,7 @@ namespace payload {
 
 libk::Result<uint8_t*> alloc(size_t n);  // 0 < n <= KEEL_CHANNEL_MAX_BYTES; not zeroed
 void free(uint8_t* p, size_t n);         // n as given to alloc; panics on a bad free
+size_t block_size(size_t n);             // what alloc(n) takes: its size class, or a frame
 // Every live payload block (the audit): fn(ctx, block, size class).
 void for_each_live(void (*fn)(void* ctx, void* block, size_t size), void* ctx);
 

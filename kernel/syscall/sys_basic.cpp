@@ -67,12 +67,22 @@ libk::Result<DebugWrite> decode_debug_write(const Args& a) {
   if (!user::range_ok(a[0], a[1])) return libk::err(ERR_INVALID_ARGS);
   return DebugWrite{a[0], a[1]};
 }
+// Written in chunks, each in one piece (kwrite); a chunk ends at a line's
+// end when it has one, so lines up to the chunk's size never interleave
+// with another hart's output, and a longer one is split only where it must.
 libk::Result<void> debug_write(DebugWrite& r) {
-  char chunk[256];
-  for (size_t off = 0; off < r.len; off += sizeof(chunk)) {
+  char chunk[512];  // the size of user space's printf buffer (rt.cpp)
+  for (size_t off = 0; off < r.len;) {
     size_t n = r.len - off < sizeof(chunk) ? r.len - off : sizeof(chunk);
     TRY(user::copy_in(chunk, r.buf + off, n));
-    kwrite(chunk, n);  // in one piece: a line never interleaves with another hart's
+    if (off + n < r.len)
+      for (size_t k = n; k > 0; k--)
+        if (chunk[k - 1] == '\n') {
+          n = k;
+          break;
+        }
+    kwrite(chunk, n);
+    off += n;
   }
   return libk::ok();
 }

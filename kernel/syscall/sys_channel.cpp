@@ -53,10 +53,14 @@ libk::Result<Message*> prepare(Channel& via, HandleTable& table, uintptr_t bytes
 libk::Result<void> move_handles(void* ctx, Message* m) {
   auto* out = static_cast<Outgoing*>(ctx);
   MovedHandle moved[KEEL_CHANNEL_MAX_HANDLES];
-  // The handles stay charged to the sender's job (the message's payer, whose
-  // quota the table charges) until a receiver takes them.
-  TRY(out->table->take_all(out->values, out->count, KEEL_RIGHT_TRANSFER, moved,
-                           /*keep_charge=*/true));
+  // The objects they keep alive are charged to the sender's job (the
+  // message's payer) until a receiver takes them.
+  TRY(m->charge_handles(out->count));
+  auto took = out->table->take_all(out->values, out->count, KEEL_RIGHT_TRANSFER, moved);
+  if (took.is_error()) {
+    m->uncharge_handles(out->count);
+    return took;
+  }
   for (size_t i = 0; i < out->count; i++) m->add_handle(std::move(moved[i]));
   return libk::ok();
 }
@@ -125,8 +129,9 @@ libk::Result<ReadResult> receive(Channel& ch, HandleTable& table, uintptr_t byte
   }
   // From here the message is ours. Install its handles (slots reserved above)
   // and copy out; the buffers were checked, so a fault now means another task
-  // of the caller unmapped them meanwhile: the message is lost, but never a
-  // reference: everything still in the message is freed with it.
+  // of the caller unmapped them meanwhile: the message is lost, and so are
+  // its handles (closed again, as hand_out does: no handle stays in the
+  // table with a value nobody was told), never a reference.
   keel_handle_t values[KEEL_CHANNEL_MAX_HANDLES];
   for (uint32_t i = 0; i < m->num_handles; i++) {
     MovedHandle moved = m->take_handle(i);
@@ -136,8 +141,9 @@ libk::Result<ReadResult> receive(Channel& ch, HandleTable& table, uintptr_t byte
   auto r2 = user::copy_out(handles, values, m->num_handles * sizeof(keel_handle_t));
   ReadResult res{m->num_bytes, m->num_handles};
   Message::destroy(m);
-  if (r1.is_error() || r2.is_error()) return libk::err(ERR_INVALID_ARGS);
-  return res;
+  if (r1.ok() && r2.ok()) return res;
+  for (uint32_t i = 0; i < res.handles; i++) (void)table.close(values[i]);
+  return libk::err(ERR_INVALID_ARGS);
 }
 
 struct Create {

@@ -63,7 +63,9 @@ libk::Result<void> spawn(Spawn& r) {
   HandleTable& table = self.handles();
   // Build the child, with room for its handles; any failure frees it whole
   // (it is not visible yet, and has no task started).
-  RefPtr<Process> child = TRY(loader::load(r.name, self.pid(), r.in.num_handles, *r.job));
+  RefPtr<Process> child;
+  HandleTable::Reservation child_slots;  // let go of before child (declared after it)
+  child = TRY(loader::load(r.name, self.pid(), r.in.num_handles, *r.job, &child_slots));
   // The child's handle goes out first, while every step can still be undone;
   // then the caller's handles move. Another task of the caller may have
   // unmapped the out pointer or closed one of the handles since decode: then
@@ -77,7 +79,8 @@ libk::Result<void> spawn(Spawn& r) {
   auto done = hand_out(table, r.out, h);
   if (done.ok()) done = table.take_all(r.handles, r.in.num_handles, KEEL_RIGHT_TRANSFER, moved);
   if (done.is_error()) {
-    (void)table.close(h);  // if hand_out has not already
+    (void)table.close(h);                      // if hand_out has not already
+    child_slots = HandleTable::Reservation();  // a started process's table has none reserved
     child->kill(KEEL_EXIT_KILLED);
     child->start();
     return done;
@@ -85,7 +88,8 @@ libk::Result<void> spawn(Spawn& r) {
   // Nothing below can fail.
   keel_handle_t child_values[KEEL_SPAWN_MAX_HANDLES];
   for (size_t i = 0; i < r.in.num_handles; i++)  // the child's table: reserved by load, unshared
-    child_values[i] = child->handles().add(std::move(moved[i].object), moved[i].rights).value();
+    child_values[i] =
+        child->handles().add(child_slots, std::move(moved[i].object), moved[i].rights);
   auto started =
       loader::set_start(*child, r.args, r.in.args_len, r.in.argc, child_values, r.in.num_handles);
   if (started.is_error())

@@ -23,9 +23,11 @@
 //               endpoint goes into a stash message, its peer fills it with 4 KiB
 //               messages and is closed. Writes "full" on handle 0 at the first
 //               ERR_NO_MEMORY (with the count of KiB queued), then blocks.
-//   stash       handle 0: a channel to the parent. Puts one endpoint of each new
-//               channel into a 1-byte message to itself and closes the other,
-//               until refused; writes the count stashed on handle 0, then blocks.
+//   stash KIND  handle 0: a channel to the parent. Queues 1-byte messages to
+//               itself (a new stash channel whenever one is full) until refused;
+//               KIND "handles": each carries one end of a new channel (the other
+//               closed). Writes the count stashed, then the refusal's status
+//               name, on handle 0 (two messages), then blocks.
 //   mkjob       makes child jobs under its own (no handle): a bigger quota than
 //               its own, and as deep as it goes; spawns into the deepest.
 #include <libk/string.h>
@@ -226,21 +228,37 @@ int msgbomb() {
   for (;;) keel::sleep_ms(100000);
 }
 
-int stash() {
-  keel_handle_t s0, s1;
-  if (keel::channel_create(&s0, &s1) != KEEL_OK) return 70;
+int stash(bool with_handles) {
+  keel_handle_t s0, ends[KEEL_CHANNEL_MAX_HANDLES * 4];  // every stash's reading end
+  size_t stashes = 0;
+  if (keel::channel_create(&s0, &ends[stashes++]) != KEEL_OK) return 70;
   uint64_t stashed = 0;
+  int64_t r;
   for (;;) {
-    keel_handle_t a, b;
-    if (keel::channel_create(&a, &b) != KEEL_OK) break;
-    keel::handle_close(a);
-    if (keel::channel_write(s0, "s", 1, &b, 1) != KEEL_OK) {
-      keel::handle_close(b);
-      break;
+    keel_handle_t a, b = KEEL_HANDLE_INVALID;
+    if (with_handles) {
+      if ((r = keel::channel_create(&a, &b)) != KEEL_OK) break;
+      keel::handle_close(a);
     }
+    r = keel::channel_write(s0, "s", 1, with_handles ? &b : nullptr, with_handles ? 1 : 0);
+    if (r != KEEL_OK && with_handles) keel::handle_close(b);
+    if (r == ERR_SHOULD_WAIT && stashes < sizeof(ends) / sizeof(ends[0])) {
+      keel::handle_close(s0);  // this stash is full: keep its reading end, start another
+      if ((r = keel::channel_create(&s0, &ends[stashes++])) != KEEL_OK) {
+        stashes--;
+        break;
+      }
+      continue;
+    }
+    if (r != KEEL_OK) break;
     stashed++;
   }
+  // What was stashed goes before the report (it would be refused too).
+  keel::handle_close(s0);
+  for (size_t i = 0; i < stashes; i++) keel::handle_close(ends[i]);
   report(stashed);
+  const char* why = keel_status_name(static_cast<int32_t>(r));
+  keel::channel_write(h(0), why, strlen(why));
   for (;;) keel::sleep_ms(100000);
 }
 
@@ -278,6 +296,6 @@ int main(int argc, char** argv) {
   if (libk::str_eq(m, "mkjob")) return mkjob();
   if (libk::str_eq(m, "jobbomb")) return jobbomb();
   if (libk::str_eq(m, "msgbomb")) return msgbomb();
-  if (libk::str_eq(m, "stash")) return stash();
+  if (libk::str_eq(m, "stash")) return stash(argc > 2 && libk::str_eq(argv[2], "handles"));
   return 2;
 }
