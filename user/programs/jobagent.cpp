@@ -28,6 +28,9 @@
 //               KIND "handles": each carries one end of a new channel (the other
 //               closed). Writes the count stashed, then the refusal's status
 //               name, on handle 0 (two messages), then blocks.
+//   selfsend    handle 0: a channel to the parent. Fills its job's handle limit with
+//               duplicates, sends the last one to itself and reads it back; writes
+//               the read's status name on handle 0, then blocks.
 //   mkjob       makes child jobs under its own (no handle): a bigger quota than
 //               its own, and as deep as it goes; spawns into the deepest.
 #include <libk/string.h>
@@ -262,6 +265,24 @@ int stash(bool with_handles) {
   for (;;) keel::sleep_ms(100000);
 }
 
+// A job at its handle limit reads a handle it sent itself: the message's
+// handle is charged to no table while it travels, so the read has room.
+int selfsend() {
+  keel_handle_t s0, s1, d = KEEL_HANDLE_INVALID, next;
+  if (keel::channel_create(&s0, &s1) != KEEL_OK) return 80;
+  while (keel::handle_duplicate(h(0), KEEL_RIGHTS_SAME, &next) == KEEL_OK) d = next;
+  int64_t r = keel::channel_write(s0, "h", 1, &d, 1);  // the last duplicate travels
+  keel_handle_t got = KEEL_HANDLE_INVALID;
+  size_t n = 0, nh = 0;
+  char b[4];
+  if (r == KEEL_OK) r = keel::read_message(s1, b, sizeof(b), &n, &got, 1, &nh, 0);
+  if (r == KEEL_OK && (nh != 1 || got == KEEL_HANDLE_INVALID)) r = ERR_BAD_STATE;
+  const char* why = keel_status_name(static_cast<int32_t>(r));
+  keel::handle_close(s0);  // room for the report (its channel is already ours)
+  keel::channel_write(h(0), why, strlen(why));
+  for (;;) keel::sleep_ms(100000);
+}
+
 int main(int argc, char** argv) {
   if (argc < 2) return 2;
   const char* m = argv[1];
@@ -296,6 +317,7 @@ int main(int argc, char** argv) {
   if (libk::str_eq(m, "mkjob")) return mkjob();
   if (libk::str_eq(m, "jobbomb")) return jobbomb();
   if (libk::str_eq(m, "msgbomb")) return msgbomb();
+  if (libk::str_eq(m, "selfsend")) return selfsend();
   if (libk::str_eq(m, "stash")) return stash(argc > 2 && libk::str_eq(argv[2], "handles"));
   return 2;
 }

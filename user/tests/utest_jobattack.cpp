@@ -893,6 +893,21 @@ void msg_bomb(const keel::KstatSnapshot& base) {
      "a 100-frame job stashing 1-byte messages: %lu plain (%s), %lu with a handle each (%s)",
      counts[0], why[0], counts[1], why[1]);
   BASELINE(base, "stash");
+
+  // At its handle limit, a job still reads back a handle it sent itself.
+  j = make_job(KEEL_HANDLE_INVALID, keel_job_limits{1, 16, 0});
+  keel::channel_create(&c0, &c1);
+  a = agent(j, "selfsend", nullptr, &c1, 1);
+  n = 0;
+  r = keel::read_message(c0, why[0], sizeof(why[0]) - 1, &n, nullptr, 0, nullptr, 120000);
+  why[0][r == KEEL_OK ? n : 0] = 0;
+  OK(libk::str_eq(why[0], "KEEL_OK"),
+     "a job at its handle limit reads back a handle it sent itself: %s", why[0]);
+  EXPECT(keel::job_kill(j), KEEL_OK, "kill the self-sending job");
+  finish(a);
+  keel::handle_close(j);
+  keel::handle_close(c0);
+  BASELINE(base, "self-send at the limit");
 }
 }  // namespace
 
