@@ -7,6 +7,7 @@
 #include <arch/memlayout.h>
 #include <arch/sbi.h>
 #include <arch/spinlock.h>
+#include <arch/tlb.h>
 #include <libk/atomic.h>
 
 namespace uart {
@@ -36,8 +37,9 @@ void raw_putc(char c) {
     arch::sbi::console_putchar(c);
     return;
   }
-  while (!(regs[LSR] & LSR_THR_EMPTY)) {
-  }
+  // The host may be slow to take output (a full pipe): this hart spins
+  // with interrupts off, so it serves TLB shootdowns meanwhile (tlb.h).
+  while (!(regs[LSR] & LSR_THR_EMPTY)) arch::tlb::serve();
   regs[THR] = static_cast<uint8_t>(c);
 }
 }  // namespace

@@ -81,19 +81,28 @@ void AddressSpace::drop_region(VmRegion& r) {
   region_cache.destroy(&r);
 }
 
+// In batches: under the lock, up to UNMAP_BATCH pages are looked up and
+// their entries cleared with one TLB flush (one round of shootdowns, not one
+// per page: the lock is held that much shorter); the frames are freed after.
 void AddressSpace::unmap_region(VmRegion& r, size_t mapped_bytes, bool keep_entries) {
-  for (uintptr_t va = r.base; va < r.base + mapped_bytes; va += PAGE_SIZE) {
-    uintptr_t pa;
+  constexpr size_t UNMAP_BATCH = 32;
+  uintptr_t end = r.base + mapped_bytes;
+  for (uintptr_t va = r.base; va < end;) {
+    uintptr_t stop = end - va > UNMAP_BATCH * PAGE_SIZE ? va + UNMAP_BATCH * PAGE_SIZE : end;
+    uintptr_t frames[UNMAP_BATCH];
+    size_t n = 0;
     {
       SpinGuard g(lock_);
-      if (!pt_.translate(va, &pa)) continue;
-      if (!keep_entries) pt_.unmap(va, PAGE_SIZE);  // every hart on this table flushed
+      for (uintptr_t a = va; a < stop; a += PAGE_SIZE)
+        if (pt_.translate(a, &frames[n])) n++;
+      if (n && !keep_entries) pt_.unmap(va, stop - va);  // every hart on this table flushed
     }
-    pages_.fetch_sub(1, libk::MemoryOrder::Relaxed);
-    if (!r.owns_frames) continue;
-    owned_pages_.fetch_sub(1, libk::MemoryOrder::Relaxed);
-    pmm::free(pa, 0, pmm::FrameUse::User);
-    if (quota_) quota_->uncharge(libk::Quota::Frames, 1);
+    va = stop;
+    pages_.fetch_sub(n, libk::MemoryOrder::Relaxed);
+    if (!r.owns_frames || !n) continue;
+    owned_pages_.fetch_sub(n, libk::MemoryOrder::Relaxed);
+    for (size_t i = 0; i < n; i++) pmm::free(frames[i], 0, pmm::FrameUse::User);
+    if (quota_) quota_->uncharge(libk::Quota::Frames, n);
   }
 }
 

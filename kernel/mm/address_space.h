@@ -5,8 +5,9 @@
 //
 // Several tasks of a process may map and unmap at once, on several harts,
 // and the audit reads it from anywhere: the region list and the table's
-// structure change only under lock_, held for one list change or one page
-// at a time (never across a frame's allocation and zeroing). A region
+// structure change only under lock_, held for one list change, one page
+// mapped, or one batch of pages unmapped with one TLB flush (never across a
+// frame's allocation, zeroing or freeing). A region
 // being filled or emptied is marked busy: it holds its addresses against
 // other mappings and cannot be released twice.
 #pragma once

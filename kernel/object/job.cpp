@@ -12,7 +12,37 @@ TypedCache<JobObject> job_object_cache("job_object");
 Job* the_root = nullptr;
 
 constexpr uint64_t NO_LIMITS[libk::Quota::COUNT] = {0, 0, 0, 0};
+
+// Every wait_empty() waits here, and its lock guards the releases in
+// progress: a release wakes them all when it ends, touching no job (the
+// jobs it names may be gone by then).
+WaitQueue empty_waiters;
+libk::IntrusiveList<Job::Release, &Job::Release::node> releasing;
+
+bool being_released(const Job* j) {
+  for (Job::Release& r : releasing)
+    if (r.covers(j)) return true;
+  return false;
+}
 }  // namespace
+
+Job::Release::Release(Job& job) {
+  for (const Job* j = &job; j && n_ < KEEL_JOB_MAX_DEPTH; j = j->parent_.get()) path_[n_++] = j;
+  SpinGuard g(empty_waiters.lock());
+  releasing.push_back(*this);
+}
+
+Job::Release::~Release() {
+  SpinGuard g(empty_waiters.lock());
+  releasing.remove(*this);
+  empty_waiters.wake_all_locked();
+}
+
+bool Job::Release::covers(const Job* j) const {
+  for (unsigned i = 0; i < n_; i++)
+    if (path_[i] == j) return true;
+  return false;
+}
 
 Job::Job(Job* parent, const uint64_t (&limits)[libk::Quota::COUNT])
     : koid_(new_koid()),
@@ -91,16 +121,7 @@ bool Job::leave(JobMember& p) {
   return true;
 }
 
-void Job::released() {
-  quota_.uncharge(libk::Quota::Processes, 1);
-  // Every level whose subtree is now empty lets its waiters go (a level
-  // charged again meanwhile is not empty: its next removal wakes them).
-  for (Job* j = this; j; j = j->parent_.get()) {
-    if (j->quota_.used(libk::Quota::Processes) != 0) continue;
-    SpinGuard w(j->empty_waiters_.lock());
-    j->empty_waiters_.wake_all_locked();
-  }
-}
+void Job::released() { quota_.uncharge(libk::Quota::Processes, 1); }
 
 // Depth first through the subtree without recursion: children first, then
 // the next sibling, climbing back up until the subtree's root.
@@ -121,8 +142,9 @@ void Job::kill() {
 }
 
 libk::Result<void> Job::wait_empty(Deadline deadline) {
-  SpinGuard g(empty_waiters_.lock());
-  while (quota_.used(libk::Quota::Processes) != 0) TRY(empty_waiters_.block_locked(deadline));
+  SpinGuard g(empty_waiters.lock());
+  while (quota_.used(libk::Quota::Processes) != 0 || being_released(this))
+    TRY(empty_waiters.block_locked(deadline));
   return libk::ok();
 }
 

@@ -54,15 +54,38 @@ class Job final : public libk::RefCounted<Job> {
   // A new process joins (before it starts): one process charged.
   // ERR_NO_MEMORY over a quota, ERR_BAD_STATE once the job is killed.
   libk::Result<void> add(JobMember& p);
-  // A process leaves for good (torn down, or never started); uncharges it
-  // and wakes wait_empty() when a job's subtree has no process left.
+  // A process leaves for good (torn down, or never started); uncharges it.
+  // The caller holds a Release around it (waiters wake when it ends).
   // Harmless for a process that is not a member.
   void remove(JobMember& p);
   // remove() in two halves, for a process whose last reference may go in
   // between: leave() takes it off the job's list (true if it was on it);
-  // released() then uncharges it and wakes waiters, touching only the job.
+  // released() then uncharges it, touching only the job. Waiters wake when
+  // the Release around it ends.
   bool leave(JobMember& p);
   void released();
+
+  // Around a process's leaving, from before its uncharge until after its
+  // last references (the process's, and the job records only it kept
+  // alive) are dropped: wait_empty() on the job or an ancestor does not
+  // return meanwhile, so a job_kill that returned finds even the child jobs
+  // freed that the killed processes alone kept. Ends by waking every
+  // waiter (which looks at its own job again). Declare it before the
+  // references it must outlive.
+  class Release {
+   public:
+    explicit Release(Job& job);
+    ~Release();
+    Release(const Release&) = delete;
+    Release& operator=(const Release&) = delete;
+    bool covers(const Job* j) const;  // under the waiters' lock
+
+    libk::ListNode node;
+
+   private:
+    const Job* path_[KEEL_JOB_MAX_DEPTH];  // compared, never followed once freed
+    unsigned n_ = 0;
+  };
 
   // Kill every process of the subtree; from now on nothing joins it.
   void kill();
@@ -88,7 +111,6 @@ class Job final : public libk::RefCounted<Job> {
   libk::ListNode sibling_node_;                                     // in the parent's children_
   libk::IntrusiveList<Job, &Job::sibling_node_> children_;          // tree lock
   libk::IntrusiveList<JobMember, &JobMember::job_node> processes_;  // tree lock
-  WaitQueue empty_waiters_;
 };
 
 class JobObject final : public Object {

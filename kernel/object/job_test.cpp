@@ -5,6 +5,7 @@
 #include <arch/timer.h>
 
 #include "ktest/ktest.h"
+#include "mm/kstat.h"
 #include "object/process.h"
 #include "sched/sched.h"
 
@@ -66,4 +67,38 @@ KTEST("jobs.kill_walks_a_deep_tree_without_recursion") {
   for (size_t i = 0; i + 1 < made; i++) all &= siblings[i]->killed();
   KT_EXPECT(all);
   KT_EXPECT(!Job::root().killed());
+}
+
+// A killed process can be the last holder of its job's record (and of
+// child jobs' records): wait_empty must not return before those are freed,
+// even though the process count reached zero earlier (utest-jobattack at 4
+// harts saw 5 nested job records still live just after a job_kill).
+KTEST("jobs.wait_empty_waits_for_a_release_in_progress") {
+  keel_job_limits none{};
+  auto j = Job::create_child(Job::root(), none);
+  KT_ASSERT(j.ok());
+  RefPtr<Job> job = j.release_value();
+  auto c = Job::create_child(*job, none);
+  KT_ASSERT(c.ok());
+  RefPtr<Job> child = c.release_value();
+  Deadline soon = Deadline::at(timer::now() + timer::timebase_hz() / 20);
+  {
+    Job::Release release(*child);  // covers the child and every ancestor
+    KT_EXPECT_EQ(job->quota().used(libk::Quota::Processes), 0u);
+    KT_EXPECT(job->wait_empty(soon).error() == ERR_TIMED_OUT);
+    KT_EXPECT(child->wait_empty(Deadline::poll()).error() == ERR_TIMED_OUT);
+  }
+  KT_EXPECT(job->wait_empty(Deadline::poll()).ok());
+  // A process the child's record is kept by alone: when its last reference
+  // goes, so does the record, before anyone waiting on the parent returns.
+  auto p = Process::create("keeper", 0, *child);
+  KT_ASSERT(p.ok());
+  RefPtr<Process> proc = p.release_value();
+  int64_t jobs = 0, after = 0;
+  KT_ASSERT(kstat::get("objects_job", &jobs));
+  child.reset();  // the process's reference is the record's only one
+  KT_EXPECT(kstat::get("objects_job", &after) && after == jobs);
+  proc.reset();  // never started: destroy() leaves the job and frees the record
+  KT_EXPECT(job->wait_empty(Deadline::poll()).ok());
+  KT_EXPECT(kstat::get("objects_job", &after) && after == jobs - 1);
 }

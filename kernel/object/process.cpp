@@ -27,6 +27,7 @@ Process::~Process() {
 
 void Process::destroy() {
   { SpinGuard g(exit_waiters_.lock()); }  // a waker still inside (task_reaped) is out
+  Job::Release release(*job_);            // until the job records only this kept are gone
   job_->remove(*this);                    // never started: it leaves its job only now
   process_cache.destroy(this);
 }
@@ -126,9 +127,13 @@ void Process::task_reaped() {
   Process* self = process_table::remove(*this).leak_ref();
   KASSERT(self);  // start() registered it before any task ran
   // Off its job's list now (job_list stops naming it) but still charged to
-  // the job: job_kill's waiters go only after it is Exited and the table's
-  // reference is dropped (perhaps the last, freeing it), so a job_kill that
-  // returned finds it torn down entirely. `job` outlives *this for that.
+  // the job: job_kill's waiters go only after it is Exited, the table's
+  // reference is dropped (perhaps the last, freeing it) and so is `job`
+  // (perhaps the last reference to its record and to ancestors only it
+  // kept), so a job_kill that returned finds it torn down entirely, its
+  // child jobs included. `job` outlives *this for that; `release` outlives
+  // `job`.
+  Job::Release release(*job_);
   RefPtr<Job> job = job_;
   bool member = job->leave(*this);
   bool last;

@@ -45,6 +45,7 @@ Cpu* claim_cpu(unsigned index, uint64_t hartid) {
   Cpu* c = &cpus[index];
   c->hartid = hartid;
   c->index = index;
+  c->shooting_at = -1;
   c->emergency_top = reinterpret_cast<uintptr_t>(emergency_stacks[index + 1]);
   return c;
 }

@@ -1,9 +1,12 @@
 // Lock debugging: the per-hart stack of held spinlocks and the checks
 // (lockdebug.h). Reports go through panic(), which takes no lock.
+#include <arch/backtrace.h>
 #include <arch/cpu.h>
 #include <arch/csr.h>
 #include <arch/lockdebug.h>
+#include <arch/sbi.h>
 
+#include "lib/kprintf.h"
 #include "lib/panic.h"
 
 namespace lockdebug {
@@ -12,6 +15,44 @@ bool enabled = false;
 uint64_t bound_ticks = 0;
 namespace {
 uint64_t ticks_per_ms = 1;
+libk::Atomic<uint32_t> reporting;  // one deadlock report at a time
+
+// Every hart's locks and what it waits for: the wait-for graph, read
+// racily (the harts keep running).
+void report_harts() {
+  uint64_t now = arch::r_time();
+  for (unsigned i = 0, n = arch::cpus_online(); i < n; i++) {
+    arch::Cpu* c = arch::cpu(i);
+    kprintf("lockdebug: hart %lu (cpu %u):", c->hartid, i);
+    for (unsigned k = 0; k < c->nheld && k < arch::Cpu::MAX_HELD; k++)
+      kprintf(" holds %s (%lu ms)", c->held[k].name, (now - c->held[k].since) / ticks_per_ms);
+    if (const char* s = c->spinning_on) kprintf(" spins on %s", s);
+    if (c->shooting_at >= 0) kprintf(" waits for a shootdown on cpu %d", c->shooting_at);
+    kprintf(" (shootdowns %lu asked, %lu done)\n",
+            c->tlb_requested.load(libk::MemoryOrder::Relaxed),
+            c->tlb_done.load(libk::MemoryOrder::Relaxed));
+  }
+}
+
+// Ask the holder where it is: it answers from its next spin loop or IPI.
+void ask_for_backtrace(arch::Cpu& holder) {
+  holder.backtrace_wanted.store(1, libk::MemoryOrder::Release);
+  arch::sbi::send_ipi(holder.hartid);
+  uint64_t give_up = arch::r_time() + 1000 * ticks_per_ms;
+  while (holder.backtrace_wanted.load(libk::MemoryOrder::Acquire) == 1 && arch::r_time() < give_up)
+    poll();
+  if (holder.backtrace_wanted.load(libk::MemoryOrder::Acquire) != 2)
+    kprintf("lockdebug: hart %lu did not answer (interrupts off and not spinning?)\n",
+            holder.hartid);
+}
+}  // namespace
+
+void poll() {
+  arch::Cpu* c = arch::this_cpu();
+  if (c->backtrace_wanted.load(libk::MemoryOrder::Acquire) != 1) return;
+  kprintf("lockdebug: hart %lu is here:\n", c->hartid);
+  arch::print_backtrace(0, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)));
+  c->backtrace_wanted.store(2, libk::MemoryOrder::Release);
 }
 
 void enable(uint64_t bound_ms, uint64_t timebase_hz) {
@@ -66,7 +107,12 @@ void check_may_block(const void* handed) {
 void waiting(const void* lock, const char* name, uint64_t since, unsigned holder) {
   (void)lock;
   if (arch::r_time() - since > bound_ticks) {
+    if (reporting.exchange(1, libk::MemoryOrder::AcqRel)) return;  // another hart reports
     arch::Cpu* h = arch::cpu(holder);
+    kprintf("\nlockdebug: hart %lu waited %lu ms for spinlock %s\n", arch::this_cpu()->hartid,
+            (arch::r_time() - since) / ticks_per_ms, name);
+    report_harts();
+    if (h && h != arch::this_cpu()) ask_for_backtrace(*h);
     panic("lockdebug: waited longer than the bound for spinlock %s, held by hart %lu (deadlock?)",
           name, h ? h->hartid : ~0ul);
   }

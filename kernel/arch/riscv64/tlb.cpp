@@ -1,4 +1,5 @@
 #include <arch/csr.h>
+#include <arch/lockdebug.h>
 #include <arch/sbi.h>
 #include <arch/tlb.h>
 
@@ -35,6 +36,7 @@ void flush_everywhere() {
 
 void serve() {
   Cpu* c = this_cpu();
+  if (lockdebug::enabled) lockdebug::poll();
   uint64_t wanted = c->tlb_requested.load(libk::MemoryOrder::Acquire);
   if (c->tlb_done.load(libk::MemoryOrder::Relaxed) == wanted) return;
   flush_local();
@@ -44,10 +46,12 @@ void serve() {
 void shootdown(Cpu& target) {
   uint64_t ticket = target.tlb_requested.fetch_add(1, libk::MemoryOrder::AcqRel) + 1;
   sbi::send_ipi(target.hartid);
+  if (lockdebug::enabled) this_cpu()->shooting_at = static_cast<int>(target.index);
   while (target.tlb_done.load(libk::MemoryOrder::Acquire) < ticket) {
     serve();  // it may be waiting for us at the same time
     cpu_relax();
   }
+  if (lockdebug::enabled) this_cpu()->shooting_at = -1;
 }
 
 }  // namespace arch::tlb

@@ -41,6 +41,10 @@ struct Cpu {
   static constexpr unsigned MAX_HELD = 16;
   HeldLock held[MAX_HELD];
   unsigned nheld;
+  // What this hart waits for, for a deadlock report (lockdebug on only).
+  const char* spinning_on;                  // a lock's name, or null
+  int shooting_at;                          // CPU index of a shootdown's target, or -1
+  libk::Atomic<uint32_t> backtrace_wanted;  // another hart's report asks where this one is
 };
 static_assert(offsetof(Cpu, stack_lo) == ASM_CPU_STACK_LO);
 static_assert(offsetof(Cpu, stack_hi) == ASM_CPU_STACK_HI);

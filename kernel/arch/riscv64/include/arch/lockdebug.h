@@ -44,5 +44,8 @@ void released(const void* lock);
 void check_may_block(const void* handed);
 // A lock waited for since `since` (timebase ticks), held by CPU `holder`.
 void waiting(const void* lock, const char* name, uint64_t since, unsigned holder);
+// Called wherever a hart serves shootdowns (every spin loop, the IPI): prints
+// this hart's backtrace if a deadlock report asked for it.
+void poll();
 
 }  // namespace lockdebug

@@ -1,9 +1,10 @@
-// Spinlocks. RawSpinlock only spins: its user must already have interrupts
-// off (the scheduler's per-hart lock, which is handed from the task that
-// switches out to the task that switches in). Spinlock also disables
-// interrupts on this hart while held, so an interrupt handler on the same
-// hart can never spin on a lock its own hart holds. Every lock has a rank
-// and a name for lock debugging (lockdebug.h; README's lock order).
+// Spinlocks, first come first served (tickets: a test-and-set lock let
+// three harts take the address-space lock in turn for 10 s while a fourth
+// never won it, utest-tasks at 4 harts). RawSpinlock only spins: its user
+// must already have interrupts off (the scheduler's per-hart lock, which is handed from the task
+// that switches out to the task that switches in). Spinlock also disables interrupts on this hart
+// while held, so an interrupt handler on the same hart can never spin on a lock its own hart holds.
+// Every lock has a rank and a name for lock debugging (lockdebug.h; README's lock order).
 #pragma once
 #include <arch/cpu.h>
 #include <arch/csr.h>
@@ -18,35 +19,48 @@ class RawSpinlock {
       : rank_(rank), name_(name) {}
 
   [[gnu::always_inline]] void lock() {
-    if (locked_.exchange(1u, libk::MemoryOrder::Acquire)) contended();
+    uint32_t ticket = next_.fetch_add(1, libk::MemoryOrder::Relaxed);
+    if (serving_.load(libk::MemoryOrder::Acquire) != ticket) contended(ticket);
     holder_ = arch::this_cpu()->index;
     if (lockdebug::enabled) lockdebug::acquired(this, rank_, name_, false);
   }
   bool try_lock() {
-    if (locked_.exchange(1u, libk::MemoryOrder::Acquire)) return false;
+    uint32_t free = serving_.load(libk::MemoryOrder::Acquire);
+    if (!next_.compare_exchange(free, free + 1, libk::MemoryOrder::Acquire,
+                                libk::MemoryOrder::Relaxed))
+      return false;
     holder_ = arch::this_cpu()->index;
     if (lockdebug::enabled) lockdebug::acquired(this, rank_, name_, true);
     return true;
   }
   [[gnu::always_inline]] void unlock() {
     if (lockdebug::enabled) lockdebug::released(this);
-    locked_.store(0u, libk::MemoryOrder::Release);
+    // Only the holder writes serving_.
+    serving_.store(serving_.load(libk::MemoryOrder::Relaxed) + 1, libk::MemoryOrder::Release);
   }
-  bool held() const { return locked_.load(libk::MemoryOrder::Relaxed); }
+  bool held() const {
+    return next_.load(libk::MemoryOrder::Relaxed) != serving_.load(libk::MemoryOrder::Relaxed);
+  }
+  // Harts spinning for it now, in line behind the holder (tests, reports).
+  unsigned queued() const {
+    uint32_t n = next_.load(libk::MemoryOrder::Relaxed) - serving_.load(libk::MemoryOrder::Relaxed);
+    return n ? n - 1 : 0;
+  }
   const char* name() const { return name_; }
 
  private:
-  [[gnu::noinline]] void contended() {
+  [[gnu::noinline]] void contended(uint32_t ticket) {
     uint64_t since = lockdebug::enabled ? arch::r_time() : 0;
-    do {
-      while (locked_.load(libk::MemoryOrder::Relaxed)) {
-        arch::tlb::serve();  // see tlb.h
-        if (lockdebug::enabled) lockdebug::waiting(this, name_, since, holder_);
-      }
-    } while (locked_.exchange(1u, libk::MemoryOrder::Acquire));
+    if (lockdebug::enabled) arch::this_cpu()->spinning_on = name_;
+    while (serving_.load(libk::MemoryOrder::Acquire) != ticket) {
+      arch::tlb::serve();  // see tlb.h
+      if (lockdebug::enabled) lockdebug::waiting(this, name_, since, holder_);
+    }
+    if (lockdebug::enabled) arch::this_cpu()->spinning_on = nullptr;
   }
 
-  libk::Atomic<uint32_t> locked_;
+  libk::Atomic<uint32_t> next_;     // the ticket the next taker gets
+  libk::Atomic<uint32_t> serving_;  // the ticket that holds the lock
   LockRank rank_;
   unsigned holder_ = 0;  // CPU index of the last holder (for deadlock reports)
   const char* name_;
@@ -76,6 +90,7 @@ class Spinlock {
     arch::irq_restore(saved);
   }
   bool held() const { return raw_.held(); }
+  unsigned queued() const { return raw_.queued(); }
   // For code that runs with interrupts off already (the IPC fast path):
   // neither saves nor restores them.
   [[gnu::always_inline]] void lock_irqs_off() { raw_.lock(); }
