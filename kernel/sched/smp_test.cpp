@@ -66,70 +66,82 @@ KTEST("smp.every_hart_runs_tasks") {
 }
 
 namespace {
-// --- spinlocks serve waiters in the order they came ---
-struct Queue {
-  Spinlock lock{LockRank::None, "test fifo lock"};
+// --- a starving spinlock waiter goes before later ones ---
+struct Contest {
+  Spinlock lock{LockRank::None, "test contest lock"};
   char order[2];
   unsigned taken = 0;  // under lock
 };
-struct InLine {
-  Queue* q;
+struct Contender {
+  Contest* c;
   char name;
+  uint64_t waited = 0;  // timebase ticks lock() took
 };
 
-int take_in_line(void* arg) {
-  auto* w = static_cast<InLine*>(arg);
-  SpinGuard g(w->q->lock);
-  w->q->order[w->q->taken++] = w->name;
+int contend(void* arg) {
+  auto* w = static_cast<Contender*>(arg);
+  uint64_t start = timer::now();
+  SpinGuard g(w->c->lock);
+  w->waited = timer::now() - start;
+  w->c->order[w->c->taken++] = w->name;
   return 0;
 }
 
-// Spin, serving shootdowns, until `lock` has `n` harts in line (or a minute).
-bool wait_in_line(Spinlock& lock, unsigned n) {
+// Spin, serving shootdowns, until `done` (or a minute).
+template <typename F>
+bool spin_until(F&& done) {
   uint64_t give_up = timer::now() + 60 * timer::timebase_hz();
-  while (lock.queued() != n && timer::now() < give_up) arch::tlb::serve();
-  return lock.queued() == n;
+  while (!done() && timer::now() < give_up) arch::tlb::serve();
+  return done();
 }
 }  // namespace
 
-// A test-and-set lock let three harts take an address space's lock in turn
+// Plain test-and-set let three harts take an address space's lock in turn
 // for 10 s while a fourth never got it (utest-tasks at 4 harts, lockdebug's
-// wait bound). With tickets the first to wait is the first served: A waits
-// before B on other harts while this hart holds the lock, and A must get it
-// first, every round. (A test-and-set lock fails this about half the time
-// per round.)
-KTEST("smp.spinlock_serves_waiters_in_order") {
-  Queue q;
-  KT_EXPECT_EQ(q.lock.queued(), 0u);
-  KT_ASSERT(q.lock.try_lock());
-  KT_EXPECT(!q.lock.try_lock());
-  KT_EXPECT_EQ(q.lock.queued(), 0u);
-  q.lock.unlock();
-  if (sched::harts_online() < 3) return;
+// wait bound). A waiter that has waited past the starving bound is counted,
+// and while one is, only starving waiters take the lock, even a free one:
+// try_lock fails, and lock() waits until it starves itself. (Plain
+// test-and-set fails both.)
+KTEST("smp.spinlock_starving_waiter_goes_first") {
+  Contest c;
+  KT_ASSERT(c.lock.try_lock());
+  KT_EXPECT(!c.lock.try_lock());
+  KT_EXPECT_EQ(c.lock.starving(), 0u);
+  c.lock.unlock();
+  // A waiter starving (counted by hand): the free lock is not for others.
+  c.lock.starve_for_test(true);
+  KT_EXPECT(!c.lock.held());
+  KT_EXPECT(!c.lock.try_lock());
   unsigned n = sched::harts_online();
-  for (int round = 0; round < 20; round++) {
-    q.taken = 0;
-    InLine a{&q, 'A'}, b{&q, 'B'};
-    RefPtr<Task> ta = start_task("line A", take_in_line, &a, -2);  // made, not started
-    RefPtr<Task> tb = start_task("line B", take_in_line, &b, -2);
-    KT_ASSERT(ta && tb);
-    q.lock.lock();  // interrupts off: this task stays on this hart until the unlock
-    unsigned here = arch::this_cpu()->index;
-    ta->pinned = tb->pinned = true;
-    ta->hart = (here + 1) % n;
-    tb->hart = (here + 2) % n;
-    sched::start(RefPtr<Task>(ta));
-    bool a_in_line = wait_in_line(q.lock, 1);
-    sched::start(RefPtr<Task>(tb));
-    bool b_in_line = wait_in_line(q.lock, 2);
-    q.lock.unlock();
-    KT_EXPECT(a_in_line && b_in_line);
-    KT_EXPECT(sched::join(*ta).ok());
+  if (n > 1) {
+    Contender b{&c, 'B'};
+    RefPtr<Task> tb = start_task("contender B", contend, &b, (arch::this_cpu()->index + 1) % n);
+    KT_ASSERT(tb);
     KT_EXPECT(sched::join(*tb).ok());
-    KT_EXPECT_EQ(q.taken, 2u);
-    KT_EXPECT(q.order[0] == 'A' && q.order[1] == 'B');
-    if (q.order[0] != 'A') kprintf("# round %d: B got the lock first\n", round);
+    KT_EXPECT_EQ(c.taken, 1u);
+    KT_EXPECT(b.waited >= arch::spin_starving_ticks);
+    kprintf("# a free lock with a waiter starving: taken after %lu us, once starving itself\n",
+            b.waited * 1000000 / timer::timebase_hz());
   }
+  c.lock.starve_for_test(false);
+  KT_EXPECT_EQ(c.lock.starving(), 0u);
+  // A real starving waiter: A waits on another hart past the bound while
+  // this hart holds the lock; it is counted, gets the lock once it is free,
+  // and is no longer counted after.
+  if (n < 2) return;
+  Contender a{&c, 'A'};
+  RefPtr<Task> ta = start_task("contender A", contend, &a, -2);  // made, not started
+  KT_ASSERT(ta);
+  c.lock.lock();  // interrupts off: this task stays on this hart until the unlock
+  ta->pinned = true;
+  ta->hart = (arch::this_cpu()->index + 1) % n;
+  sched::start(RefPtr<Task>(ta));
+  bool a_starves = spin_until([&] { return c.lock.starving() == 1; });
+  c.lock.unlock();
+  KT_EXPECT(a_starves);
+  KT_EXPECT(sched::join(*ta).ok());
+  KT_EXPECT_EQ(c.taken, 2u);
+  KT_EXPECT_EQ(c.lock.starving(), 0u);
 }
 
 namespace {

@@ -1,6 +1,7 @@
 #include <arch/cpu.h>
 #include <arch/csr.h>
 #include <arch/sbi.h>
+#include <arch/spinlock.h>
 #include <arch/timer.h>
 #include <arch/tlb.h>
 
@@ -13,6 +14,7 @@ uint64_t units_per_ms = 10000;
 void init(uint64_t timebase_hz) {
   if (timebase_hz) freq = timebase_hz;
   units_per_ms = (freq + 999) / 1000;
+  arch::spin_starving_ticks = units_per_ms * arch::STARVING_MS;
 }
 
 void start_this_hart() {

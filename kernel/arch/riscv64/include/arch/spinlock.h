@@ -1,10 +1,18 @@
-// Spinlocks, first come first served (tickets: a test-and-set lock let
-// three harts take the address-space lock in turn for 10 s while a fourth
-// never won it, utest-tasks at 4 harts). RawSpinlock only spins: its user
-// must already have interrupts off (the scheduler's per-hart lock, which is handed from the task
-// that switches out to the task that switches in). Spinlock also disables interrupts on this hart
-// while held, so an interrupt handler on the same hart can never spin on a lock its own hart holds.
-// Every lock has a rank and a name for lock debugging (lockdebug.h; README's lock order).
+// Spinlocks: test-and-set, with a guard against starvation. Plain
+// test-and-set let three harts take an address space's lock in turn for
+// 10 s while a fourth never won it (utest-tasks at 4 harts). Tickets cured
+// that but made the 4-hart leak workload 3.5 times slower: QEMU runs harts
+// as host threads, more of them than host cores, and a ticket served to a
+// hart whose thread is not running stalls every hart behind it. So a
+// waiter that has waited STARVING_MS becomes *starving*: while any waiter
+// starves, only starving waiters may take the lock (no one barges in, and
+// try_lock fails), so each gets it before anyone who came later. Uncontended
+// and briefly contended locks behave as plain test-and-set. RawSpinlock
+// only spins: its user must already have interrupts off (the scheduler's per-hart lock, which is
+// handed from the task that switches out to the task that switches in). Spinlock also disables
+// interrupts on this hart while held, so an interrupt handler on the same hart can never spin on a
+// lock its own hart holds. Every lock has a rank and a name for lock debugging (lockdebug.h;
+// README's lock order).
 #pragma once
 #include <arch/cpu.h>
 #include <arch/csr.h>
@@ -13,21 +21,28 @@
 #include <libk/atomic.h>
 #include <stdint.h>
 
+namespace arch {
+// Timebase ticks a spinlock waiter spins before it starves (set at boot
+// from the timebase: STARVING_MS).
+constexpr uint64_t STARVING_MS = 2;
+extern uint64_t spin_starving_ticks;
+}  // namespace arch
+
 class RawSpinlock {
  public:
   constexpr RawSpinlock(LockRank rank = LockRank::None, const char* name = "unnamed")
       : rank_(rank), name_(name) {}
 
   [[gnu::always_inline]] void lock() {
-    uint32_t ticket = next_.fetch_add(1, libk::MemoryOrder::Relaxed);
-    if (serving_.load(libk::MemoryOrder::Acquire) != ticket) contended(ticket);
+    if (starving_.load(libk::MemoryOrder::Relaxed) != 0 ||
+        locked_.exchange(1u, libk::MemoryOrder::Acquire))
+      contended();
     holder_ = arch::this_cpu()->index;
     if (lockdebug::enabled) lockdebug::acquired(this, rank_, name_, false);
   }
   bool try_lock() {
-    uint32_t free = serving_.load(libk::MemoryOrder::Acquire);
-    if (!next_.compare_exchange(free, free + 1, libk::MemoryOrder::Acquire,
-                                libk::MemoryOrder::Relaxed))
+    if (starving_.load(libk::MemoryOrder::Relaxed) != 0 ||
+        locked_.exchange(1u, libk::MemoryOrder::Acquire))
       return false;
     holder_ = arch::this_cpu()->index;
     if (lockdebug::enabled) lockdebug::acquired(this, rank_, name_, true);
@@ -35,32 +50,43 @@ class RawSpinlock {
   }
   [[gnu::always_inline]] void unlock() {
     if (lockdebug::enabled) lockdebug::released(this);
-    // Only the holder writes serving_.
-    serving_.store(serving_.load(libk::MemoryOrder::Relaxed) + 1, libk::MemoryOrder::Release);
+    locked_.store(0u, libk::MemoryOrder::Release);
   }
-  bool held() const {
-    return next_.load(libk::MemoryOrder::Relaxed) != serving_.load(libk::MemoryOrder::Relaxed);
-  }
-  // Harts spinning for it now, in line behind the holder (tests, reports).
-  unsigned queued() const {
-    uint32_t n = next_.load(libk::MemoryOrder::Relaxed) - serving_.load(libk::MemoryOrder::Relaxed);
-    return n ? n - 1 : 0;
+  bool held() const { return locked_.load(libk::MemoryOrder::Relaxed); }
+  // Waiters starving for it now (tests, reports).
+  unsigned starving() const { return starving_.load(libk::MemoryOrder::Relaxed); }
+  // Test hook: count (or stop counting) a waiter that starves.
+  void starve_for_test(bool on) {
+    if (on)
+      starving_.fetch_add(1, libk::MemoryOrder::Relaxed);
+    else
+      starving_.fetch_sub(1, libk::MemoryOrder::Relaxed);
   }
   const char* name() const { return name_; }
 
  private:
-  [[gnu::noinline]] void contended(uint32_t ticket) {
-    uint64_t since = lockdebug::enabled ? arch::r_time() : 0;
+  [[gnu::noinline]] void contended() {
+    uint64_t since = arch::r_time();
+    bool starving = false;
     if (lockdebug::enabled) arch::this_cpu()->spinning_on = name_;
-    while (serving_.load(libk::MemoryOrder::Acquire) != ticket) {
+    for (;;) {
+      bool may_take = starving || starving_.load(libk::MemoryOrder::Relaxed) == 0;
+      if (may_take && !locked_.load(libk::MemoryOrder::Relaxed) &&
+          !locked_.exchange(1u, libk::MemoryOrder::Acquire))
+        break;
       arch::tlb::serve();  // see tlb.h
       if (lockdebug::enabled) lockdebug::waiting(this, name_, since, holder_);
+      if (!starving && arch::r_time() - since > arch::spin_starving_ticks) {
+        starving = true;
+        starving_.fetch_add(1, libk::MemoryOrder::Relaxed);
+      }
     }
+    if (starving) starving_.fetch_sub(1, libk::MemoryOrder::Relaxed);
     if (lockdebug::enabled) arch::this_cpu()->spinning_on = nullptr;
   }
 
-  libk::Atomic<uint32_t> next_;     // the ticket the next taker gets
-  libk::Atomic<uint32_t> serving_;  // the ticket that holds the lock
+  libk::Atomic<uint32_t> locked_;
+  libk::Atomic<uint32_t> starving_;  // waiters that waited past spin_starving_ticks
   LockRank rank_;
   unsigned holder_ = 0;  // CPU index of the last holder (for deadlock reports)
   const char* name_;
@@ -90,7 +116,8 @@ class Spinlock {
     arch::irq_restore(saved);
   }
   bool held() const { return raw_.held(); }
-  unsigned queued() const { return raw_.queued(); }
+  unsigned starving() const { return raw_.starving(); }
+  void starve_for_test(bool on) { raw_.starve_for_test(on); }
   // For code that runs with interrupts off already (the IPC fast path):
   // neither saves nor restores them.
   [[gnu::always_inline]] void lock_irqs_off() { raw_.lock(); }
