@@ -33,60 +33,74 @@ class RawSpinlock {
   constexpr RawSpinlock(LockRank rank = LockRank::None, const char* name = "unnamed")
       : rank_(rank), name_(name) {}
 
+  // One word: bit 0 is the lock, the rest counts starving waiters, so the
+  // uncontended lock is one atomic OR (a set bit, or any starving waiter,
+  // sends the caller to the slow path) and the unlock one atomic AND.
   [[gnu::always_inline]] void lock() {
-    if (starving_.load(libk::MemoryOrder::Relaxed) != 0 ||
-        locked_.exchange(1u, libk::MemoryOrder::Acquire))
-      contended();
+    uint32_t was = word_.fetch_or(LOCKED, libk::MemoryOrder::Acquire);
+    if (was != 0) contended(was);
     holder_ = arch::this_cpu()->index;
     if (lockdebug::enabled) lockdebug::acquired(this, rank_, name_, false);
   }
   bool try_lock() {
-    if (starving_.load(libk::MemoryOrder::Relaxed) != 0 ||
-        locked_.exchange(1u, libk::MemoryOrder::Acquire))
-      return false;
+    if (!take(false)) return false;
     holder_ = arch::this_cpu()->index;
     if (lockdebug::enabled) lockdebug::acquired(this, rank_, name_, true);
     return true;
   }
   [[gnu::always_inline]] void unlock() {
     if (lockdebug::enabled) lockdebug::released(this);
-    locked_.store(0u, libk::MemoryOrder::Release);
+    word_.fetch_and(~LOCKED, libk::MemoryOrder::Release);
   }
-  bool held() const { return locked_.load(libk::MemoryOrder::Relaxed); }
+  bool held() const { return word_.load(libk::MemoryOrder::Relaxed) & LOCKED; }
   // Waiters starving for it now (tests, reports).
-  unsigned starving() const { return starving_.load(libk::MemoryOrder::Relaxed); }
+  unsigned starving() const { return word_.load(libk::MemoryOrder::Relaxed) / STARVER; }
   // Test hook: count (or stop counting) a waiter that starves.
   void starve_for_test(bool on) {
     if (on)
-      starving_.fetch_add(1, libk::MemoryOrder::Relaxed);
+      word_.fetch_add(STARVER, libk::MemoryOrder::Relaxed);
     else
-      starving_.fetch_sub(1, libk::MemoryOrder::Relaxed);
+      word_.fetch_sub(STARVER, libk::MemoryOrder::Relaxed);
   }
   const char* name() const { return name_; }
 
  private:
-  [[gnu::noinline]] void contended() {
+  static constexpr uint32_t LOCKED = 1, STARVER = 2;
+
+  // Set the lock bit if it was clear and nobody starves (or the caller is
+  // starving itself). A lock taken while others starve is let go at once.
+  bool take(bool starving) {
+    uint32_t was = word_.fetch_or(LOCKED, libk::MemoryOrder::Acquire);
+    if (was & LOCKED) return false;
+    if (was / STARVER != 0 && !starving) {
+      word_.fetch_and(~LOCKED, libk::MemoryOrder::Release);
+      return false;
+    }
+    return true;
+  }
+
+  // lock()'s OR found the bit set, or a waiter starving: then the OR took
+  // the lock, which is not ours to keep; let it go first.
+  [[gnu::noinline]] void contended(uint32_t was) {
+    if (!(was & LOCKED)) word_.fetch_and(~LOCKED, libk::MemoryOrder::Release);
     uint64_t since = arch::r_time();
     bool starving = false;
     if (lockdebug::enabled) arch::this_cpu()->spinning_on = name_;
     for (;;) {
-      bool may_take = starving || starving_.load(libk::MemoryOrder::Relaxed) == 0;
-      if (may_take && !locked_.load(libk::MemoryOrder::Relaxed) &&
-          !locked_.exchange(1u, libk::MemoryOrder::Acquire))
-        break;
+      uint32_t w = word_.load(libk::MemoryOrder::Relaxed);
+      if (!(w & LOCKED) && (starving || w / STARVER == 0) && take(starving)) break;
       arch::tlb::serve();  // see tlb.h
       if (lockdebug::enabled) lockdebug::waiting(this, name_, since, holder_);
       if (!starving && arch::r_time() - since > arch::spin_starving_ticks) {
         starving = true;
-        starving_.fetch_add(1, libk::MemoryOrder::Relaxed);
+        word_.fetch_add(STARVER, libk::MemoryOrder::Relaxed);
       }
     }
-    if (starving) starving_.fetch_sub(1, libk::MemoryOrder::Relaxed);
+    if (starving) word_.fetch_sub(STARVER, libk::MemoryOrder::Relaxed);
     if (lockdebug::enabled) arch::this_cpu()->spinning_on = nullptr;
   }
 
-  libk::Atomic<uint32_t> locked_;
-  libk::Atomic<uint32_t> starving_;  // waiters that waited past spin_starving_ticks
+  libk::Atomic<uint32_t> word_;
   LockRank rank_;
   unsigned holder_ = 0;  // CPU index of the last holder (for deadlock reports)
   const char* name_;
