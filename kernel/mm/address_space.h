@@ -7,9 +7,9 @@
 // and the audit reads it from anywhere: the region list and the table's
 // structure change only under lock_, held for one list change, one page
 // mapped, or one batch of pages unmapped with one TLB flush (never across a
-// frame's allocation, zeroing or freeing). A region
-// being filled or emptied is marked busy: it holds its addresses against
-// other mappings and cannot be released twice.
+// frame's allocation, zeroing or freeing). A region being filled or emptied
+// is marked busy: it holds its addresses against other mappings and cannot
+// be released twice.
 #pragma once
 #include <arch/page_table.h>
 #include <arch/spinlock.h>

@@ -6,13 +6,15 @@
 // hart whose thread is not running stalls every hart behind it. So a
 // waiter that has waited STARVING_MS becomes *starving*: while any waiter
 // starves, only starving waiters may take the lock (no one barges in, and
-// try_lock fails), so each gets it before anyone who came later. Uncontended
-// and briefly contended locks behave as plain test-and-set. RawSpinlock
-// only spins: its user must already have interrupts off (the scheduler's per-hart lock, which is
-// handed from the task that switches out to the task that switches in). Spinlock also disables
-// interrupts on this hart while held, so an interrupt handler on the same hart can never spin on a
-// lock its own hart holds. Every lock has a rank and a name for lock debugging (lockdebug.h;
-// README's lock order).
+// try_lock fails), so each gets it before anyone who came later.
+// Uncontended and briefly contended locks behave as plain test-and-set.
+//
+// RawSpinlock only spins: its user must already have interrupts off (the
+// scheduler's per-hart lock, which is handed from the task that switches
+// out to the task that switches in). Spinlock also disables interrupts on
+// this hart while held, so an interrupt handler on the same hart can never
+// spin on a lock its own hart holds. Every lock has a rank and a name for
+// lock debugging (lockdebug.h; README's lock order).
 #pragma once
 #include <arch/cpu.h>
 #include <arch/csr.h>
