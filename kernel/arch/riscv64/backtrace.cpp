@@ -18,6 +18,23 @@ bool text_addr(uintptr_t a) {
 }
 }  // namespace
 
+unsigned collect_backtrace(uintptr_t fp, uintptr_t* out, unsigned max) {
+  uintptr_t s_lo = this_cpu()->stack_lo, s_hi = this_cpu()->stack_hi;
+  unsigned n = 0;
+  for (; n < max && fp >= s_lo + 16 && fp <= s_hi && (fp & 7) == 0; n++) {
+    uintptr_t ret = reinterpret_cast<uintptr_t*>(fp)[-1];
+    uintptr_t prev = reinterpret_cast<uintptr_t*>(fp)[-2];
+    if (!text_addr(ret)) break;
+    out[n] = ret;
+    if (prev <= fp) {
+      n++;
+      break;
+    }
+    fp = prev;
+  }
+  return n;
+}
+
 void print_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra, uintptr_t stack_lo,
                      uintptr_t stack_hi) {
   lo = stack_lo ? stack_lo : this_cpu()->stack_lo;

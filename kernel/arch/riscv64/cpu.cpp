@@ -27,7 +27,7 @@ extern "C" [[noreturn]] void hand_over_and_stop(uint64_t hartid, uint64_t entry_
                                                 uint64_t opaque);
 
 namespace arch {
-uint64_t spin_starving_ticks = 2 * 10000;  // until timer::init: QEMU virt's 10 MHz
+uint64_t spin_starving_ticks = 10 * 10000;  // until timer::init: QEMU virt's 10 MHz
 namespace {
 Cpu cpus[MAX_CPUS];
 alignas(16) uint8_t emergency_stacks[MAX_CPUS][EMERGENCY_STACK_SIZE];

@@ -1,10 +1,13 @@
 // Lock debugging: the per-hart stack of held spinlocks and the checks
-// (lockdebug.h). Reports go through panic(), which takes no lock.
+// (lockdebug.h). Reports take the console over first (panic_begin), so
+// they take no lock; a hart asked where it is answers with its return
+// addresses in its Cpu, printing nothing itself.
 #include <arch/backtrace.h>
 #include <arch/cpu.h>
 #include <arch/csr.h>
 #include <arch/lockdebug.h>
 #include <arch/sbi.h>
+#include <arch/tlb.h>
 
 #include "lib/kprintf.h"
 #include "lib/panic.h"
@@ -16,6 +19,8 @@ uint64_t bound_ticks = 0;
 namespace {
 uint64_t ticks_per_ms = 1;
 libk::Atomic<uint32_t> reporting;  // one deadlock report at a time
+// Cpu::backtrace_wanted: none, asked, being answered, answered.
+constexpr uint32_t ASKED = 1, ANSWERING = 2, ANSWERED = 3;
 
 // Every hart's locks and what it waits for: the wait-for graph, read
 // racily (the harts keep running).
@@ -35,24 +40,35 @@ void report_harts() {
 }
 
 // Ask the holder where it is: it answers from its next spin loop or IPI.
+// This hart serves shootdowns meanwhile (the holder may be waiting for one).
 void ask_for_backtrace(arch::Cpu& holder) {
-  holder.backtrace_wanted.store(1, libk::MemoryOrder::Release);
+  holder.backtrace_wanted.store(ASKED, libk::MemoryOrder::Release);
   arch::sbi::send_ipi(holder.hartid);
   uint64_t give_up = arch::r_time() + 1000 * ticks_per_ms;
-  while (holder.backtrace_wanted.load(libk::MemoryOrder::Acquire) == 1 && arch::r_time() < give_up)
-    poll();
-  if (holder.backtrace_wanted.load(libk::MemoryOrder::Acquire) != 2)
+  while (holder.backtrace_wanted.load(libk::MemoryOrder::Acquire) != ANSWERED &&
+         arch::r_time() < give_up)
+    arch::tlb::serve();
+  if (holder.backtrace_wanted.load(libk::MemoryOrder::Acquire) != ANSWERED) {
     kprintf("lockdebug: hart %lu did not answer (interrupts off and not spinning?)\n",
             holder.hartid);
+    return;
+  }
+  kprintf("lockdebug: hart %lu is here:\nbacktrace:\n", holder.hartid);
+  for (unsigned i = 0; i < holder.nwhere && i < arch::Cpu::WHERE_MAX; i++)
+    kprintf("  #%u pc %#018lx\n", i, holder.where[i]);
 }
 }  // namespace
 
 void poll() {
   arch::Cpu* c = arch::this_cpu();
-  if (c->backtrace_wanted.load(libk::MemoryOrder::Acquire) != 1) return;
-  kprintf("lockdebug: hart %lu is here:\n", c->hartid);
-  arch::print_backtrace(0, reinterpret_cast<uintptr_t>(__builtin_frame_address(0)));
-  c->backtrace_wanted.store(2, libk::MemoryOrder::Release);
+  uint32_t asked = ASKED;
+  if (c->backtrace_wanted.load(libk::MemoryOrder::Relaxed) != ASKED ||
+      !c->backtrace_wanted.compare_exchange(asked, ANSWERING, libk::MemoryOrder::Acquire,
+                                            libk::MemoryOrder::Relaxed))
+    return;
+  c->nwhere = arch::collect_backtrace(reinterpret_cast<uintptr_t>(__builtin_frame_address(0)),
+                                      c->where, arch::Cpu::WHERE_MAX);
+  c->backtrace_wanted.store(ANSWERED, libk::MemoryOrder::Release);
 }
 
 void enable(uint64_t bound_ms, uint64_t timebase_hz) {
@@ -109,6 +125,7 @@ void waiting(const void* lock, const char* name, uint64_t since, unsigned holder
   if (arch::r_time() - since > bound_ticks) {
     if (reporting.exchange(1, libk::MemoryOrder::AcqRel)) return;  // another hart reports
     arch::Cpu* h = arch::cpu(holder);
+    panic_begin();  // the console is this hart's from here: no lock (another may hold it)
     kprintf("\nlockdebug: hart %lu waited %lu ms for spinlock %s\n", arch::this_cpu()->hartid,
             (arch::r_time() - since) / ticks_per_ms, name);
     report_harts();

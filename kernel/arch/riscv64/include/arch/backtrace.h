@@ -11,5 +11,8 @@ namespace arch {
 // ends the trace instead of faulting in the panic path.
 void print_backtrace(uintptr_t pc, uintptr_t fp, uintptr_t ra = 0, uintptr_t stack_lo = 0,
                      uintptr_t stack_hi = 0);
+// The same walk on this hart's stack, into out[max] instead of the console
+// (no lock, no output): the return addresses found.
+unsigned collect_backtrace(uintptr_t fp, uintptr_t* out, unsigned max);
 
 }  // namespace arch

@@ -45,6 +45,9 @@ struct Cpu {
   const char* spinning_on;                  // a lock's name, or null
   int shooting_at;                          // CPU index of a shootdown's target, or -1
   libk::Atomic<uint32_t> backtrace_wanted;  // another hart's report asks where this one is
+  static constexpr unsigned WHERE_MAX = 16;
+  uintptr_t where[WHERE_MAX];  // this hart's answer: return addresses (lockdebug::poll)
+  unsigned nwhere;
 };
 static_assert(offsetof(Cpu, stack_lo) == ASM_CPU_STACK_LO);
 static_assert(offsetof(Cpu, stack_hi) == ASM_CPU_STACK_HI);
