@@ -4,11 +4,12 @@
 // that but made the 4-hart leak workload 3.5 times slower: QEMU runs harts
 // as host threads, more of them than host cores, and a ticket served to a
 // hart whose thread is not running stalls every hart behind it. So a
-// waiter that has waited STARVING_MS becomes *starving* and takes a ticket:
-// while any waiter starves, only starving waiters may take the lock, in
-// ticket order (no one barges in, and try_lock fails), so each gets it
-// before anyone who came later. Uncontended and briefly contended locks
-// behave as plain test-and-set.
+// waiter that has waited STARVING_MS becomes *starving*: while any waiter
+// starves, only starving waiters may take the lock (no one barges in, and
+// try_lock fails), so each gets it before anyone who came later. (Starving
+// waiters race each other; a version that gave them tickets livelocked
+// under load, every hart spinning on a free lock.) Uncontended and briefly
+// contended locks behave as plain test-and-set.
 //
 // RawSpinlock only spins: its user must already have interrupts off (the
 // scheduler's per-hart lock, which is handed from the task that switches
@@ -36,11 +37,9 @@ class RawSpinlock {
   constexpr RawSpinlock(LockRank rank = LockRank::None, const char* name = "unnamed")
       : rank_(rank), name_(name) {}
 
-  // One word: the lock bit, the count of starving waiters, and the starving
-  // waiters' tickets (the next to hand out, the one to serve: starving
-  // waiters go in the order they started to starve). The uncontended lock
-  // is one atomic OR (a set bit, or any starving waiter, sends the caller
-  // to the slow path) and the unlock one atomic AND.
+  // One word: the lock bit and the count of starving waiters. The
+  // uncontended lock is one atomic OR (a set bit, or any starving waiter,
+  // sends the caller to the slow path) and the unlock one atomic AND.
   [[gnu::always_inline]] void lock() {
     uint32_t was = word_.fetch_or(LOCKED, libk::MemoryOrder::Acquire);
     if (was & (LOCKED | COUNT_MASK)) contended(was);
@@ -66,7 +65,7 @@ class RawSpinlock {
   unsigned starving() const {
     return (word_.load(libk::MemoryOrder::Relaxed) & COUNT_MASK) / COUNT_ONE;
   }
-  // Test hook: count (or stop counting) a waiter that starves, ticketless.
+  // Test hook: count (or stop counting) a waiter that starves.
   void starve_for_test(bool on) {
     if (on)
       word_.fetch_add(COUNT_ONE, libk::MemoryOrder::Relaxed);
@@ -77,13 +76,7 @@ class RawSpinlock {
 
  private:
   static constexpr uint32_t LOCKED = 1;
-  static constexpr uint32_t COUNT_ONE = 1u << 1, COUNT_MASK = 0xffu << 1;  // bits 1..8
-  static constexpr unsigned NEXT_SHIFT = 9, TURN_SHIFT = 20;               // 11 bits each
-  static constexpr uint32_t TICKET_MASK = 0x7ff;
-  static uint32_t field(uint32_t w, unsigned shift) { return (w >> shift) & TICKET_MASK; }
-  static uint32_t with(uint32_t w, unsigned shift, uint32_t v) {
-    return (w & ~(TICKET_MASK << shift)) | ((v & TICKET_MASK) << shift);
-  }
+  static constexpr uint32_t COUNT_ONE = 1u << 1, COUNT_MASK = ~LOCKED;
 
   // lock()'s OR found the bit set, or a waiter starving: then the OR took
   // the lock, which is not ours to keep; let it go first.
@@ -91,17 +84,16 @@ class RawSpinlock {
     if (!(was & LOCKED)) word_.fetch_and(~LOCKED, libk::MemoryOrder::Release);
     uint64_t since = arch::r_time();
     bool starving = false;
-    uint32_t ticket = 0;
     if (lockdebug::enabled) arch::this_cpu()->spinning_on = name_;
     for (;;) {
       uint32_t w = word_.load(libk::MemoryOrder::Relaxed);
       if (!(w & LOCKED)) {
-        // A starving waiter takes it on its turn (and leaves the count and
-        // the line in the same step); others only while nobody starves.
+        // A starving waiter takes it and leaves the count in one step;
+        // others only while nobody starves.
         uint32_t taken = 0;
-        if (starving && field(w, TURN_SHIFT) == ticket)
-          taken = with((w | LOCKED) - COUNT_ONE, TURN_SHIFT, ticket + 1);
-        else if (!starving && !(w & COUNT_MASK))
+        if (starving)
+          taken = (w | LOCKED) - COUNT_ONE;
+        else if (!(w & COUNT_MASK))
           taken = w | LOCKED;
         if (taken && word_.compare_exchange(w, taken, libk::MemoryOrder::Acquire,
                                             libk::MemoryOrder::Relaxed))
@@ -111,11 +103,7 @@ class RawSpinlock {
       arch::tlb::serve();  // see tlb.h
       if (lockdebug::enabled) lockdebug::waiting(this, name_, since, holder_);
       if (!starving && arch::r_time() - since > arch::spin_starving_ticks) {
-        uint32_t v = word_.load(libk::MemoryOrder::Relaxed);
-        while (!word_.compare_exchange(v, with(v + COUNT_ONE, NEXT_SHIFT, field(v, NEXT_SHIFT) + 1),
-                                       libk::MemoryOrder::Relaxed, libk::MemoryOrder::Relaxed)) {
-        }
-        ticket = field(v, NEXT_SHIFT);
+        word_.fetch_add(COUNT_ONE, libk::MemoryOrder::Relaxed);
         starving = true;
       }
     }
