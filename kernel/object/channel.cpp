@@ -18,31 +18,48 @@ TypedCache<ChannelPair> pair_cache("channel_pair");
 
 using MessageList = libk::IntrusiveList<Message, &Message::node>;
 
-// Messages of a dead endpoint are freed here. Freeing one can kill another
-// endpoint (a handle inside it) whose messages come here too, on the same
-// call stack: the outermost call keeps the list on its stack (the task's
-// graveyard), nested calls only append to it, and the outermost one drains
-// it in a loop. A chain of channels nested in messages costs no stack, and
-// everything is freed before the outermost caller returns: synchronously,
-// by the task that dropped the last handle.
-void bury(MessageList& q) {
-  Task* self = sched::current();
-  if (self->channel_graveyard) {
-    auto* outer = static_cast<MessageList*>(self->channel_graveyard);
-    while (Message* m = q.pop_front()) outer->push_back(*m);
-    return;
-  }
-  MessageList graveyard;
-  while (Message* m = q.pop_front()) graveyard.push_back(*m);
-  self->channel_graveyard = &graveyard;
-  while (Message* m = graveyard.pop_front()) Message::destroy(m);
-  self->channel_graveyard = nullptr;
-}
-
 // Taken around every write that carries a channel, so the check that makes
 // cycles impossible (may_carry) and the write itself are one step.
 Spinlock carry_lock{LockRank::Carry, "channel carry"};
 }  // namespace
+
+// What dead endpoints leave: the messages queued to them, and the peers to
+// tell (each with a reference taken while it was still linked).
+struct Channel::Graveyard {
+  MessageList messages;
+  libk::IntrusiveList<Channel, &Channel::gone_node_> peers;
+};
+
+// Messages of a dead endpoint are freed here. Freeing one can kill another
+// endpoint (a handle inside it) whose messages come here too, on the same
+// call stack: the outermost call keeps the graveyard on its stack (the
+// task's), nested calls only append to it, and the outermost one drains it
+// in a loop. A chain of channels nested in messages costs no stack, and
+// everything is freed before the outermost caller returns: synchronously,
+// by the task that dropped the last handle. Only then are the peers told:
+// a reader that sees ERR_PEER_CLOSED finds the endpoint that closed, and
+// everything it held, already freed (counters compared across a peer's
+// close agree on any number of harts).
+void Channel::bury(MessageList& q, RefPtr<Channel> peer) {
+  Task* self = sched::current();
+  if (auto* outer = static_cast<Graveyard*>(self->channel_graveyard)) {
+    while (Message* m = q.pop_front()) outer->messages.push_back(*m);
+    if (peer) outer->peers.push_back(*peer.leak_ref());
+    return;
+  }
+  Graveyard graveyard;
+  while (Message* m = q.pop_front()) graveyard.messages.push_back(*m);
+  if (peer) graveyard.peers.push_back(*peer.leak_ref());
+  self->channel_graveyard = &graveyard;
+  while (Message* m = graveyard.messages.pop_front()) Message::destroy(m);
+  self->channel_graveyard = nullptr;
+  while (Channel* c = graveyard.peers.pop_front()) {
+    RefPtr<Channel> told = libk::adopt(c);  // dropping it may free c: a new, outermost bury
+    SpinGuard r(told->readers_.lock());
+    told->peer_gone_ = true;
+    told->readers_.wake_all_locked();
+  }
+}
 
 const uint64_t Message::HANDLE_COST = sizeof(Channel);
 
@@ -123,26 +140,28 @@ libk::Result<void> Channel::create_pair(RefPtr<Channel>* a, RefPtr<Channel>* b) 
 }
 
 void Channel::destroy() {
-  // Unlink from the peer first, so no writer can reach this endpoint.
+  // Unlink from the peer first, so no writer can reach this endpoint (its
+  // writes fail with ERR_PEER_CLOSED from here on). Its readers are told
+  // once everything here is freed (bury): a peer itself on the way out
+  // (no reference to take) needs no telling.
+  RefPtr<Channel> peer_ref;
   if (pair_) {
     SpinGuard g(pair_->lock);
     if (peer_) {
       Channel* peer = peer_;
       peer->peer_ = nullptr;
       peer_ = nullptr;
-      SpinGuard r(peer->readers_.lock());
-      peer->peer_gone_ = true;
-      peer->readers_.wake_all_locked();
+      if (peer->try_ref()) peer_ref = libk::adopt(peer);
     }
   }
-  libk::IntrusiveList<Message, &Message::node> mine;
+  MessageList mine;
   {
     SpinGuard r(readers_.lock());
     while (Message* m = queue_.pop_front()) mine.push_back(*m);
   }
   pair_.reset();
   channel_cache.destroy(this);
-  bury(mine);
+  bury(mine, std::move(peer_ref));
 }
 
 bool Channel::may_carry(Object& object) {

@@ -161,6 +161,8 @@ class Channel final : public Object {
   Channel();
   ~Channel();
   void destroy() override;
+  struct Graveyard;
+  static void bury(libk::IntrusiveList<Message, &Message::node>& q, RefPtr<Channel> peer);
 
   libk::RefPtr<ChannelPair> pair_;  // shared with the peer
   Channel* peer_ = nullptr;         // pair_->lock; null once the peer is gone
@@ -169,6 +171,7 @@ class Channel final : public Object {
   libk::IntrusiveList<Message, &Message::node> queue_;  // owned messages
   size_t posted_ = 0;  // of which from the kernel (post): outside KEEL_CHANNEL_MAX_QUEUED
   bool peer_gone_ = false;
+  libk::ListNode gone_node_;  // in a Graveyard's peers, waiting to be told (bury)
 };
 
 // Word i of a register message n bytes long, taken from what the sender's

@@ -232,6 +232,18 @@ TEST_CASE("on_last_unref runs exactly once and may free the object") {
   CHECK(HeapObj::freed == 1);
 }
 
+TEST_CASE("try_ref takes a reference on a live object and refuses a dying one") {
+  Obj o;  // count 1, owned by this test
+  REQUIRE(o.try_ref());
+  CHECK(o.ref_count() == 2);
+  o.unref();
+  o.unref();  // the last: on_last_unref runs, the count is 0
+  CHECK(o.released == 1);
+  CHECK_FALSE(o.try_ref());
+  CHECK(o.ref_count() == 0);
+  CHECK(o.released == 1);
+}
+
 TEST_CASE("releasing the last reference cascades through owned references") {
   Node::freed = 0;
   RefPtr<Node> head = adopt(new Node);

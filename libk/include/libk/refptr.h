@@ -58,6 +58,19 @@ class RefCounted {
     return true;
   }
 
+  // Take a reference unless the count is already 0: false if the object is
+  // on its way out (on_last_unref has run or is running). For code that
+  // reaches an object through a plain pointer, under a lock its teardown
+  // takes before freeing it, so the memory is still there to look at.
+  [[nodiscard]] bool try_ref() {
+    uint32_t c = count_.load(MemoryOrder::Relaxed);
+    do {
+      if (c == 0) return false;
+      LIBK_ASSERT(c != UINT32_MAX);
+    } while (!count_.compare_exchange_weak(c, c + 1, MemoryOrder::Relaxed));
+    return true;
+  }
+
   uint32_t ref_count() const { return count_.load(MemoryOrder::Relaxed); }
 
  protected:
