@@ -238,6 +238,7 @@ namespace {
 [[gnu::always_inline]] inline void deliver_words(arch::TrapFrame* from, arch::TrapFrame* to,
                                                  uint64_t n) {
   to->a(0) = KEEL_OK;
+#pragma GCC unroll 4
   for (unsigned i = 0; i < Task::Mailbox::WORDS; i++)
     to->a(1 + i) = ipc_message_word(from->a(1 + i), i, n);
   to->a(5) = n;
@@ -257,7 +258,7 @@ arch::FullReturn Channel::fast_path(arch::TrapFrame* tf, void (*resume_entry)(ui
       tf->a(0), KEEL_RIGHT_READ | KEEL_RIGHT_WRITE, ObjectType::Channel);
   if (!o) return not_taken;
   auto* ch = static_cast<Channel*>(o);  // our counted reference
-  unsigned here = static_cast<unsigned>(&hs - sched::harts);
+  unsigned here = arch::this_cpu()->index;
   // Under the pair's lock the peer cannot go and no writer can queue here
   // (writes take it first).
   ch->pair_->lock.lock_irqs_off();

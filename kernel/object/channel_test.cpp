@@ -8,9 +8,10 @@
 // peer already sees the close. One level deep (the endpoint's own queue),
 // and two (an endpoint carried in that queue, whose own queue is freed on
 // the outermost graveyard).
+#include "object/channel.h"
+
 #include "ktest/ktest.h"
 #include "mm/kstat.h"
-#include "object/channel.h"
 
 namespace {
 constexpr uint32_t RIGHTS = KEEL_RIGHT_READ | KEEL_RIGHT_WRITE | KEEL_RIGHT_TRANSFER;
@@ -73,7 +74,7 @@ KTEST("channel.peer_hears_of_a_close_after_everything_is_freed") {
     RefPtr<Witness> near = Witness::make(b.get());
     RefPtr<Witness> far = Witness::make(d.get());
     KT_ASSERT(near && far);
-    KT_ASSERT(send(*d, *far));  // into c's queue
+    KT_ASSERT(send(*d, *far));   // into c's queue
     KT_ASSERT(send(*b, *near));  // into a's queue
     KT_ASSERT(send(*b, *c));     // into a's queue: c travels inside
     near.reset();

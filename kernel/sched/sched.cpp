@@ -199,6 +199,7 @@ void run_idle() {
 }
 
 void init_this_hart(KernelStack* stack) {
+  arch::this_cpu()->sched_hart = &harts[arch::this_cpu()->index];
   HartSched& hs = this_hart();
   uintptr_t lo = arch::this_cpu()->stack_lo, hi = arch::this_cpu()->stack_hi;
   auto idle = Task::adopt_running_context("idle", lo, hi);

@@ -98,7 +98,7 @@ void block_current(Deadline deadline, Spinlock& queue_lock, Task* next = nullptr
   Task* cur = hs.current;
   cur->deadline = 0;
   queue_lock.raw_unlock();
-  libk::AtomicRef(next->hart).store(static_cast<uint32_t>(&hs - harts), libk::MemoryOrder::Relaxed);
+  libk::AtomicRef(next->hart).store(arch::this_cpu()->index, libk::MemoryOrder::Relaxed);
   next->set_state(Task::State::Running);
   hs.current = next;
   libk::AtomicRef(hs.switches).store(hs.switches + 1, libk::MemoryOrder::Relaxed);

@@ -427,3 +427,27 @@ KTEST("sched.exit_lets_a_reference_holder_on_its_hart_run") {
   me->pinned = was_pinned;
   arch::irq_enable();
 }
+
+// The state check's table, written out the long way: exactly Ready ->
+// Running; Running -> Ready, Blocked, Dead; Blocked -> Ready are legal.
+KTEST("sched.state_changes_allowed_are_exactly_the_five") {
+  using S = Task::State;
+  const S all[] = {S::Ready, S::Running, S::Blocked, S::Dead};
+  for (S from : all)
+    for (S to : all) {
+      bool legal = (from == S::Ready && to == S::Running) ||
+                   (from == S::Running && (to == S::Ready || to == S::Blocked || to == S::Dead)) ||
+                   (from == S::Blocked && to == S::Ready);
+      KT_EXPECT_EQ((Task::ALLOWED_CHANGES & task_state_change(from, to)) != 0, legal);
+    }
+}
+
+// An illegal change is a kernel bug: it panics naming the task and both
+// states (kernel-badstate: the panic line is expected).
+KTEST("badstate.illegal_state_change_panics") {
+  RefPtr<Task> t = KT_TRY(Task::create(
+      "stateless", [](void*) { return 0; }, nullptr));
+  KT_EXPECT(t->state() == Task::State::Ready);  // created, never started
+  t->set_state(Task::State::Blocked);           // Ready -> Blocked: never legal
+  KT_EXPECT(false);                             // unreachable
+}

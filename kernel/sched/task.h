@@ -45,9 +45,22 @@ class TaskOwner {
   ~TaskOwner() = default;
 };
 
+// Bit (from * 4 + to) of a task state change (Task::ALLOWED_CHANGES).
+template <typename S>
+constexpr uint16_t task_state_change(S from, S to) {
+  return static_cast<uint16_t>(1u << (static_cast<unsigned>(from) * 4 + static_cast<unsigned>(to)));
+}
+
 class Task final : public libk::RefCounted<Task> {
  public:
   enum class State : uint8_t { Ready, Running, Blocked, Dead };
+  // Legal changes, bit (from * 4 + to): Ready -> Running; Running -> Ready,
+  // Blocked, Dead; Blocked -> Ready.
+  static constexpr uint16_t ALLOWED_CHANGES = task_state_change(State::Ready, State::Running) |
+                                              task_state_change(State::Running, State::Ready) |
+                                              task_state_change(State::Running, State::Blocked) |
+                                              task_state_change(State::Running, State::Dead) |
+                                              task_state_change(State::Blocked, State::Ready);
   using Entry = int (*)(void* arg);  // the return value is the exit code
 
   // A new task, not yet runnable: hand it to sched::start to start it. A user
@@ -64,18 +77,14 @@ class Task final : public libk::RefCounted<Task> {
   void on_last_unref() { destroy(); }
   const char* name() const { return name_; }
   State state() const { return state_.load(libk::MemoryOrder::Acquire); }
-  // Checked transition: an illegal one is a kernel bug and panics. Legal:
-  // Ready -> Running; Running -> Ready, Blocked, Dead; Blocked -> Ready.
+  // Checked transition (ALLOWED_CHANGES): an illegal one is a kernel bug
+  // and panics.
   [[gnu::always_inline]] void set_state(State next) {
-    State cur = state();
-    static constexpr uint8_t allowed[4] = {
-        1u << static_cast<int>(State::Running),  // from Ready
-        1u << static_cast<int>(State::Ready) | 1u << static_cast<int>(State::Blocked) |
-            1u << static_cast<int>(State::Dead),  // from Running
-        1u << static_cast<int>(State::Ready),     // from Blocked
-        0,                                        // from Dead
-    };
-    if (!(allowed[static_cast<int>(cur)] & (1u << static_cast<int>(next))))
+    // Whoever changes the state owns the task at that moment (holds the lock
+    // of the queue or slot that owns it), and that lock ordered the last
+    // change before this one: the read needs no ordering of its own.
+    State cur = state_.load(libk::MemoryOrder::Relaxed);
+    if (!((ALLOWED_CHANGES >> (static_cast<unsigned>(cur) * 4 + static_cast<unsigned>(next))) & 1))
       illegal_state_change(cur, next);
     state_.store(next, libk::MemoryOrder::Release);
   }

@@ -72,7 +72,7 @@ class WaitQueue {
     }
     // A successor pinned to another hart cannot run here (interrupts are
     // off: this hart stays ours until we switch).
-    if (next && next->pinned && next->hart != static_cast<uint32_t>(&hs - sched::harts)) {
+    if (next && next->pinned && next->hart != arch::this_cpu()->index) {
       sched::make_ready_next(libk::adopt(next));
       next = nullptr;
     }

@@ -176,7 +176,7 @@ class RefPtr {
 // leak_ref()) without incrementing. A null pointer gives a null RefPtr, so
 // adopt(cache.alloc()) can be checked for allocation failure afterwards.
 template <typename T>
-RefPtr<T> adopt(T* p) {
+[[gnu::always_inline]] inline RefPtr<T> adopt(T* p) {
   LIBK_ASSERT(p == nullptr || p->ref_count() != 0);
   return RefPtr<T>(p, typename RefPtr<T>::AdoptTag{});
 }

@@ -26,6 +26,7 @@ struct Cpu {
   uint64_t next_deadline;   // time value of the pending timer interrupt
   uint64_t late_ticks;      // ticks whose handler saw time < deadline (must stay 0)
   unsigned index;           // dense CPU index 0..cpus_online()-1 (hart ids may be anything)
+  void* sched_hart;         // the scheduler's state for this hart (sched::this_hart()), set by it
   bool online;              // running the kernel (set by the hart itself; atomic access)
   uint64_t satp;            // the table loaded here (pt_memory::load_root; atomic access)
   libk::Atomic<uint64_t> tlb_requested;  // shootdowns asked of this hart (tlb.h)

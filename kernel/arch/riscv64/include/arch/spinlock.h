@@ -43,8 +43,10 @@ class RawSpinlock {
   [[gnu::always_inline]] void lock() {
     uint32_t was = word_.fetch_or(LOCKED, libk::MemoryOrder::Acquire);
     if (was & (LOCKED | COUNT_MASK)) contended(was);
-    holder_ = arch::this_cpu()->index;
-    if (lockdebug::enabled) lockdebug::acquired(this, rank_, name_, false);
+    if (lockdebug::enabled) {
+      holder_ = arch::this_cpu()->index;
+      lockdebug::acquired(this, rank_, name_, false);
+    }
   }
   bool try_lock() {
     uint32_t w = word_.load(libk::MemoryOrder::Relaxed);
@@ -52,8 +54,10 @@ class RawSpinlock {
         !word_.compare_exchange(w, w | LOCKED, libk::MemoryOrder::Acquire,
                                 libk::MemoryOrder::Relaxed))
       return false;
-    holder_ = arch::this_cpu()->index;
-    if (lockdebug::enabled) lockdebug::acquired(this, rank_, name_, true);
+    if (lockdebug::enabled) {
+      holder_ = arch::this_cpu()->index;
+      lockdebug::acquired(this, rank_, name_, true);
+    }
     return true;
   }
   [[gnu::always_inline]] void unlock() {
@@ -112,7 +116,7 @@ class RawSpinlock {
 
   libk::Atomic<uint32_t> word_;
   LockRank rank_;
-  unsigned holder_ = 0;  // CPU index of the last holder (for deadlock reports)
+  unsigned holder_ = 0;  // CPU index of the last holder (lock debugging on: its reports)
   const char* name_;
 };
 
