@@ -25,9 +25,14 @@ Spinlock carry_lock{LockRank::Carry, "channel carry"};
 
 // What dead endpoints leave: the messages queued to them, and the peers to
 // tell (each with a reference taken while it was still linked).
+// What dead endpoints leave: the messages queued to them, and their peers
+// (each with a reference taken while it was still linked): to tell, or to
+// free if that reference turns out to be the last.
 struct Channel::Graveyard {
+  using ChannelList = libk::IntrusiveList<Channel, &Channel::gone_node_>;
   MessageList messages;
-  libk::IntrusiveList<Channel, &Channel::gone_node_> peers;
+  ChannelList peers;      // not looked at yet
+  ChannelList survivors;  // held by someone else too when looked at: told at the end
 };
 
 // Messages of a dead endpoint are freed here. Freeing one can kill another
@@ -36,10 +41,17 @@ struct Channel::Graveyard {
 // task's), nested calls only append to it, and the outermost one drains it
 // in a loop. A chain of channels nested in messages costs no stack, and
 // everything is freed before the outermost caller returns: synchronously,
-// by the task that dropped the last handle. Only then are the peers told:
-// a reader that sees ERR_PEER_CLOSED finds the endpoint that closed, and
-// everything it held, already freed (counters compared across a peer's
-// close agree on any number of harts).
+// by the task that dropped the last handle.
+//
+// Peers are told last: a reader that sees ERR_PEER_CLOSED finds the
+// endpoint that closed, and everything it held, already freed (counters
+// compared across a peer's close agree on any number of harts). A peer
+// whose only reference is the graveyard's has no reader to tell (a reader
+// holds a reference): it dies in the graveyard too, its queue appended, so
+// no drop of a reference here starts a nested graveyard (chain_depth_test).
+// Before telling, the survivors are looked at once more: one whose other
+// references went with what was freed since is dropped in the same way
+// (each such round scans the survivors once).
 void Channel::bury(MessageList& q, RefPtr<Channel> peer) {
   Task* self = sched::current();
   if (auto* outer = static_cast<Graveyard*>(self->channel_graveyard)) {
@@ -47,18 +59,45 @@ void Channel::bury(MessageList& q, RefPtr<Channel> peer) {
     if (peer) outer->peers.push_back(*peer.leak_ref());
     return;
   }
-  Graveyard graveyard;
-  while (Message* m = q.pop_front()) graveyard.messages.push_back(*m);
-  if (peer) graveyard.peers.push_back(*peer.leak_ref());
-  self->channel_graveyard = &graveyard;
-  while (Message* m = graveyard.messages.pop_front()) Message::destroy(m);
-  self->channel_graveyard = nullptr;
-  while (Channel* c = graveyard.peers.pop_front()) {
-    RefPtr<Channel> told = libk::adopt(c);  // dropping it may free c: a new, outermost bury
-    SpinGuard r(told->readers_.lock());
-    told->peer_gone_ = true;
-    told->readers_.wake_all_locked();
+  Graveyard g;
+  while (Message* m = q.pop_front()) g.messages.push_back(*m);
+  if (peer) g.peers.push_back(*peer.leak_ref());
+  self->channel_graveyard = &g;
+  bool rechecked = false;
+  for (;;) {
+    if (Message* m = g.messages.pop_front()) {
+      Message::destroy(m);
+      continue;
+    }
+    if (Channel* c = g.peers.pop_front()) {
+      if (c->ref_count() == 1) {  // ours alone (stays so: nobody else can reach it)
+        RefPtr<Channel> last = libk::adopt(c);
+        rechecked = false;  // its death may free what others hold
+      } else {
+        g.survivors.push_back(*c);
+      }
+      continue;
+    }
+    if (!rechecked) {  // every queue freed: any survivor left to us alone dies first
+      rechecked = true;
+      Graveyard::ChannelList kept;
+      while (Channel* c = g.survivors.pop_front())
+        (c->ref_count() == 1 ? g.peers : kept).push_back(*c);
+      while (Channel* c = kept.pop_front()) g.survivors.push_back(*c);
+      if (!g.peers.empty()) continue;
+    }
+    Channel* c = g.survivors.pop_front();
+    if (!c) break;
+    RefPtr<Channel> told = libk::adopt(c);
+    {
+      SpinGuard r(told->readers_.lock());
+      told->peer_gone_ = true;
+      told->readers_.wake_all_locked();
+    }
+    // If another hart dropped its reference meanwhile, ours is the last: it
+    // dies here, into the graveyard (the loop goes on with what it left).
   }
+  self->channel_graveyard = nullptr;
 }
 
 const uint64_t Message::HANDLE_COST = sizeof(Channel);

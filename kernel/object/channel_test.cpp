@@ -93,3 +93,71 @@ KTEST("channel.peer_hears_of_a_close_after_everything_is_freed") {
   }
   KT_EXPECT_EQ(counter("channels_live"), channels_before);
 }
+
+// The peer whose last reference is the graveyard's dies there before any
+// survivor is told. Y holds [E, X2]; E (whose peer F survives) holds [Y2];
+// Y2 holds a witness watching F. When Y dies, X2 dies and leaves Y2 to the
+// graveyard; F must not hear of E's close before Y2 and its witness are
+// freed.
+KTEST("channel.a_survivor_is_told_after_peers_left_to_the_graveyard_are_freed") {
+  Witness::freed = Witness::saw_closed = 0;
+  int64_t channels_before = counter("channels_live");
+  {
+    RefPtr<Channel> x, y, e, f, x2, y2;
+    KT_ASSERT(Channel::create_pair(&x, &y).ok());
+    KT_ASSERT(Channel::create_pair(&e, &f).ok());
+    KT_ASSERT(Channel::create_pair(&x2, &y2).ok());
+    RefPtr<Witness> w = Witness::make(f.get());
+    KT_ASSERT(w);
+    KT_ASSERT(send(*x, *e));   // y: [e]
+    KT_ASSERT(send(*f, *y2));  // e: [y2]
+    KT_ASSERT(send(*x2, *w));  // y2: [w]
+    KT_ASSERT(send(*x, *x2));  // y: [e, x2]
+    e.reset();
+    y2.reset();
+    x2.reset();
+    w.reset();
+    x.reset();
+    y.reset();  // y, e, x2, y2 and the witness go; f survives
+    KT_EXPECT_EQ(Witness::freed, 1);
+    KT_EXPECT_EQ(Witness::saw_closed, 0);
+    KT_EXPECT(f->peer_closed());
+    KT_EXPECT_EQ(counter("channels_live"), channels_before + 1);  // f
+  }
+  KT_EXPECT_EQ(counter("channels_live"), channels_before);
+}
+
+// Before any survivor is told, the survivors are looked at again: one held
+// only through a queue freed after it was set aside dies untold. Y holds
+// [e, s', p', a message carrying p]; p holds [s]; s holds a witness
+// watching f (e's peer, which survives). When Y dies, f, s and p are left
+// to the graveyard in that order: f and s are still held elsewhere when
+// looked at, p is not and dies, which leaves s to the graveyard alone. s
+// and its witness must go before f is told.
+KTEST("channel.survivors_are_looked_at_again_before_anyone_is_told") {
+  Witness::freed = Witness::saw_closed = 0;
+  int64_t channels_before = counter("channels_live");
+  {
+    RefPtr<Channel> x, y, e, f, s, s2, p, p2;
+    KT_ASSERT(Channel::create_pair(&x, &y).ok());
+    KT_ASSERT(Channel::create_pair(&e, &f).ok());
+    KT_ASSERT(Channel::create_pair(&s, &s2).ok());
+    KT_ASSERT(Channel::create_pair(&p, &p2).ok());
+    RefPtr<Witness> w = Witness::make(f.get());
+    KT_ASSERT(w);
+    KT_ASSERT(send(*p2, *s));  // p: [s] (s still empty as it travels)
+    KT_ASSERT(send(*s2, *w));  // s: [w]
+    KT_ASSERT(send(*x, *e));   // y: [e]
+    KT_ASSERT(send(*x, *s2));  // y: [e, s2]
+    KT_ASSERT(send(*x, *p2));  // y: [e, s2, p2]
+    KT_ASSERT(send(*x, *p));   // y: [e, s2, p2, p]
+    for (RefPtr<Channel>* c : {&e, &s, &s2, &p, &p2, &x}) c->reset();
+    w.reset();
+    y.reset();
+    KT_EXPECT_EQ(Witness::freed, 1);
+    KT_EXPECT_EQ(Witness::saw_closed, 0);
+    KT_EXPECT(f->peer_closed());
+    KT_EXPECT_EQ(counter("channels_live"), channels_before + 1);  // f
+  }
+  KT_EXPECT_EQ(counter("channels_live"), channels_before);
+}
