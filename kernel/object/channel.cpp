@@ -32,7 +32,7 @@ struct Channel::Graveyard {
   using ChannelList = libk::IntrusiveList<Channel, &Channel::gone_node_>;
   MessageList messages;
   ChannelList peers;      // not looked at yet
-  ChannelList survivors;  // held by someone else too when looked at: told at the end
+  ChannelList survivors;  // held elsewhere too when looked at: told at the end
 };
 
 // Messages of a dead endpoint are freed here. Freeing one can kill another
@@ -49,9 +49,18 @@ struct Channel::Graveyard {
 // whose only reference is the graveyard's has no reader to tell (a reader
 // holds a reference): it dies in the graveyard too, its queue appended, so
 // no drop of a reference here starts a nested graveyard (chain_depth_test).
-// Before telling, the survivors are looked at once more: one whose other
-// references went with what was freed since is dropped in the same way
-// (each such round scans the survivors once).
+// A survivor (held elsewhere too when looked at) may lose its other holders
+// to the graveyard later: a handle in a message freed here. Each message's
+// channel handles are looked at as it goes, so such a survivor goes back to
+// be looked at again at once: no survivor is told while something the
+// graveyard frees still holds it, and no step scans them all.
+namespace {
+libk::Atomic<uint64_t> graveyard_steps;  // bury's loop, ever: a teardown's work (tests)
+}  // namespace
+uint64_t Channel::graveyard_steps_for_test() {
+  return graveyard_steps.load(libk::MemoryOrder::Relaxed);
+}
+
 void Channel::bury(MessageList& q, RefPtr<Channel> peer) {
   Task* self = sched::current();
   if (auto* outer = static_cast<Graveyard*>(self->channel_graveyard)) {
@@ -63,31 +72,40 @@ void Channel::bury(MessageList& q, RefPtr<Channel> peer) {
   while (Message* m = q.pop_front()) g.messages.push_back(*m);
   if (peer) g.peers.push_back(*peer.leak_ref());
   self->channel_graveyard = &g;
-  bool rechecked = false;
-  for (;;) {
+  uint64_t steps = 0;
+  for (;; steps++) {
     if (Message* m = g.messages.pop_front()) {
+      Channel* held[KEEL_CHANNEL_MAX_HANDLES];
+      uint32_t n = 0;
+      for (uint32_t i = 0; i < m->num_handles; i++) {
+        Object* o = m->handles[i];
+        if (o && o->type() == ObjectType::Channel &&
+            libk::AtomicRef(static_cast<Channel*>(o)->surviving_in_)
+                    .load(libk::MemoryOrder::Relaxed) == &g)
+          held[n++] = static_cast<Channel*>(o);
+      }
       Message::destroy(m);
+      for (uint32_t i = 0; i < n; i++) {
+        Channel* c = held[i];  // alive: the graveyard holds it
+        if (c->surviving_in_ != &g || c->ref_count() != 1) continue;
+        g.survivors.remove(*c);
+        libk::AtomicRef(c->surviving_in_).store(nullptr, libk::MemoryOrder::Relaxed);
+        g.peers.push_back(*c);
+      }
       continue;
     }
     if (Channel* c = g.peers.pop_front()) {
       if (c->ref_count() == 1) {  // ours alone (stays so: nobody else can reach it)
         RefPtr<Channel> last = libk::adopt(c);
-        rechecked = false;  // its death may free what others hold
       } else {
+        libk::AtomicRef(c->surviving_in_).store(&g, libk::MemoryOrder::Relaxed);
         g.survivors.push_back(*c);
       }
       continue;
     }
-    if (!rechecked) {  // every queue freed: any survivor left to us alone dies first
-      rechecked = true;
-      Graveyard::ChannelList kept;
-      while (Channel* c = g.survivors.pop_front())
-        (c->ref_count() == 1 ? g.peers : kept).push_back(*c);
-      while (Channel* c = kept.pop_front()) g.survivors.push_back(*c);
-      if (!g.peers.empty()) continue;
-    }
     Channel* c = g.survivors.pop_front();
     if (!c) break;
+    libk::AtomicRef(c->surviving_in_).store(nullptr, libk::MemoryOrder::Relaxed);
     RefPtr<Channel> told = libk::adopt(c);
     {
       SpinGuard r(told->readers_.lock());
@@ -97,6 +115,7 @@ void Channel::bury(MessageList& q, RefPtr<Channel> peer) {
     // If another hart dropped its reference meanwhile, ours is the last: it
     // dies here, into the graveyard (the loop goes on with what it left).
   }
+  graveyard_steps.fetch_add(steps, libk::MemoryOrder::Relaxed);
   self->channel_graveyard = nullptr;
 }
 

@@ -146,6 +146,9 @@ class Channel final : public Object {
   uint64_t peer_koid();
   bool peer_closed();
   size_t queued();
+  // Steps taken by graveyards (bury) since boot, one per message, peer or
+  // survivor handled: a teardown's work, counted exactly (tests).
+  static uint64_t graveyard_steps_for_test();
   ChannelPair* pair_for_audit() { return pair_.get(); }
   // Visit the queued messages (the audit's walk), under the queue's lock.
   template <typename F>
@@ -171,7 +174,8 @@ class Channel final : public Object {
   libk::IntrusiveList<Message, &Message::node> queue_;  // owned messages
   size_t posted_ = 0;  // of which from the kernel (post): outside KEEL_CHANNEL_MAX_QUEUED
   bool peer_gone_ = false;
-  libk::ListNode gone_node_;  // in a Graveyard's peers, waiting to be told (bury)
+  libk::ListNode gone_node_;           // in a Graveyard's peers or survivors (bury)
+  Graveyard* surviving_in_ = nullptr;  // the graveyard whose survivors it is in (atomic access)
 };
 
 // Word i of a register message n bytes long, taken from what the sender's

@@ -127,13 +127,14 @@ KTEST("channel.a_survivor_is_told_after_peers_left_to_the_graveyard_are_freed") 
   KT_EXPECT_EQ(counter("channels_live"), channels_before);
 }
 
-// Before any survivor is told, the survivors are looked at again: one held
-// only through a queue freed after it was set aside dies untold. Y holds
-// [e, s', p', a message carrying p]; p holds [s]; s holds a witness
-// watching f (e's peer, which survives). When Y dies, f, s and p are left
-// to the graveyard in that order: f and s are still held elsewhere when
-// looked at, p is not and dies, which leaves s to the graveyard alone. s
-// and its witness must go before f is told.
+// A survivor held only through a queue the graveyard frees later goes back
+// to be looked at as that queue goes, and dies untold. Y holds [e, s', p',
+// a message carrying p]; p holds [s]; s holds a witness watching f (e's
+// peer, which survives). When Y dies, f, s and p are left to the graveyard
+// in that order: f and s are still held elsewhere when looked at, p is not
+// and dies, and its queue leaves s to the graveyard alone. s and its
+// witness must go before f is told. (Built here by direct writes; a user
+// reaches the same shape through endpoints carried empty and filled after.)
 KTEST("channel.survivors_are_looked_at_again_before_anyone_is_told") {
   Witness::freed = Witness::saw_closed = 0;
   int64_t channels_before = counter("channels_live");
