@@ -23,8 +23,6 @@ using MessageList = libk::IntrusiveList<Message, &Message::node>;
 Spinlock carry_lock{LockRank::Carry, "channel carry"};
 }  // namespace
 
-// What dead endpoints leave: the messages queued to them, and the peers to
-// tell (each with a reference taken while it was still linked).
 // What dead endpoints leave: the messages queued to them, and their peers
 // (each with a reference taken while it was still linked): to tell, or to
 // free if that reference turns out to be the last.
@@ -34,6 +32,13 @@ struct Channel::Graveyard {
   ChannelList peers;      // not looked at yet
   ChannelList survivors;  // held elsewhere too when looked at: told at the end
 };
+
+namespace {
+libk::Atomic<uint64_t> graveyard_steps;  // bury's loop, ever: a teardown's work (tests)
+}  // namespace
+uint64_t Channel::graveyard_steps_for_test() {
+  return graveyard_steps.load(libk::MemoryOrder::Relaxed);
+}
 
 // Messages of a dead endpoint are freed here. Freeing one can kill another
 // endpoint (a handle inside it) whose messages come here too, on the same
@@ -54,13 +59,6 @@ struct Channel::Graveyard {
 // channel handles are looked at as it goes, so such a survivor goes back to
 // be looked at again at once: no survivor is told while something the
 // graveyard frees still holds it, and no step scans them all.
-namespace {
-libk::Atomic<uint64_t> graveyard_steps;  // bury's loop, ever: a teardown's work (tests)
-}  // namespace
-uint64_t Channel::graveyard_steps_for_test() {
-  return graveyard_steps.load(libk::MemoryOrder::Relaxed);
-}
-
 void Channel::bury(MessageList& q, RefPtr<Channel> peer) {
   Task* self = sched::current();
   if (auto* outer = static_cast<Graveyard*>(self->channel_graveyard)) {
