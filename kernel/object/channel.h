@@ -116,13 +116,17 @@ class Channel final : public Object {
   // (sched::hand_over). Returns the reader's frame and the parked task's
   // on_cpu for the assembly. {nullptr}: not taken, nothing changed.
   // {tf, nullptr}: the message went to the reader, but this task could not
-  // park (it is being killed, or an answer is already queued): the reader
-  // is made ready; the caller receives the general way, with its reference
-  // to this endpoint in *self_ref. (A receiver killed just after it was
-  // taken still runs in user mode until its next trap, within a tick: the
-  // kill found it off every queue and not yet running.)
+  // park (it is being killed, or an answer is already queued): the caller
+  // makes the reader (*receiver, its reference) ready and receives the
+  // general way, with its reference to this endpoint in *self_ref. (A
+  // receiver killed just after it was taken still runs in user mode until
+  // its next trap, within a tick: the kill found it off every queue and not
+  // yet running.) Defined in channel_fast_path.h, for the syscall entry to
+  // inline, once for each value of lockdebug::enabled (Debug), so that the
+  // locks' checks of it are decided at compile time.
+  template <bool Debug>
   static arch::FullReturn fast_path(arch::TrapFrame* tf, void (*resume_entry)(uint64_t, uint64_t),
-                                    Channel** self_ref);
+                                    Channel** self_ref, Task** receiver);
   // Park the current task on this endpoint and switch away for good (to
   // `next` if given); a counted reference to the endpoint (the caller's)
   // moves to the task while it is parked. See WaitQueue::park_locked. False,

@@ -100,11 +100,12 @@ class HandleTable {
   // caller; nullptr for anything else (observers included), and the caller
   // takes the general path, which reports what was wrong.
   // Interrupts must be off.
-  [[gnu::always_inline]] Object* lookup_fast(keel_handle_t h, uint32_t rights, ObjectType type) {
+  [[gnu::always_inline]] Object* lookup_fast(keel_handle_t h, uint32_t rights, ObjectType type,
+                                             bool debug = lockdebug::enabled) {
     uint32_t index;
     uint64_t gen;
     if (!libk::handle_decode(h, &index, &gen) || index >= MAX) return nullptr;
-    lock_.lock_irqs_off();
+    lock_.lock_irqs_off(debug);
     HandleSlot* c = chunks_[index / CHUNK];
     Object* o = nullptr;
     if (c) {
@@ -115,7 +116,7 @@ class HandleTable {
         o->ref();
       }
     }
-    lock_.unlock_irqs_off();
+    lock_.unlock_irqs_off(debug);
     return o;
   }
   // Rights and kind of a handle (for object_info and duplicate).

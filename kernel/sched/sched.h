@@ -93,11 +93,12 @@ void block_current(Deadline deadline, Spinlock& queue_lock, Task* next = nullptr
 // switch: the caller returns next's trap frame to the assembly, which
 // resumes it in user mode and then clears the parked task's on_cpu. The
 // queue lock is released. Interrupts off.
-[[gnu::always_inline]] inline void hand_over(HartSched& hs, Spinlock& queue_lock, Task* next) {
-  hs.lock.lock();
+[[gnu::always_inline]] inline void hand_over(HartSched& hs, Spinlock& queue_lock, Task* next,
+                                             bool debug = lockdebug::enabled) {
+  hs.lock.lock(debug);
   Task* cur = hs.current;
   cur->deadline = 0;
-  queue_lock.raw_unlock();
+  queue_lock.raw_unlock(debug);
   libk::AtomicRef(next->hart).store(arch::this_cpu()->index, libk::MemoryOrder::Relaxed);
   next->set_state(Task::State::Running);
   hs.current = next;
@@ -106,7 +107,7 @@ void block_current(Deadline deadline, Spinlock& queue_lock, Task* next = nullptr
   next->on_cpu.store(true, libk::MemoryOrder::Relaxed);
   if (next->satp != cur->satp) arch::switch_satp_fast(next->satp);
   arch::set_stack_bounds(next->stack_lo, next->stack_hi);
-  hs.lock.unlock();
+  hs.lock.unlock(debug);
 }
 // Switch away for good (the parked context is where this task resumes):
 // to `next` if given, else to the next ready task.

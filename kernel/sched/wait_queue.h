@@ -46,9 +46,10 @@ class WaitQueue {
   // released; otherwise the task switches away (to `next`, if given) and
   // this never returns. False if the task is being killed: nothing changed,
   // the lock is still held.
+  // `debug` as for RawSpinlock::lock.
   [[gnu::always_inline]] bool park_locked(uintptr_t resume_sp,
                                           void (*resume_entry)(uint64_t, uint64_t), Task* next,
-                                          bool user_next) {
+                                          bool user_next, bool debug = lockdebug::enabled) {
     sched::HartSched& hs = sched::this_hart();
     Task* cur = hs.current;
     if (cur->kill_requested()) return false;
@@ -65,9 +66,9 @@ class WaitQueue {
     arch::set_fresh_entry(cur->context, resume_sp, resume_entry);
     cur->parked = true;
     waiters_.push_back(libk::adopt(cur));  // current slot's reference -> this queue
-    if (lockdebug::enabled) lockdebug::check_may_block(&lock_);
+    if (debug) lockdebug::check_may_block(&lock_);
     if (user_next) {
-      sched::hand_over(hs, lock_, next);
+      sched::hand_over(hs, lock_, next, debug);
       return true;
     }
     // A successor pinned to another hart cannot run here (interrupts are

@@ -167,6 +167,11 @@ int64_t sys_ipc_reply_wait(RegArgs&);
 // receive the general way after the fast path sent but could not park.
 void ipc_parked_entry(uint64_t, uint64_t);
 int64_t ipc_receive_after_send(arch::TrapFrame* tf, Channel* channel);
+// The general way for a full-frame syscall (user_boundary.cpp), after the
+// fast path (ipc_fast.cpp) did not take it: null `sent_on`, or it sent to
+// `receiver` (a reference to make ready) and receives on `sent_on` (as for
+// ipc_receive_after_send). Returns with interrupts off.
+arch::FullReturn full_syscall(arch::TrapFrame* tf, Channel* sent_on, Task* receiver);
 // Leave the kernel for tf's user context (user_boundary.cpp): a killed task
 // exits, a preempted one yields first.
 [[noreturn]] void return_to_user(arch::TrapFrame* tf);

@@ -61,20 +61,21 @@ extern "C" void syscall_trap(arch::TrapFrame* tf) {
   prepare_return(tf);
 }
 
-// A full-frame syscall (trap_entry.S): the register IPC calls. The fast
-// path may hand the hart to another task, whose frame then comes back.
-extern "C" arch::FullReturn syscall_trap_full(arch::TrapFrame* tf) {
-  Channel* sent_on = nullptr;
-  arch::FullReturn fast = Channel::fast_path(tf, syscall::ipc_parked_entry, &sent_on);
-  if (fast.clear_on_cpu) return fast;  // handed over: that task resumes in user mode
+namespace syscall {
+// A full-frame syscall the fast path did not take (ipc_fast.cpp). With
+// `sent_on`, it sent to `receiver` but could not park: the receiver is made
+// ready, and this task receives the general way.
+arch::FullReturn full_syscall(arch::TrapFrame* tf, Channel* sent_on, Task* receiver) {
+  if (receiver) sched::make_ready_next(libk::adopt(receiver));
   arch::irq_enable();
-  if (sent_on)  // sent, but could not park: receive the general way
-    tf->a(0) = static_cast<uint64_t>(syscall::ipc_receive_after_send(tf, sent_on));
+  if (sent_on)
+    tf->a(0) = static_cast<uint64_t>(ipc_receive_after_send(tf, sent_on));
   else
-    tf->a(0) = static_cast<uint64_t>(syscall::dispatch(*tf));
+    tf->a(0) = static_cast<uint64_t>(dispatch(*tf));
   prepare_return(tf);
   return arch::FullReturn{tf, nullptr};
 }
+}  // namespace syscall
 
 // Interrupts and faults from user mode: a full frame.
 extern "C" void user_trap(arch::TrapFrame* tf) {

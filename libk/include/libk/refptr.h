@@ -110,7 +110,10 @@ class RefPtr {
   template <PointsInto<T> U>
   RefPtr(RefPtr<U>&& o) : ptr_(o.leak_ref()) {}
 
-  ~RefPtr() { reset(); }
+  // Always inlined: most are moved-from and drop nothing, which only the
+  // caller can see (and the full-frame syscall entry must call no copy of
+  // its own: kernel/syscall/ipc_fast.cpp).
+  [[gnu::always_inline]] ~RefPtr() { reset(); }
 
   // Copy/move into a temporary, then swap: the new reference is taken before
   // the old one is dropped, so self-assignment and assigning an object whose
@@ -128,7 +131,7 @@ class RefPtr {
     return *this;
   }
 
-  void reset() {
+  [[gnu::always_inline]] void reset() {
     // Clear the field first: on_last_unref may reach this RefPtr again.
     T* p = ptr_;
     ptr_ = nullptr;

@@ -40,10 +40,12 @@ class RawSpinlock {
   // One word: the lock bit and the count of starving waiters. The
   // uncontended lock is one atomic OR (a set bit, or any starving waiter,
   // sends the caller to the slow path) and the unlock one atomic AND.
-  [[gnu::always_inline]] void lock() {
+  // `debug` is lockdebug::enabled, for a caller that knows it at compile
+  // time (the IPC fast path: syscall/ipc_fast.cpp).
+  [[gnu::always_inline]] void lock(bool debug = lockdebug::enabled) {
     uint32_t was = word_.fetch_or(LOCKED, libk::MemoryOrder::Acquire);
     if (was & (LOCKED | COUNT_MASK)) contended(was);
-    if (lockdebug::enabled) {
+    if (debug) {
       holder_ = arch::this_cpu()->index;
       lockdebug::acquired(this, rank_, name_, false);
     }
@@ -60,8 +62,8 @@ class RawSpinlock {
     }
     return true;
   }
-  [[gnu::always_inline]] void unlock() {
-    if (lockdebug::enabled) lockdebug::released(this);
+  [[gnu::always_inline]] void unlock(bool debug = lockdebug::enabled) {
+    if (debug) lockdebug::released(this);
     word_.fetch_and(~LOCKED, libk::MemoryOrder::Release);
   }
   bool held() const { return word_.load(libk::MemoryOrder::Relaxed) & LOCKED; }
@@ -82,37 +84,8 @@ class RawSpinlock {
   static constexpr uint32_t LOCKED = 1;
   static constexpr uint32_t COUNT_ONE = 1u << 1, COUNT_MASK = ~LOCKED;
 
-  // lock()'s OR found the bit set, or a waiter starving: then the OR took
-  // the lock, which is not ours to keep; let it go first.
-  [[gnu::noinline]] void contended(uint32_t was) {
-    if (!(was & LOCKED)) word_.fetch_and(~LOCKED, libk::MemoryOrder::Release);
-    uint64_t since = arch::r_time();
-    bool starving = false;
-    if (lockdebug::enabled) arch::this_cpu()->spinning_on = name_;
-    for (;;) {
-      uint32_t w = word_.load(libk::MemoryOrder::Relaxed);
-      if (!(w & LOCKED)) {
-        // A starving waiter takes it and leaves the count in one step;
-        // others only while nobody starves.
-        uint32_t taken = 0;
-        if (starving)
-          taken = (w | LOCKED) - COUNT_ONE;
-        else if (!(w & COUNT_MASK))
-          taken = w | LOCKED;
-        if (taken && word_.compare_exchange(w, taken, libk::MemoryOrder::Acquire,
-                                            libk::MemoryOrder::Relaxed))
-          break;
-        if (taken) continue;  // the word moved: look again
-      }
-      arch::tlb::serve();  // see tlb.h
-      if (lockdebug::enabled) lockdebug::waiting(this, name_, since, holder_);
-      if (!starving && arch::r_time() - since > arch::spin_starving_ticks) {
-        word_.fetch_add(COUNT_ONE, libk::MemoryOrder::Relaxed);
-        starving = true;
-      }
-    }
-    if (lockdebug::enabled) arch::this_cpu()->spinning_on = nullptr;
-  }
+  // lock()'s OR found the bit set, or a waiter starving (spinlock.cpp).
+  [[gnu::noinline]] void contended(uint32_t was);
 
   libk::Atomic<uint32_t> word_;
   LockRank rank_;
@@ -147,15 +120,17 @@ class Spinlock {
   unsigned starving() const { return raw_.starving(); }
   void starve_for_test(bool on) { raw_.starve_for_test(on); }
   // For code that runs with interrupts off already (the IPC fast path):
-  // neither saves nor restores them.
-  [[gnu::always_inline]] void lock_irqs_off() { raw_.lock(); }
-  [[gnu::always_inline]] void unlock_irqs_off() { raw_.unlock(); }
+  // neither saves nor restores them. `debug` as for RawSpinlock::lock.
+  [[gnu::always_inline]] void lock_irqs_off(bool debug = lockdebug::enabled) { raw_.lock(debug); }
+  [[gnu::always_inline]] void unlock_irqs_off(bool debug = lockdebug::enabled) {
+    raw_.unlock(debug);
+  }
 
   // For code that gives the lock up while blocked and takes it back after
   // (WaitQueue::block): the holder's saved interrupt state must survive the
   // other holders in between.
   uint64_t saved_irq_state() const { return saved_irq_; }
-  void raw_unlock() { raw_.unlock(); }
+  [[gnu::always_inline]] void raw_unlock(bool debug = lockdebug::enabled) { raw_.unlock(debug); }
   void raw_relock(uint64_t saved_irq_state) {
     raw_.lock();
     saved_irq_ = saved_irq_state;

@@ -1,0 +1,84 @@
+// The register IPC fast path (Channel::fast_path), defined here to be
+// inlined into its one caller, the full-frame syscall entry
+// (syscall/ipc_fast.cpp), which is compiled so that it saves no callee-saved
+// registers (see there).
+#pragma once
+#include "object/channel.h"
+#include "object/process.h"
+#include "sched/sched.h"
+
+namespace channel_detail {
+// The n bytes of a1..a4 into a receiver's registers: status, a1..a4 (bytes
+// past the length 0), a5 = n, a6 = 0.
+[[gnu::always_inline]] inline void deliver_words(arch::TrapFrame* from, arch::TrapFrame* to,
+                                                 uint64_t n) {
+  to->a(0) = KEEL_OK;
+#pragma GCC unroll 4
+  for (unsigned i = 0; i < Task::Mailbox::WORDS; i++)
+    to->a(1 + i) = ipc_message_word(from->a(1 + i), i, n);
+  to->a(5) = n;
+  to->a(6) = 0;
+}
+}  // namespace channel_detail
+
+template <bool Debug>
+[[gnu::always_inline]] inline arch::FullReturn Channel::fast_path(
+    arch::TrapFrame* tf, void (*resume_entry)(uint64_t, uint64_t), Channel** self_ref,
+    Task** receiver) {
+  constexpr arch::FullReturn not_taken{nullptr, nullptr};
+  uint64_t n = tf->a(5);
+  if (n > SHORT_BYTES || tf->a(6) != KEEL_TIMEOUT_INFINITE) return not_taken;
+  sched::HartSched& hs = sched::this_hart();
+  Task* self = hs.current;
+  if (hs.need_resched || self->kill_requested()) return not_taken;
+  Object* o = Process::of(*self)->handles().lookup_fast(
+      tf->a(0), KEEL_RIGHT_READ | KEEL_RIGHT_WRITE, ObjectType::Channel, Debug);
+  if (!o) return not_taken;
+  auto* ch = static_cast<Channel*>(o);  // our counted reference
+  unsigned here = arch::this_cpu()->index;
+  // Under the pair's lock the peer cannot go and no writer can queue here
+  // (writes take it first). (The endpoint holds its pair until it dies.)
+  Spinlock& pair_lock = ch->pair_.get()->lock;
+  pair_lock.lock_irqs_off(Debug);
+  Channel* peer = ch->peer_;
+  Task* t = nullptr;
+  if (peer) {
+    peer->readers_.lock().lock_irqs_off(Debug);
+    t = peer->readers_.first_waiter();
+    if (!t || !t->parked || t->parked_on != peer || t->mailbox.cap < n || t->hart != here ||
+        t->kill_requested() || !peer->queue_.empty() || !peer->unref_unless_last())
+      t = nullptr;
+    if (t) {
+      t->parked_on = nullptr;  // its reference on the peer was dropped just above
+      t->mailbox.cap = 0;
+      (void)peer->readers_.take_locked(*t).leak_ref();  // -> the current slot, or ready
+    }
+    peer->readers_.lock().unlock_irqs_off(Debug);
+  }
+  if (!t) {
+    pair_lock.unlock_irqs_off(Debug);
+    ch->unref();
+    return not_taken;
+  }
+  // The message goes straight into the receiver's registers (it cannot run
+  // before the sret: it is off every queue, and ours to run).
+  arch::TrapFrame* rtf = arch::user_trap_frame(t->stack.top());
+  channel_detail::deliver_words(tf, rtf, n);
+  ch->readers_.lock().lock_irqs_off(Debug);
+  pair_lock.unlock_irqs_off(Debug);
+  // A message already queued here (it can only have come before: writers
+  // need the pair's lock, held until just now) is read the general way.
+  if (ch->queue_.empty()) {
+    self->mailbox.cap = SHORT_BYTES;
+    self->parked_on = ch;
+    if (ch->readers_.park_locked(reinterpret_cast<uintptr_t>(tf), resume_entry, t, true, Debug))
+      return arch::FullReturn{rtf, &self->on_cpu};
+    self->parked_on = nullptr;
+    self->mailbox.cap = 0;
+  }
+  ch->readers_.lock().unlock_irqs_off(Debug);
+  t->delivered = true;
+  *self_ref = ch;
+  *receiver = t;
+  return arch::FullReturn{tf, nullptr};
+}

@@ -1,0 +1,28 @@
+// The full-frame syscall entry (trap_entry.S calls it for the register IPC
+// calls): the fast path first (Channel::fast_path, inlined here), the
+// general way otherwise (full_syscall, user_boundary.cpp).
+//
+// This file alone is compiled with s1..s11 treated as call-clobbered
+// (-fcall-used-*, kernel/meson.build). Its one caller, the assembly, keeps
+// nothing in them: the user's values are in the trap frame, and the frame
+// it resumes is restored whole. So the fast path neither saves nor restores
+// them (35 instructions a direction). Functions it calls keep the usual
+// convention, which only preserves more. What makes this safe is that the
+// object defines no function other than syscall_trap_full that other files
+// could call (an inline function emitted out of line here would follow the
+// wrong convention): `ipc-fast-symbols` in the static suite checks that.
+#include <arch/trap.h>
+
+#include "object/channel_fast_path.h"
+#include "syscall.h"
+
+extern "C" [[gnu::flatten]] arch::FullReturn syscall_trap_full(arch::TrapFrame* tf) {
+  Channel* sent_on = nullptr;
+  Task* receiver = nullptr;
+  arch::FullReturn fast =
+      lockdebug::enabled
+          ? Channel::fast_path<true>(tf, syscall::ipc_parked_entry, &sent_on, &receiver)
+          : Channel::fast_path<false>(tf, syscall::ipc_parked_entry, &sent_on, &receiver);
+  if (fast.clear_on_cpu) return fast;  // handed over: that task resumes in user mode
+  return syscall::full_syscall(tf, sent_on, receiver);
+}
