@@ -100,7 +100,7 @@ void block_current(Deadline deadline, Spinlock& queue_lock, Task* next = nullptr
   cur->deadline = 0;
   queue_lock.raw_unlock(debug);
   libk::AtomicRef(next->hart).store(arch::this_cpu()->index, libk::MemoryOrder::Relaxed);
-  next->set_state(Task::State::Running);
+  next->change_state<Task::State::Ready, Task::State::Running>();
   hs.current = next;
   libk::AtomicRef(hs.switches).store(hs.switches + 1, libk::MemoryOrder::Relaxed);
   while (next->on_cpu.load(libk::MemoryOrder::Acquire)) arch::tlb::serve();

@@ -451,3 +451,13 @@ KTEST("badstate.illegal_state_change_panics") {
   t->set_state(Task::State::Blocked);           // Ready -> Blocked: never legal
   KT_EXPECT(false);                             // unreachable
 }
+
+// A change from a known state (Task::change_state) panics the same way when
+// the task is not in that state: Blocked -> Ready on a Ready task.
+KTEST("badstate.change_from_the_wrong_state_panics") {
+  RefPtr<Task> t = KT_TRY(Task::create(
+      "stateless", [](void*) { return 0; }, nullptr));
+  KT_EXPECT(t->state() == Task::State::Ready);
+  t->change_state<Task::State::Blocked, Task::State::Ready>();  // it is Ready, not Blocked
+  KT_EXPECT(false);                                             // unreachable
+}

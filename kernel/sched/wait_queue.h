@@ -53,14 +53,14 @@ class WaitQueue {
     sched::HartSched& hs = sched::this_hart();
     Task* cur = hs.current;
     if (cur->kill_requested()) return false;
-    cur->set_state(Task::State::Blocked);
+    cur->change_state<Task::State::Running, Task::State::Blocked>();
     cur->wake_status = KEEL_OK;
     cur->waiting_on.store(this, libk::MemoryOrder::SeqCst);
     libk::atomic_fence(libk::MemoryOrder::SeqCst);  // the store before the flag's load, always
     if (cur->kill_requested()) {                    // see block_locked
       cur->waiting_on.store(nullptr, libk::MemoryOrder::Release);
-      cur->set_state(Task::State::Ready);
-      cur->set_state(Task::State::Running);
+      cur->change_state<Task::State::Blocked, Task::State::Ready>();
+      cur->change_state<Task::State::Ready, Task::State::Running>();
       return false;
     }
     arch::set_fresh_entry(cur->context, resume_sp, resume_entry);
@@ -93,7 +93,7 @@ class WaitQueue {
     t.wake_status = KEEL_OK;
     t.parked = false;  // it resumes at its parked context, which knows
     if (t.deadline) sched::cancel_deadline(t);
-    t.set_state(Task::State::Ready);
+    t.change_state<Task::State::Blocked, Task::State::Ready>();
     return ref;
   }
   Task* first_waiter() { return waiters_.front(); }

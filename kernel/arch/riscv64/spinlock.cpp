@@ -20,8 +20,8 @@ void RawSpinlock::contended(uint32_t was) {
         taken = (w | LOCKED) - COUNT_ONE;
       else if (!(w & COUNT_MASK))
         taken = w | LOCKED;
-      if (taken && word_.compare_exchange(w, taken, libk::MemoryOrder::Acquire,
-                                          libk::MemoryOrder::Relaxed))
+      if (taken &&
+          word_.compare_exchange(w, taken, libk::MemoryOrder::Acquire, libk::MemoryOrder::Relaxed))
         break;
       if (taken) continue;  // the word moved: look again
     }
