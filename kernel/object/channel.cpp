@@ -186,6 +186,8 @@ libk::Result<void> Channel::create_pair(RefPtr<Channel>* a, RefPtr<Channel>* b) 
   RefPtr<Channel> yr = libk::adopt(y);
   x->pair_ = pair_ref;
   y->pair_ = pair_ref;
+  x->readers_.share_lock(pair->lock);
+  y->readers_.share_lock(pair->lock);
   x->peer_ = y;
   y->peer_ = x;
   x->peer_koid_ = y->koid();
@@ -196,11 +198,13 @@ libk::Result<void> Channel::create_pair(RefPtr<Channel>* a, RefPtr<Channel>* b) 
 }
 
 void Channel::destroy() {
-  // Unlink from the peer first, so no writer can reach this endpoint (its
-  // writes fail with ERR_PEER_CLOSED from here on). Its readers are told
-  // once everything here is freed (bury): a peer itself on the way out
-  // (no reference to take) needs no telling.
+  // Unlink from the peer and take the queue in one step, so no writer can
+  // reach this endpoint (its writes fail with ERR_PEER_CLOSED from here on).
+  // Its readers are told once everything here is freed (bury): a peer
+  // itself on the way out (no reference to take) needs no telling. (No
+  // pair: creation failed before the endpoint was linked or written to.)
   RefPtr<Channel> peer_ref;
+  MessageList mine;
   if (pair_) {
     SpinGuard g(pair_->lock);
     if (peer_) {
@@ -209,10 +213,6 @@ void Channel::destroy() {
       peer_ = nullptr;
       if (peer->try_ref()) peer_ref = libk::adopt(peer);
     }
-  }
-  MessageList mine;
-  {
-    SpinGuard r(readers_.lock());
     while (Message* m = queue_.pop_front()) mine.push_back(*m);
   }
   pair_.reset();
@@ -245,17 +245,21 @@ libk::Result<void> Channel::write(Message* msg, Commit commit, void* ctx, Object
 
 libk::Result<void> Channel::write_locked(Message* msg, Commit commit, void* ctx,
                                          Object* const* carried, size_t num_carried) {
-  SpinGuard g(pair_->lock);
-  Channel* peer = peer_;
-  if (!peer) return libk::err(ERR_PEER_CLOSED);
-  // Under the carry lock no other write that carries a channel runs, so
-  // these checks still hold when the message is queued.
+  // Under the carry lock no other write that carries a channel runs, so a
+  // carried endpoint with nothing queued now gets no message that could
+  // hold a channel before this one is queued. (Looked at before this
+  // pair's lock is taken: each queued() takes its own pair's.)
+  bool refused = false;
   for (size_t i = 0; i < num_carried; i++) {
     if (carried[i]->type() != ObjectType::Channel) continue;
     auto* c = static_cast<Channel*>(carried[i]);
-    if (c == this || c == peer || c->queued() != 0) return libk::err(ERR_INVALID_ARGS);
+    refused |= c == this || c->queued() != 0;
   }
-  SpinGuard r(peer->readers_.lock());
+  SpinGuard g(pair_->lock);
+  Channel* peer = peer_;
+  if (!peer) return libk::err(ERR_PEER_CLOSED);
+  for (size_t i = 0; i < num_carried; i++) refused |= carried[i] == peer;
+  if (refused) return libk::err(ERR_INVALID_ARGS);
   if (peer->queue_.size() - peer->posted_ >= KEEL_CHANNEL_MAX_QUEUED)
     return libk::err(ERR_SHOULD_WAIT);
   if (commit) TRY(commit(ctx, msg));
@@ -269,7 +273,6 @@ libk::Result<sched::Successor> Channel::write_short(const uint64_t* words, uint3
     SpinGuard g(pair_->lock);
     Channel* peer = peer_;
     if (!peer) return libk::err(ERR_PEER_CLOSED);
-    SpinGuard r(peer->readers_.lock());
     Task* t = peer->readers_.first_waiter();
     if (t && t->mailbox.cap >= n && peer->queue_.empty()) {
       for (uint32_t i = 0; i < Task::Mailbox::WORDS; i++) t->mailbox.words[i] = words[i];

@@ -68,7 +68,8 @@ struct Message {
   }
 };
 
-// Shared by the two endpoints of a pair: the lock that guards their peer links.
+// Shared by the two endpoints of a pair: the lock that guards both of them
+// (their peer links, queues and waiting readers: one lock for an exchange).
 struct ChannelPair : libk::RefCounted<ChannelPair> {
   Spinlock lock{LockRank::ChannelPair, "channel pair"};
   void on_last_unref();
@@ -171,10 +172,11 @@ class Channel final : public Object {
   struct Graveyard;
   static void bury(libk::IntrusiveList<Message, &Message::node>& q, RefPtr<Channel> peer);
 
-  libk::RefPtr<ChannelPair> pair_;  // shared with the peer
-  Channel* peer_ = nullptr;         // pair_->lock; null once the peer is gone
-  uint64_t peer_koid_ = 0;
-  WaitQueue readers_;  // its lock also guards queue_ and peer_gone_
+  libk::RefPtr<ChannelPair> pair_;  // shared with the peer; set once, dropped by destroy
+  uint64_t peer_koid_ = 0;          // set once
+  // Guarded by pair_->lock: the peer link, the queue, its readers.
+  Channel* peer_ = nullptr;                             // null once the peer is gone
+  WaitQueue readers_;                                   // uses pair_->lock as its own (create_pair)
   libk::IntrusiveList<Message, &Message::node> queue_;  // owned messages
   size_t posted_ = 0;  // of which from the kernel (post): outside KEEL_CHANNEL_MAX_QUEUED
   bool peer_gone_ = false;

@@ -36,38 +36,28 @@ template <bool Debug>
   if (!o) return not_taken;
   auto* ch = static_cast<Channel*>(o);  // our counted reference
   unsigned here = arch::this_cpu()->index;
-  // Under the pair's lock the peer cannot go and no writer can queue here
-  // (writes take it first). (The endpoint holds its pair until it dies.)
+  // The pair's lock guards both endpoints: the peer cannot go, no writer
+  // can queue on either side, and both wait queues hold still. (The
+  // endpoint holds its pair until it dies.)
   Spinlock& pair_lock = ch->pair_.get()->lock;
   pair_lock.lock_irqs_off(Debug);
   Channel* peer = ch->peer_;
-  Task* t = nullptr;
-  if (peer) {
-    peer->readers_.lock().lock_irqs_off(Debug);
-    t = peer->readers_.first_waiter();
-    if (!t || !t->parked || t->parked_on != peer || t->mailbox.cap < n || t->hart != here ||
-        t->kill_requested() || !peer->queue_.empty() || !peer->unref_unless_last())
-      t = nullptr;
-    if (t) {
-      t->parked_on = nullptr;  // its reference on the peer was dropped just above
-      t->mailbox.cap = 0;
-      (void)peer->readers_.take_locked(*t).leak_ref();  // -> the current slot, or ready
-    }
-    peer->readers_.lock().unlock_irqs_off(Debug);
-  }
-  if (!t) {
+  Task* t = peer ? peer->readers_.first_waiter() : nullptr;
+  if (!t || !t->parked || t->parked_on != peer || t->mailbox.cap < n || t->hart != here ||
+      t->kill_requested() || !peer->queue_.empty() || !peer->unref_unless_last()) {
     pair_lock.unlock_irqs_off(Debug);
     ch->unref();
     return not_taken;
   }
+  t->parked_on = nullptr;  // its reference on the peer was dropped just above
+  t->mailbox.cap = 0;
+  (void)peer->readers_.take_locked(*t).leak_ref();  // -> the current slot, or ready
   // The message goes straight into the receiver's registers (it cannot run
   // before the sret: it is off every queue, and ours to run).
   arch::TrapFrame* rtf = arch::user_trap_frame(t->stack.top());
   channel_detail::deliver_words(tf, rtf, n);
-  ch->readers_.lock().lock_irqs_off(Debug);
-  pair_lock.unlock_irqs_off(Debug);
-  // A message already queued here (it can only have come before: writers
-  // need the pair's lock, held until just now) is read the general way.
+  // A message already queued here (it came before: writers need the pair's
+  // lock, held since the look at the peer) is read the general way.
   if (ch->queue_.empty()) {
     self->mailbox.cap = SHORT_BYTES;
     self->parked_on = ch;
@@ -76,7 +66,7 @@ template <bool Debug>
     self->parked_on = nullptr;
     self->mailbox.cap = 0;
   }
-  ch->readers_.lock().unlock_irqs_off(Debug);
+  pair_lock.unlock_irqs_off(Debug);
   t->delivered = true;
   *self_ref = ch;
   *receiver = t;

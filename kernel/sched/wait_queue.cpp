@@ -30,8 +30,8 @@ libk::Result<void> WaitQueue::block_locked(Deadline deadline, sched::Successor n
     return libk::err(ERR_INTERRUPTED);
   }
   waiters_.push_back(libk::adopt(cur));  // current slot's reference -> this queue
-  if (lockdebug::enabled) lockdebug::check_may_block(&lock_);
-  uint64_t saved = lock_.saved_irq_state();
+  if (lockdebug::enabled) lockdebug::check_may_block(lock_);
+  uint64_t saved = lock_->saved_irq_state();
   // A successor pinned to another hart cannot run here (interrupts are off:
   // this hart stays ours until we block).
   Task* direct = nullptr;
@@ -44,8 +44,8 @@ libk::Result<void> WaitQueue::block_locked(Deadline deadline, sched::Successor n
   }
   // The scheduler takes its hart lock (and files the deadline) before it
   // lets go of this queue's lock, so no waker sees us half blocked.
-  sched::block_current(deadline, lock_, direct);
-  lock_.raw_relock(saved);
+  sched::block_current(deadline, *lock_, direct);
+  lock_->raw_relock(saved);
   if (cur->wake_status != KEEL_OK) return libk::err(cur->wake_status);
   return libk::ok();
 }

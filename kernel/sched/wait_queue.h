@@ -24,7 +24,16 @@ class WaitQueue {
   WaitQueue& operator=(const WaitQueue&) = delete;
   ~WaitQueue();
 
-  Spinlock& lock() { return lock_; }
+  // The lock: the queue's own, or one it shares (share_lock).
+  Spinlock& lock() { return *lock_; }
+  // From now on, guard this queue with `shared` (which must outlive it)
+  // instead of its own lock: a channel's readers use their pair's lock,
+  // which also guards the channel's queue and peer link, so that the IPC
+  // fast path takes one lock for both endpoints. Only before first use.
+  void share_lock(Spinlock& shared) {
+    KASSERT(waiters_.empty());
+    lock_ = &shared;
+  }
 
   // Block the current task (caller holds lock()) until woken or the
   // deadline. Returns ok when woken, ERR_TIMED_OUT (at once for
@@ -66,9 +75,9 @@ class WaitQueue {
     arch::set_fresh_entry(cur->context, resume_sp, resume_entry);
     cur->parked = true;
     waiters_.push_back(libk::adopt(cur));  // current slot's reference -> this queue
-    if (debug) lockdebug::check_may_block(&lock_);
+    if (debug) lockdebug::check_may_block(lock_);
     if (user_next) {
-      sched::hand_over(hs, lock_, next, debug);
+      sched::hand_over(hs, *lock_, next, debug);
       return true;
     }
     // A successor pinned to another hart cannot run here (interrupts are
@@ -77,7 +86,7 @@ class WaitQueue {
       sched::make_ready_next(libk::adopt(next));
       next = nullptr;
     }
-    sched::park_current(lock_, next);
+    sched::park_current(*lock_, next);
   }
   // Wake the first waiter to run next (make_ready_next): woken by IPC.
   bool wake_one_next_locked();
@@ -102,6 +111,7 @@ class WaitQueue {
   bool has_waiter(const Task& t) const { return waiters_.contains(t); }
 
  private:
-  Spinlock lock_{LockRank::WaitQueue, "wait queue"};
+  Spinlock own_lock_{LockRank::WaitQueue, "wait queue"};
+  Spinlock* lock_ = &own_lock_;
   libk::OwningList<Task, &Task::sched_node> waiters_;  // owns each waiter's reference
 };

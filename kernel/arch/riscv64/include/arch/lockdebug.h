@@ -15,10 +15,10 @@
 enum class LockRank : uint8_t {
   None = 0,      // unranked (tests): tracked, not ordered
   Carry,         // channel.cpp carry_lock
-  ChannelPair,   // ChannelPair::lock
   ProcessTable,  // process_table's list
   JobTree,       // job.cpp's tree_lock: every job's children, processes and killed flag
   Process,       // Process::lock_
+  ChannelPair,   // ChannelPair::lock (also its endpoints' wait queues': a kill takes it)
   WaitQueue,     // every WaitQueue's lock
   HandleTable,   // HandleTable::lock_
   Observer,      // observer_lock (a handle table asks whether a link is revoked)
