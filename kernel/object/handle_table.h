@@ -102,17 +102,25 @@ class HandleTable {
   // Interrupts must be off.
   [[gnu::always_inline]] Object* lookup_fast(keel_handle_t h, uint32_t rights, ObjectType type,
                                              bool debug = lockdebug::enabled) {
-    uint32_t index;
-    uint64_t gen;
-    if (!libk::handle_decode(h, &index, &gen) || index >= MAX) return nullptr;
+    // No separate check of the value: one no slot can have fails below all
+    // the same. Low bits 0 wrap the index past MAX; generation 0 (retired)
+    // or past the last (bit 63 set) equals no slot that names an object;
+    // and a slot names an object only while it is an owning handle in use
+    // (install, clear_slot): an observer's or a free slot's is null.
+    static_assert(libk::kHandleMaxSlots == (1u << libk::kHandleIndexBits) - 1 &&
+                  MAX <= libk::kHandleMaxSlots);
+    uint32_t index = static_cast<uint32_t>(h & libk::kHandleMaxSlots) - 1;
+    if (index >= MAX) return nullptr;
+    uint64_t gen = h >> libk::kHandleIndexBits;
     lock_.lock_irqs_off(debug);
     HandleSlot* c = chunks_[index / CHUNK];
     Object* o = nullptr;
     if (c) {
       HandleSlot& s = c[index % CHUNK];
-      if (s.used && s.generation == gen && !s.observer && s.object->type() == type &&
+      Object* named = s.object.get();
+      if (named && s.generation == gen && named->type() == type &&
           libk::rights_subset(rights, s.rights)) {
-        o = s.object.get();
+        o = named;
         o->ref();
       }
     }

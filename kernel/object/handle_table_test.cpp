@@ -6,6 +6,9 @@
 
 #include "ktest/ktest.h"
 #include "object/channel.h"
+#include "object/job.h"
+#include "object/observer.h"
+#include "object/process.h"
 
 namespace {
 constexpr uint32_t kRights = KEEL_RIGHT_READ | KEEL_RIGHT_INSPECT;
@@ -211,4 +214,92 @@ KTEST("handles.last_handle_is_heard_of_before_the_last_reference") {
   looked.reset();
   KT_EXPECT_EQ(c->ref_count(), 1u);
   KT_EXPECT_EQ(c->zero_handles, 1);
+}
+
+// The IPC fast path's lookup skips the value's separate checks (see
+// lookup_fast): it must still take exactly what lookup takes, with the same
+// type and rights, and refuse everything else: values no slot can have, a
+// closed slot's, an observer's, the wrong type, missing rights. Each
+// reference it takes is one more on the object.
+KTEST("handles.fast_lookup_takes_exactly_what_lookup_takes") {
+  RefPtr<Channel> a, b, c, d;
+  KT_ASSERT(Channel::create_pair(&a, &b).ok());
+  KT_ASSERT(Channel::create_pair(&c, &d).ok());
+  auto j = Job::create_child(Job::root(), keel_job_limits{});
+  KT_ASSERT(j.ok());
+  RefPtr<Job> job = j.release_value();
+  auto p = Process::create("watched", 0, *job);
+  KT_ASSERT(p.ok());
+  RefPtr<Process> proc = p.release_value();
+  {
+    HandleTable table;
+    constexpr uint32_t RW = KEEL_RIGHT_READ | KEEL_RIGHT_WRITE;
+    keel_handle_t rw = table.add(RefPtr<Object>(a.get()), RW).value();
+    keel_handle_t read_only = table.add(RefPtr<Object>(b.get()), KEEL_RIGHT_READ).value();
+    keel_handle_t closed = table.add(RefPtr<Object>(c.get()), RW).value();
+    KT_ASSERT(table.close(closed).ok());
+    keel_handle_t reopened = table.add(RefPtr<Object>(d.get()), RW).value();  // closed's slot
+    keel_handle_t process = table.add(RefPtr<Object>(proc.get()), RW).value();
+    auto r = table.reserve(1);
+    KT_ASSERT(r.ok());
+    HandleTable::Reservation slot = r.release_value();
+    ObserverLink* link = KT_TRY(observer::create(*proc));
+    keel_handle_t observer = table.add_observer(slot, link, KEEL_RIGHT_INSPECT);
+
+    uint32_t i = slot_of(rw);
+    const keel_handle_t values[] = {
+        rw,
+        read_only,
+        closed,
+        reopened,
+        process,
+        observer,
+        0,
+        rw | (uint64_t{1} << 63),                             // bit 63: no slot has it
+        rw & ~uint64_t{libk::kHandleMaxSlots},                // index bits 0
+        rw & uint64_t{libk::kHandleMaxSlots},                 // generation 0
+        libk::handle_encode(i, libk::kHandleLastGeneration),  // a generation not reached
+        libk::handle_encode(HandleTable::MAX, 1),             // past the table
+        libk::handle_encode(libk::kHandleMaxSlots - 1, 1),    // the last index values have
+        ~uint64_t{0},
+        uint64_t{1} << 62,
+        libk::handle_encode(i, 1) + 1,
+    };
+    for (keel_handle_t h : values)
+      for (uint32_t rights : {uint32_t{0}, uint32_t{KEEL_RIGHT_READ}, RW})
+        for (ObjectType type : {ObjectType::Channel, ObjectType::Process}) {
+          // An observer's lookup resolves it; the fast path leaves that to
+          // the general one.
+          auto slow = table.lookup(h, rights, type);
+          Object* want = slow.ok() && h != observer ? slow.value().get() : nullptr;
+          uint32_t before = want ? want->ref_count() : 0;
+          arch::irq_disable();
+          Object* fast = table.lookup_fast(h, rights, type);
+          arch::irq_enable();
+          if (fast != want)
+            ::ktest::fail(__FILE__, __LINE__, "value %#lx, rights %#x, type %u: fast %p, lookup %p",
+                          h, rights, static_cast<unsigned>(type), static_cast<void*>(fast),
+                          static_cast<void*>(want));
+          if (!fast) continue;
+          KT_EXPECT_EQ(fast->ref_count(), before + 1);
+          fast->unref();
+        }
+    // The ones that must be found at all, to show the comparison means something.
+    arch::irq_disable();
+    Object* found[] = {table.lookup_fast(rw, RW, ObjectType::Channel),
+                       table.lookup_fast(read_only, KEEL_RIGHT_READ, ObjectType::Channel),
+                       table.lookup_fast(reopened, RW, ObjectType::Channel),
+                       table.lookup_fast(process, RW, ObjectType::Process)};
+    Object* refused[] = {table.lookup_fast(read_only, RW, ObjectType::Channel),
+                         table.lookup_fast(closed, RW, ObjectType::Channel),
+                         table.lookup_fast(observer, 0, ObjectType::Process),
+                         table.lookup_fast(rw, RW, ObjectType::Process)};
+    arch::irq_enable();
+    KT_EXPECT(found[0] == a.get() && found[1] == b.get() && found[2] == d.get() &&
+              found[3] == proc.get());
+    for (Object* o : found)
+      if (o) o->unref();
+    for (Object* o : refused) KT_EXPECT(o == nullptr);
+    KT_EXPECT(table.lookup(observer, 0, ObjectType::Process).ok());  // a working observer
+  }
 }
