@@ -89,7 +89,8 @@ void block_current(Deadline deadline, Spinlock& queue_lock, Task* next = nullptr
 // to where it resumes and moved its reference into the wait queue whose
 // lock it holds, as for block_current, with no deadline):
 // Give the hart to `next` (a parked task taken off its wait queue, state
-// Ready; its reference moves to the current slot) without a kernel context
+// Ready, whose `hart` already names this one: the fast path takes no other;
+// its reference moves to the current slot) without a kernel context
 // switch: the caller returns next's trap frame to the assembly, which
 // resumes it in user mode and then clears the parked task's on_cpu. The
 // queue lock is released. Interrupts off.
@@ -99,7 +100,6 @@ void block_current(Deadline deadline, Spinlock& queue_lock, Task* next = nullptr
   Task* cur = hs.current;
   cur->deadline = 0;
   queue_lock.raw_unlock(debug);
-  libk::AtomicRef(next->hart).store(arch::this_cpu()->index, libk::MemoryOrder::Relaxed);
   next->change_state<Task::State::Ready, Task::State::Running>();
   hs.current = next;
   libk::AtomicRef(hs.switches).store(hs.switches + 1, libk::MemoryOrder::Relaxed);

@@ -25,7 +25,6 @@
 
 namespace arch {
 libk::Atomic<uint32_t> asid_generation[MAX_ASIDS];
-uint32_t asid_flushed_at[MAX_CPUS][MAX_ASIDS];
 }  // namespace arch
 
 namespace arch::pt_memory {

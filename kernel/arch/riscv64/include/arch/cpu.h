@@ -11,6 +11,9 @@ struct FaultCatch;
 
 namespace arch {
 
+// ASIDs this kernel uses at most (page_table_hw.cpp probes how many the hart has).
+constexpr unsigned MAX_ASIDS = 1024;
+
 struct Cpu {
   uint64_t hartid;
   FaultCatch* fault_catch;  // armed recovery point for kernel faults, or null (fault.h)
@@ -49,6 +52,9 @@ struct Cpu {
   static constexpr unsigned WHERE_MAX = 16;
   uintptr_t where[WHERE_MAX];  // this hart's answer: return addresses (lockdebug::poll)
   unsigned nwhere;
+  // For each ASID, its generation when this hart last flushed it
+  // (load_user_satp): here, so that the IPC fast path reaches it from tp.
+  uint32_t asid_flushed_at[MAX_ASIDS];
 };
 static_assert(offsetof(Cpu, stack_lo) == ASM_CPU_STACK_LO);
 static_assert(offsetof(Cpu, stack_hi) == ASM_CPU_STACK_HI);
@@ -95,18 +101,16 @@ inline void set_stack_bounds(uintptr_t lo, uintptr_t hi) {
 // TLB shootdowns (page_table_hw.cpp explains the ordering).
 void switch_satp(uint64_t satp);
 // ASIDs (page_table_hw.cpp): each ASID's generation, moved on by every
-// unmap of its table and its freeing; per hart, the generation it last
-// flushed each ASID at.
-constexpr unsigned MAX_ASIDS = 1024;
+// unmap of its table and its freeing (Cpu::asid_flushed_at: the generation
+// each hart last flushed it at).
 extern libk::Atomic<uint32_t> asid_generation[MAX_ASIDS];
-extern uint32_t asid_flushed_at[MAX_CPUS][MAX_ASIDS];
 // Load a user table with an ASID: flush the ASID first if its table changed
 // since this hart last did. Cpu::satp is set first (shootdowns read it).
 [[gnu::always_inline]] inline void load_user_satp(Cpu* c, uint64_t satp, unsigned asid) {
   libk::AtomicRef(c->satp).store(satp, libk::MemoryOrder::Relaxed);
   libk::atomic_fence(libk::MemoryOrder::SeqCst);
   uint32_t g = asid_generation[asid].load(libk::MemoryOrder::Acquire);
-  uint32_t& seen = asid_flushed_at[c->index][asid];
+  uint32_t& seen = c->asid_flushed_at[asid];
   if (seen != g) {
     asm volatile("sfence.vma zero, %0" ::"r"(uint64_t{asid}) : "memory");
     seen = g;
