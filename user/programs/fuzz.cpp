@@ -74,9 +74,26 @@ bool str_eq_fuzzer(const char* a, const char* b) { return strcmp(a, b) == 0; }
 // A function whose address is a pointer into the text segment (R+X).
 [[gnu::noinline]] void rng_pick_code() { asm volatile(""); }
 
+// The echo round trips (act_ipc) check that each reply is exactly what was
+// sent, which holds only while their channel carries nothing else. A forged
+// or random handle value can equal it: any other call that names it (in an
+// argument register) taints it, and the rounds then start over with a new
+// echo server instead of checking replies that may be another call's.
+keel_handle_t echo_client, echo_server;
+uint64_t echo_taints;
+bool echo_tainted;
+inline void note_handle_use(uint64_t v) {
+  if (v == echo_client && v != KEEL_HANDLE_INVALID && !echo_tainted) {
+    echo_tainted = true;
+    echo_taints++;
+  }
+}
+
 inline int64_t sc(uint64_t n, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a2 = 0, uint64_t a3 = 0,
                   uint64_t a4 = 0, uint64_t a5 = 0) {
   calls++;
+  const uint64_t args[] = {a0, a1, a2, a3, a4, a5};
+  for (uint64_t v : args) note_handle_use(v);
   return syscall6(n, a0, a1, a2, a3, a4, a5);
 }
 
@@ -565,8 +582,20 @@ void act_channel_call() {
 // (never one that waits for ever on a channel nobody may answer), and round
 // trips through the fast path with an echo server process of our own, whose
 // replies must be exact.
-keel_handle_t echo_client, echo_server;
 uint64_t echo_mismatches;
+
+// Close the echo channel and end its server (it ends when its peer closes;
+// the kill is for one that a forged handle left waiting elsewhere).
+void end_echo() {
+  keel_handle_t client = echo_client;
+  echo_client = KEEL_HANDLE_INVALID;  // (these calls name it, and taint nothing)
+  sc(SYS_HANDLE_CLOSE, client);
+  sc(SYS_PROCESS_KILL, echo_server);
+  sc(SYS_PROCESS_WAIT, echo_server, u(&out_u64[0]), keel::PATIENCE_MS);
+  sc(SYS_HANDLE_CLOSE, echo_server);
+  echo_server = KEEL_HANDLE_INVALID;
+  echo_tainted = false;
+}
 
 int64_t raw_ipc(uint64_t n, uint64_t h, uint64_t w0, uint64_t w1, uint64_t w2, uint64_t w3,
                 uint64_t len, uint64_t timeout, uint64_t* out) {
@@ -583,6 +612,7 @@ void act_ipc() {
   if (rng.chance(40)) {
     uint64_t num = rng.chance(50) ? SYS_IPC_CALL : SYS_IPC_REPLY_WAIT;
     uint64_t h = rng.chance(85) ? channel_handle() : rng.next();
+    note_handle_use(h);
     const uint64_t lens[] = {0, 1, 8, 15, 16, 31, 32, 33, 4096, KEEL_IPC_NO_REPLY, ~0ull - 1};
     uint64_t len = rng.chance(80) ? rng.pick(lens) : rng.next();
     const uint64_t timeouts[] = {0, 1, 2, 3};
@@ -601,17 +631,17 @@ void act_ipc() {
     }
     children_started++;
   }
+  if (echo_tainted) {  // another call may have used the channel: start over
+    end_echo();
+    return;
+  }
   for (int i = 0, rounds = 1 + static_cast<int>(rng.below(20)); i < rounds; i++) {
     uint64_t w[4] = {rng.next(), rng.next(), rng.next(), rng.next()};
     uint64_t len = rng.below(KEEL_IPC_MAX_BYTES + 1);
     int64_t r =
         raw_ipc(SYS_IPC_CALL, echo_client, w[0], w[1], w[2], w[3], len, KEEL_TIMEOUT_INFINITE, out);
     if (r != KEEL_OK) {  // the server was killed by a forged handle value: start another
-      sc(SYS_HANDLE_CLOSE, echo_client);
-      sc(SYS_PROCESS_KILL, echo_server);
-      sc(SYS_PROCESS_WAIT, echo_server, u(&out_u64[0]), keel::PATIENCE_MS);
-      sc(SYS_HANDLE_CLOSE, echo_server);
-      echo_client = echo_server = KEEL_HANDLE_INVALID;
+      end_echo();
       return;
     }
     bool same = out[4] == len;
@@ -1217,11 +1247,7 @@ int worker(int argc, char** argv) {
   ro = reinterpret_cast<uint8_t*>(a);
 
   fuzz_loop(budget, id);
-  if (echo_client != KEEL_HANDLE_INVALID) {
-    sc(SYS_HANDLE_CLOSE, echo_client);  // the echo server ends when its peer closes
-    sc(SYS_PROCESS_WAIT, echo_server, u(&out_u64[0]), keel::PATIENCE_MS);
-    sc(SYS_HANDLE_CLOSE, echo_server);
-  }
+  if (echo_client != KEEL_HANDLE_INVALID) end_echo();
   // Clean up: every child killed and reaped, every handle closed, every
   // allocation freed. (What the kernel would do at exit anyway; doing it
   // here exercises the same calls on purpose.)
@@ -1235,8 +1261,10 @@ int worker(int argc, char** argv) {
   nheld = 0;
   for (size_t i = 0; i < nvms; i++) sc(SYS_VM_FREE, vms[i].addr, vms[i].size);
   nvms = 0;
-  keel::printf("fuzzer: worker %lu done, %lu calls, %lu children started (%lu sub-workers)\n", id,
-               calls, children_started, subworkers_started);
+  keel::printf(
+      "fuzzer: worker %lu done, %lu calls, %lu children started (%lu sub-workers), echo channel "
+      "named by another call %lu times\n",
+      id, calls, children_started, subworkers_started, echo_taints);
   keel::flush();
   keel::exit(static_cast<int64_t>(calls));
 }
