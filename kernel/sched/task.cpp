@@ -80,6 +80,11 @@ const char* Task::state_name(State s) {
   return "?";
 }
 
+void Task::unexpected_state(State cur, State from, State to) {
+  panic("task %lu (%s): %s -> %s, but it is %s", tid(), name_, state_name(from), state_name(to),
+        state_name(cur));
+}
+
 void Task::illegal_state_change(State cur, State next) {
   panic("task %lu (%s): illegal state change %s -> %s", tid(), name_, state_name(cur),
         state_name(next));

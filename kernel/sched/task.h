@@ -96,7 +96,7 @@ class Task final : public libk::RefCounted<Task> {
   [[gnu::always_inline]] void change_state() {
     static_assert(ALLOWED_CHANGES & task_state_change(From, To), "not a legal state change");
     State cur = state_.load(libk::MemoryOrder::Relaxed);
-    if (cur != From) illegal_state_change(cur, To);
+    if (cur != From) unexpected_state(cur, From, To);
     state_.store(To, libk::MemoryOrder::Release);
   }
   bool kill_requested() const { return kill_requested_.load(libk::MemoryOrder::Acquire); }
@@ -170,6 +170,7 @@ class Task final : public libk::RefCounted<Task> {
   Task(const char* name);
   ~Task();
   [[noreturn, gnu::noinline, gnu::cold]] void illegal_state_change(State cur, State next);
+  [[noreturn, gnu::noinline, gnu::cold]] void unexpected_state(State cur, State from, State to);
   void destroy();
   friend class TypedCache<Task>;
 

@@ -8,9 +8,10 @@
 // it resumes is restored whole. So the fast path neither saves nor restores
 // them (35 instructions a direction). Functions it calls keep the usual
 // convention, which only preserves more. What makes this safe is that the
-// object defines no function other than syscall_trap_full that other files
-// could call (an inline function emitted out of line here would follow the
-// wrong convention): `ipc-fast-symbols` in the static suite checks that.
+// object is this one function (flattened): no other code of it can be
+// called from outside, where the usual convention is expected (an inline
+// function emitted out of line here, a callback, a static constructor).
+// `ipc-fast-symbols` in the static suite (scripts/entry_symbols) checks it.
 #include <arch/trap.h>
 
 #include "object/channel_fast_path.h"

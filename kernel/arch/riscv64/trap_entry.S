@@ -6,6 +6,7 @@
 #   extern "C" void syscall_trap(arch::TrapFrame*);   user ecall, caller-saved registers only
 #   extern "C" [[noreturn]] void user_return(arch::TrapFrame*);  back to user mode
 #   extern "C" arch::FullReturn syscall_trap_full(arch::TrapFrame*);  a full-frame syscall
+#                                                     (clobbers s1..s11: syscall/ipc_fast.cpp)
 # sscratch is 0 while the hart runs kernel code, and holds the running task's
 # kernel stack top while it runs user code: the first instruction tells the
 # two apart without touching memory. A trap saves every general register,
@@ -194,7 +195,9 @@ ecall_from_user:
 # mode. syscall_trap_full returns (interrupts off) the frame to resume in a0
 # and, in a1, the on_cpu flag of the task it switched away from (or 0): that
 # task's kernel stack is the one we are on, so the flag is cleared only once
-# sp is on the other task's stack.
+# sp is on the other task's stack. syscall_trap_full keeps only s0 (the
+# frame pointer) of the callee-saved registers: nothing here is kept in
+# them, and user_return loads every register from the frame.
 full_ecall_from_user:
     STORE_USER_GPRS
     csrr    t0, sepc

@@ -51,5 +51,7 @@ struct FullReturn {
 };
 }  // namespace arch
 // Syscalls ASM_SYSCALL_FULL_FIRST.. (the whole user frame saved): returns
-// with interrupts off.
+// with interrupts off. Not an ordinary C++ function: it may clobber s1..s11
+// (syscall/ipc_fast.cpp), so only trap_entry.S calls it, which keeps
+// nothing in them.
 extern "C" arch::FullReturn syscall_trap_full(arch::TrapFrame* tf);
