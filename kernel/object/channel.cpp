@@ -304,6 +304,7 @@ bool Channel::park(uintptr_t resume_sp, void (*resume_entry)(uint64_t, uint64_t)
   self->parked_on = nullptr;
   self->mailbox.cap = 0;
   readers_.lock().unlock();
+  sched::wait_out_queue_lookups(*self);  // its killer may have seen it on this queue
   return false;
 }
 

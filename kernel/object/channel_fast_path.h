@@ -57,8 +57,12 @@ template <bool Debug>
   arch::TrapFrame* rtf = arch::user_trap_frame(t->stack.top());
   channel_detail::deliver_words(tf, rtf, n);
   // A message already queued here (it came before: writers need the pair's
-  // lock, held since the look at the peer) is read the general way.
-  if (ch->queue_.empty()) {
+  // lock, held since the look at the peer) is read the general way. So is
+  // a receiver a kill or a tick on another hart may still be about to find
+  // on its old queue (Task::queue_lookups): it resumes the general way,
+  // where it waits for them before it can free that queue.
+  libk::atomic_fence(libk::MemoryOrder::SeqCst);  // pairs with kill's, after its count
+  if (ch->queue_.empty() && t->queue_lookups.load(libk::MemoryOrder::Relaxed) == 0) {
     self->mailbox.cap = SHORT_BYTES;
     self->parked_on = ch;
     if (ch->readers_.park_locked(reinterpret_cast<uintptr_t>(tf), resume_entry, t, true, Debug))
@@ -67,6 +71,7 @@ template <bool Debug>
     self->mailbox.cap = 0;
   }
   pair_lock.unlock_irqs_off(Debug);
+  sched::wait_out_queue_lookups(*self);  // if its park went back because it is being killed
   t->delivered = true;
   *self_ref = ch;
   *receiver = t;

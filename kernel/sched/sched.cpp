@@ -378,19 +378,42 @@ libk::Result<void> sleep_until(Deadline deadline) {
   return r;
 }
 
+void wait_out_queue_lookups(Task& self) {
+  // Pairs with the fence kill and on_tick make after counting themselves in:
+  // either they read waiting_on after it was cleared (by our waker, or by
+  // us), or we see them here and wait until they let go of the queue.
+  libk::atomic_fence(libk::MemoryOrder::SeqCst);
+  while (self.queue_lookups.load(libk::MemoryOrder::Acquire) != 0) arch::tlb::serve();
+}
+
+void (*kill_lookup_hook_for_test)(Task& t) = nullptr;
+
 void kill(Task& t, int64_t code) {
   t.request_exit(code);
-  libk::atomic_fence(libk::MemoryOrder::SeqCst);  // pairs with block_locked's re-check
+  // From reading waiting_on until the queue's lock is let go, t's queue
+  // must not be freed: t counts us in queue_lookups and, once off the
+  // queue, waits for us (wait_out_queue_lookups). Interrupts stay off
+  // meanwhile, so it never waits on a killer preempted on its own hart.
+  uint64_t irq = arch::irq_save();
+  t.queue_lookups.fetch_add(1, libk::MemoryOrder::Relaxed);
+  // Pairs with block_locked's re-check and with wait_out_queue_lookups.
+  libk::atomic_fence(libk::MemoryOrder::SeqCst);
   // A blocked task is taken out of its wait queue and made ready at once.
+  bool woken = false;
   for (;;) {
     WaitQueue* wq = t.waiting_on.load(libk::MemoryOrder::Acquire);
     if (!wq) break;
+    if (kill_lookup_hook_for_test) kill_lookup_hook_for_test(t);
     SpinGuard g(wq->lock());
     if (t.waiting_on.load(libk::MemoryOrder::Relaxed) != wq)
       continue;  // woken meanwhile: look again
     wq->wake_task_locked(t, ERR_INTERRUPTED);
-    return;
+    woken = true;
+    break;
   }
+  t.queue_lookups.fetch_sub(1, libk::MemoryOrder::Release);
+  arch::irq_restore(irq);
+  if (woken) return;
   // Running on another hart (perhaps in user mode, where it would otherwise
   // run on to its next tick): interrupt it, so it passes its preemption
   // point, where a killed task leaves. Ready: it leaves when it next runs.
@@ -481,14 +504,23 @@ void on_tick() {
   while (Task* t = hs.deadlines.front()) {
     if (t->deadline > now) break;
     hs.deadlines.remove(*t);
+    // As in kill: counted in queue_lookups until the queue's lock is let go.
+    // (t cannot leave its queue yet: its waker cancels the deadline under
+    // the hart lock we hold.)
+    t->queue_lookups.fetch_add(1, libk::MemoryOrder::Relaxed);
+    libk::atomic_fence(libk::MemoryOrder::SeqCst);
     WaitQueue* wq = t->waiting_on.load(libk::MemoryOrder::Relaxed);
-    if (!wq) continue;    // being woken elsewhere right now: its waker cancels the deadline
+    if (!wq) {  // being woken elsewhere right now: its waker cancels the deadline
+      t->queue_lookups.fetch_sub(1, libk::MemoryOrder::Release);
+      continue;
+    }
     RefPtr<Task> pin(t);  // keeps t addressable while no lock is held
     hs.lock.unlock();
     wq->lock().raw_relock(0);
     if (t->waiting_on.load(libk::MemoryOrder::Relaxed) == wq)
       wq->wake_task_locked(*t, ERR_TIMED_OUT);
     wq->lock().raw_unlock();
+    t->queue_lookups.fetch_sub(1, libk::MemoryOrder::Release);
     hs.lock.lock();
   }
   if (hs.slice > 0) hs.slice--;

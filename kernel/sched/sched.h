@@ -115,6 +115,15 @@ void block_current(Deadline deadline, Spinlock& queue_lock, Task* next = nullptr
 // First thing a task resumed at a fresh entry does (a parked task's): the
 // switch-in half of the scheduler's protocol.
 void finish_switch_in();
+// For a task that published waiting_on and is off that queue again (woken,
+// or gone back because it is being killed), before it may drop what keeps
+// the queue alive (a channel endpoint, a process): wait until no hart is
+// still about to lock that queue through a waiting_on it read earlier
+// (kill, on_tick). Hold no spinlock a killer could need (the queue's).
+void wait_out_queue_lookups(Task& self);
+// Test hook: called by kill with the task's wait queue just read from
+// waiting_on, before it takes that queue's lock (interrupts off).
+extern void (*kill_lookup_hook_for_test)(Task& t);
 // Make a task ready (state Ready already) with the reference moved out of a wait queue.
 void make_ready(RefPtr<Task>&& task);
 // The same for a task woken by IPC: it runs next, on an idle hart if there

@@ -16,6 +16,7 @@
 #include "lib/kprintf.h"
 #include "mm/address_space.h"
 #include "sched/sched.h"
+#include "sched/wait_queue.h"
 
 namespace {
 
@@ -285,4 +286,92 @@ KTEST("smp.unmap_reaches_every_hart_running_the_table") {
     arch::irq_enable();
   }
   as.destroy();
+}
+
+namespace {
+// --- a killer's look at a wait queue it read from waiting_on ---
+// The victim blocks on a queue that, once it is woken, it stands for
+// freeing ("released": what a reader does when it drops the channel or
+// process owning the queue). A killer reads that queue from waiting_on and
+// is held just before it takes the queue's lock (the hook); meanwhile the
+// test wakes the victim. The victim must not release the queue until the
+// killer has let go of it (Task::queue_lookups).
+struct StaleLook {
+  WaitQueue wq;
+  Task* victim = nullptr;
+  libk::Atomic<bool> blocked, in_window, released, released_while_looked_at;
+};
+StaleLook* stale;
+
+int stale_victim(void*) {
+  StaleLook& s = *stale;
+  {
+    SpinGuard g(s.wq.lock());
+    s.blocked.store(true, libk::MemoryOrder::Release);
+    (void)s.wq.block_locked();  // woken by the test, or interrupted by the kill
+  }
+  s.released.store(true, libk::MemoryOrder::Release);
+  return 0;
+}
+
+// In the killer's window (interrupts off): give the victim 50 ms to run on
+// its own hart, and note whether it released the queue meanwhile.
+void stale_hook(Task& t) {
+  StaleLook& s = *stale;
+  if (&t != s.victim) return;
+  s.in_window.store(true, libk::MemoryOrder::Release);
+  uint64_t until = timer::now() + timer::timebase_hz() / 20;
+  while (timer::now() < until && !s.released.load(libk::MemoryOrder::Acquire)) arch::cpu_relax();
+  if (s.released.load(libk::MemoryOrder::Acquire))
+    s.released_while_looked_at.store(true, libk::MemoryOrder::Release);
+}
+
+int stale_killer(void* arg) {
+  sched::kill(*static_cast<Task*>(arg), 7);
+  return 0;
+}
+}  // namespace
+
+// With three harts or more, the victim, the killer and this task each run on
+// their own, and the race is real (the -smp4 twin). With fewer, the killer
+// runs where the victim would, and the test checks the plain case: the kill
+// wakes it, and nothing is left counted.
+KTEST("smp.a_woken_task_frees_its_queue_only_after_its_killer_let_go") {
+  unsigned n = sched::harts_online();
+  StaleLook s;
+  stale = &s;
+  Task* me = sched::current();
+  arch::irq_disable();
+  unsigned here = arch::this_cpu()->index;
+  bool was_pinned = me->pinned;
+  me->pinned = true;  // this task must not run where the killer holds its hart
+  arch::irq_enable();
+  bool race = n >= 3;
+  RefPtr<Task> v = start_task("stale victim", stale_victim, nullptr,
+                              race ? static_cast<int>((here + 1) % n) : -1);
+  KT_ASSERT(v);
+  s.victim = v.get();
+  KT_EXPECT(spin_until([&] {
+    return s.blocked.load(libk::MemoryOrder::Acquire) &&
+           v->waiting_on.load(libk::MemoryOrder::Acquire) == &s.wq;
+  }));
+  sched::kill_lookup_hook_for_test = stale_hook;
+  RefPtr<Task> k = start_task("stale killer", stale_killer, v.get(),
+                              race ? static_cast<int>((here + 2) % n) : -1);
+  KT_ASSERT(k);
+  if (race) {
+    KT_EXPECT(spin_until([&] { return s.in_window.load(libk::MemoryOrder::Acquire); }));
+    SpinGuard g(s.wq.lock());
+    KT_EXPECT(s.wq.wake_one_locked());  // woken by someone else while the killer looks
+  }
+  KT_EXPECT(sched::join(*k).ok());
+  KT_EXPECT(sched::join(*v).ok());
+  sched::kill_lookup_hook_for_test = nullptr;
+  KT_EXPECT(s.released.load(libk::MemoryOrder::Acquire));
+  KT_EXPECT(!s.released_while_looked_at.load(libk::MemoryOrder::Acquire));
+  KT_EXPECT_EQ(v->queue_lookups.load(libk::MemoryOrder::Acquire), 0u);
+  KT_EXPECT_EQ(s.wq.waiter_count(), 0u);
+  arch::irq_disable();
+  me->pinned = was_pinned;
+  arch::irq_enable();
 }

@@ -113,7 +113,12 @@ class Task final : public libk::RefCounted<Task> {
   libk::ListNode sched_node;             // in the run queue or wait queue owning our reference
   libk::ListNode timer_node;             // in the hart's deadline list (does not own)
   libk::Atomic<WaitQueue*> waiting_on;   // the wait queue owning us while Blocked (its lock)
-  uint64_t deadline = 0;                 // clock time (timer::now()) a timed block ends at
+  // Harts between reading waiting_on and letting go of that queue's lock
+  // (kill, on_tick): they may still touch the queue after a waker took us
+  // off it. A task that was on a queue waits for 0 before it may drop what
+  // keeps the queue alive (sched::wait_out_queue_lookups).
+  libk::Atomic<uint32_t> queue_lookups;
+  uint64_t deadline = 0;  // clock time (timer::now()) a timed block ends at
   keel_status wake_status = KEEL_OK;
   // CPU index whose run queue takes it; where it runs while Running. It
   // changes only while the task is off every queue (or under the hart lock

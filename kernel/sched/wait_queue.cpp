@@ -27,6 +27,12 @@ libk::Result<void> WaitQueue::block_locked(Deadline deadline, sched::Successor n
     cur->waiting_on.store(nullptr, libk::MemoryOrder::Release);
     cur->set_state(Task::State::Ready);
     cur->set_state(Task::State::Running);
+    // The killer may have read waiting_on: let it finish with this queue
+    // (it may be waiting for this lock) before the caller can free it.
+    uint64_t saved = lock_->saved_irq_state();
+    lock_->raw_unlock();
+    sched::wait_out_queue_lookups(*cur);
+    lock_->raw_relock(saved);
     return libk::err(ERR_INTERRUPTED);
   }
   waiters_.push_back(libk::adopt(cur));  // current slot's reference -> this queue
@@ -45,6 +51,7 @@ libk::Result<void> WaitQueue::block_locked(Deadline deadline, sched::Successor n
   // The scheduler takes its hart lock (and files the deadline) before it
   // lets go of this queue's lock, so no waker sees us half blocked.
   sched::block_current(deadline, *lock_, direct);
+  sched::wait_out_queue_lookups(*cur);  // before the caller can free this queue
   lock_->raw_relock(saved);
   if (cur->wake_status != KEEL_OK) return libk::err(cur->wake_status);
   return libk::ok();

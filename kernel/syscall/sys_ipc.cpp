@@ -132,6 +132,7 @@ void parked_entry(uint64_t, uint64_t) {
   sched::finish_switch_in();
   arch::irq_enable();
   Task* self = sched::current();
+  sched::wait_out_queue_lookups(*self);  // before the endpoint's reference can go
   arch::TrapFrame* tf = arch::user_trap_frame(self->stack.top());
   self->parked = false;
   self->mailbox.cap = 0;
