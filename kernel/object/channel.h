@@ -110,14 +110,16 @@ class Channel final : public Object {
   // with no deadline on a channel handle of the calling process whose peer
   // has a reader parked first that last ran on this hart, takes n bytes and
   // is not being killed, with nothing queued here or there: the reader is
-  // taken off its wait queue (its reference on its endpoint dropped), the
-  // message written into its frame, the current task parked on its own
+  // taken off its wait queue, the message written into its frame, and if
+  // nobody is still looking it up (Task::queue_lookups) its reference on
+  // its endpoint dropped (unless the last), the current task parked on its own
   // endpoint (resuming at `resume_entry` on its stack below its frame when
   // woken the general way), and the hart handed to the reader
   // (sched::hand_over). Returns the reader's frame and the parked task's
   // on_cpu for the assembly. {nullptr}: not taken, nothing changed.
-  // {tf, nullptr}: the message went to the reader, but this task could not
-  // park (it is being killed, or an answer is already queued): the caller
+  // {tf, nullptr}: the message went to the reader, but the hand-over could
+  // not be made (this task is being killed or has an answer queued, the
+  // reader is being looked up, or its reference is the last): the caller
   // makes the reader (*receiver, its reference) ready and receives the
   // general way, with its reference to this endpoint in *self_ref. (A
   // receiver killed just after it was taken still runs in user mode until

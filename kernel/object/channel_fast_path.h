@@ -44,25 +44,29 @@ template <bool Debug>
   Channel* peer = ch->peer_;
   Task* t = peer ? peer->readers_.first_waiter() : nullptr;
   if (!t || !t->parked || t->parked_on != peer || t->mailbox.cap < n || t->hart != here ||
-      t->kill_requested() || !peer->queue_.empty() || !peer->unref_unless_last()) {
+      t->kill_requested() || !peer->queue_.empty()) {
     pair_lock.unlock_irqs_off(Debug);
     ch->unref();
     return not_taken;
   }
-  t->parked_on = nullptr;  // its reference on the peer was dropped just above
   t->mailbox.cap = 0;
   (void)peer->readers_.take_locked(*t).leak_ref();  // -> the current slot, or ready
   // The message goes straight into the receiver's registers (it cannot run
   // before the sret: it is off every queue, and ours to run).
   arch::TrapFrame* rtf = arch::user_trap_frame(t->stack.top());
   channel_detail::deliver_words(tf, rtf, n);
-  // A message already queued here (it came before: writers need the pair's
-  // lock, held since the look at the peer) is read the general way. So is
-  // a receiver a kill or a tick on another hart may still be about to find
-  // on its old queue (Task::queue_lookups): it resumes the general way,
-  // where it waits for them before it can free that queue.
+  // The hart goes to the receiver only if no kill or tick on another hart
+  // may still be about to lock its old queue (Task::queue_lookups; after
+  // this fence, any later one reads waiting_on cleared): then its
+  // reference on the peer can go here, unless it is the last. Otherwise it
+  // resumes the general way, keeping that reference until it has waited
+  // them out (parked_entry). A message already queued here (it came
+  // before: writers need the pair's lock, held since the look at the peer)
+  // is read the general way too.
   libk::atomic_fence(libk::MemoryOrder::SeqCst);  // pairs with kill's, after its count
-  if (ch->queue_.empty() && t->queue_lookups.load(libk::MemoryOrder::Relaxed) == 0) {
+  if (t->queue_lookups.load(libk::MemoryOrder::Relaxed) == 0 && ch->queue_.empty() &&
+      peer->unref_unless_last()) {
+    t->parked_on = nullptr;  // its reference on the peer was dropped just above
     self->mailbox.cap = SHORT_BYTES;
     self->parked_on = ch;
     if (ch->readers_.park_locked(reinterpret_cast<uintptr_t>(tf), resume_entry, t, true, Debug))

@@ -505,8 +505,8 @@ void on_tick() {
     if (t->deadline > now) break;
     hs.deadlines.remove(*t);
     // As in kill: counted in queue_lookups until the queue's lock is let go.
-    // (t cannot leave its queue yet: its waker cancels the deadline under
-    // the hart lock we hold.)
+    // (t is still there to count in: a waker makes it ready only after
+    // cancelling its deadline, which needs the hart lock we hold.)
     t->queue_lookups.fetch_add(1, libk::MemoryOrder::Relaxed);
     libk::atomic_fence(libk::MemoryOrder::SeqCst);
     WaitQueue* wq = t->waiting_on.load(libk::MemoryOrder::Relaxed);
