@@ -17,16 +17,7 @@ libk::Result<void> WaitQueue::block_locked(Deadline deadline, sched::Successor n
   if (cur->kill_requested()) return libk::err(ERR_INTERRUPTED);
   if (deadline.is_poll() || (!deadline.is_never() && deadline.time() <= timer::now()))
     return libk::err(ERR_TIMED_OUT);
-  cur->set_state(Task::State::Blocked);
-  cur->wake_status = KEEL_OK;
-  cur->waiting_on.store(this, libk::MemoryOrder::SeqCst);
-  libk::atomic_fence(libk::MemoryOrder::SeqCst);  // the store before the flag's load, always
-  // kill() sets the flag, then looks at waiting_on; we published waiting_on,
-  // now look at the flag again: one of the two sides sees the other.
-  if (cur->kill_requested()) {
-    cur->waiting_on.store(nullptr, libk::MemoryOrder::Release);
-    cur->set_state(Task::State::Ready);
-    cur->set_state(Task::State::Running);
+  if (!publish_wait(cur)) {
     // The killer may have read waiting_on: let it finish with this queue
     // (it may be waiting for this lock) before the caller can free it.
     uint64_t saved = lock_->saved_irq_state();

@@ -61,17 +61,7 @@ class WaitQueue {
                                           bool user_next, bool debug = lockdebug::enabled) {
     sched::HartSched& hs = sched::this_hart();
     Task* cur = hs.current;
-    if (cur->kill_requested()) return false;
-    cur->change_state<Task::State::Running, Task::State::Blocked>();
-    cur->wake_status = KEEL_OK;
-    cur->waiting_on.store(this, libk::MemoryOrder::SeqCst);
-    libk::atomic_fence(libk::MemoryOrder::SeqCst);  // the store before the flag's load, always
-    if (cur->kill_requested()) {                    // see block_locked
-      cur->waiting_on.store(nullptr, libk::MemoryOrder::Release);
-      cur->change_state<Task::State::Blocked, Task::State::Ready>();
-      cur->change_state<Task::State::Ready, Task::State::Running>();
-      return false;
-    }
+    if (cur->kill_requested() || !publish_wait(cur)) return false;
     arch::set_fresh_entry(cur->context, resume_sp, resume_entry);
     cur->parked = true;
     waiters_.push_back(libk::adopt(cur));  // current slot's reference -> this queue
@@ -111,6 +101,23 @@ class WaitQueue {
   bool has_waiter(const Task& t) const { return waiters_.contains(t); }
 
  private:
+  // The current task (Running, lock() held) is about to wait here: Blocked,
+  // waiting_on published, then the kill flag looked at again. kill() sets
+  // the flag, then reads waiting_on, so one of the two sees the other.
+  // False if it is being killed: Running again, waiting_on cleared (a
+  // killer may still have read it: see sched::wait_out_queue_lookups).
+  [[gnu::always_inline]] bool publish_wait(Task* cur) {
+    cur->change_state<Task::State::Running, Task::State::Blocked>();
+    cur->wake_status = KEEL_OK;
+    cur->waiting_on.store(this, libk::MemoryOrder::SeqCst);
+    libk::atomic_fence(libk::MemoryOrder::SeqCst);  // the store before the flag's load, always
+    if (!cur->kill_requested()) return true;
+    cur->waiting_on.store(nullptr, libk::MemoryOrder::Release);
+    cur->change_state<Task::State::Blocked, Task::State::Ready>();
+    cur->change_state<Task::State::Ready, Task::State::Running>();
+    return false;
+  }
+
   Spinlock own_lock_{LockRank::WaitQueue, "wait queue"};
   Spinlock* lock_ = &own_lock_;
   libk::OwningList<Task, &Task::sched_node> waiters_;  // owns each waiter's reference
