@@ -30,7 +30,7 @@ template <bool Debug>
   if (n > SHORT_BYTES || tf->a(6) != KEEL_TIMEOUT_INFINITE) return not_taken;
   sched::HartSched& hs = sched::this_hart();
   Task* self = hs.current;
-  if (hs.need_resched || self->kill_requested()) return not_taken;
+  if (hs.need_resched || self->kill_requested_hint()) return not_taken;
   Object* o = Process::of(*self)->handles().lookup_fast(
       tf->a(0), KEEL_RIGHT_READ | KEEL_RIGHT_WRITE, ObjectType::Channel, Debug);
   if (!o) return not_taken;
@@ -44,7 +44,7 @@ template <bool Debug>
   Channel* peer = ch->peer_;
   Task* t = peer ? peer->readers_.first_waiter() : nullptr;
   if (!t || !t->parked || t->parked_on != peer || t->mailbox.cap < n || t->hart != here ||
-      t->kill_requested() || !peer->queue_.empty()) {
+      t->kill_requested_hint() || !peer->queue_.empty()) {
     pair_lock.unlock_irqs_off(Debug);
     ch->unref();
     return not_taken;
@@ -65,8 +65,8 @@ template <bool Debug>
   // is read the general way too.
   libk::atomic_fence(libk::MemoryOrder::SeqCst);  // pairs with kill's, after its count
   if (t->queue_lookups.load(libk::MemoryOrder::Relaxed) == 0 && ch->queue_.empty() &&
-      peer->unref_unless_last()) {
-    t->parked_on = nullptr;  // its reference on the peer was dropped just above
+      peer->unref_unless_last_exclusive()) {  // pair lock held: try_ref's
+    t->parked_on = nullptr;                   // its reference on the peer was dropped just above
     self->mailbox.cap = SHORT_BYTES;
     self->parked_on = ch;
     if (ch->readers_.park_locked(reinterpret_cast<uintptr_t>(tf), resume_entry, t, true, Debug))

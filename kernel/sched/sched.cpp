@@ -166,6 +166,7 @@ void switch_to(HartSched& hs, Task* next, bool fresh_slice, bool save_prev = tru
     hs.switched_out = prev;
     if (next->satp != prev->satp) arch::switch_satp(next->satp);  // kernel half in both
     arch::set_stack_bounds(next->stack_lo, next->stack_hi);
+    if (save_prev) prev->context_parked = false;  // overwritten by this switch
     context_switch(save_prev ? &prev->context : &discarded[index_of(hs)], &next->context);
   }
   finish_switch(this_hart());  // this task's hart now: it may have moved

@@ -100,6 +100,10 @@ class Task final : public libk::RefCounted<Task> {
     state_.store(To, libk::MemoryOrder::Release);
   }
   bool kill_requested() const { return kill_requested_.load(libk::MemoryOrder::Acquire); }
+  // The same without ordering: for a check whose true answer only sends the
+  // caller a general way that looks again with kill_requested() before it
+  // reads the exit code (or after a fence that orders it already).
+  bool kill_requested_hint() const { return kill_requested_.load(libk::MemoryOrder::Relaxed); }
   // Ask the task to end with `code`: the first request's code wins (it is
   // the exit code once kill_requested() reads true). False if one came first.
   bool request_exit(int64_t code);
@@ -155,6 +159,11 @@ class Task final : public libk::RefCounted<Task> {
   // resumes at a fresh entry (set by whoever parked it), so a sender may
   // also hand the hart to it straight into user mode (sched::hand_over).
   bool parked = false;
+  // Its context already holds the fresh entry it last parked with: set by
+  // parking, cleared by every switch that saves its context (switch_to). A
+  // task handed over into user mode keeps it, so parking again need not
+  // write the same five words (WaitQueue::park_locked).
+  bool context_parked = false;
   // The object layer's counted reference to what it is parked on (a
   // channel endpoint), held only while parked.
   void* parked_on = nullptr;

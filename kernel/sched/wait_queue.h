@@ -61,8 +61,15 @@ class WaitQueue {
                                           bool user_next, bool debug = lockdebug::enabled) {
     sched::HartSched& hs = sched::this_hart();
     Task* cur = hs.current;
-    if (cur->kill_requested() || !publish_wait(cur)) return false;
-    arch::set_fresh_entry(cur->context, resume_sp, resume_entry);
+    if (cur->kill_requested_hint() || !publish_wait(cur)) return false;
+    // A task parks with one resume point (its own frame, the parked entry).
+    if (debug && cur->context_parked)
+      KASSERT(cur->context.sp == resume_sp &&
+              cur->context.s[0] == reinterpret_cast<uint64_t>(resume_entry));
+    if (!cur->context_parked) {
+      arch::set_fresh_entry(cur->context, resume_sp, resume_entry);
+      cur->context_parked = true;
+    }
     cur->parked = true;
     waiters_.push_back(libk::adopt(cur));  // current slot's reference -> this queue
     if (debug) lockdebug::check_may_block(lock_);
@@ -109,9 +116,12 @@ class WaitQueue {
   [[gnu::always_inline]] bool publish_wait(Task* cur) {
     cur->change_state<Task::State::Running, Task::State::Blocked>();
     cur->wake_status = KEEL_OK;
-    cur->waiting_on.store(this, libk::MemoryOrder::SeqCst);
-    libk::atomic_fence(libk::MemoryOrder::SeqCst);  // the store before the flag's load, always
-    if (!cur->kill_requested()) return true;
+    // The store, then the fence, then the flag's load: kill makes the same
+    // steps the other way round (flag, fence, waiting_on), so one of the two
+    // sees the other. The fence orders both, which need no ordering of their own.
+    cur->waiting_on.store(this, libk::MemoryOrder::Relaxed);
+    libk::atomic_fence(libk::MemoryOrder::SeqCst);
+    if (!cur->kill_requested_hint()) return true;
     cur->waiting_on.store(nullptr, libk::MemoryOrder::Release);
     cur->change_state<Task::State::Blocked, Task::State::Ready>();
     cur->change_state<Task::State::Ready, Task::State::Running>();

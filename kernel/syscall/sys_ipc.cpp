@@ -93,7 +93,7 @@ int64_t receive(RegArgs& r, Exchange& x, sched::Successor next) {
       // Nothing there: park. The channel reference moves to the task.
       Task* direct = next.take().leak_ref();  // park_locked checks where it may run
       Channel* ch = x.channel.leak_ref();
-      ch->park(parked_sp(*self), parked_entry, direct);  // returns only if not parked
+      ch->park(parked_sp(*self), ipc_parked_entry, direct);  // returns only if not parked
       x.channel = libk::adopt(ch);
       if (direct) sched::make_ready_next(libk::adopt(direct));
       if (self->kill_requested()) return ERR_INTERRUPTED;

@@ -244,6 +244,23 @@ TEST_CASE("try_ref takes a reference on a live object and refuses a dying one") 
   CHECK(o.released == 1);
 }
 
+TEST_CASE("unref_unless_last and its exclusive form drop all but the last reference") {
+  Obj o;  // count 1, owned by this test
+  o.ref();
+  o.ref();
+  CHECK(o.unref_unless_last());
+  CHECK(o.ref_count() == 2);
+  CHECK(o.unref_unless_last_exclusive());
+  CHECK(o.ref_count() == 1);
+  // The last one stays, and nothing is released, by either form.
+  CHECK_FALSE(o.unref_unless_last());
+  CHECK_FALSE(o.unref_unless_last_exclusive());
+  CHECK(o.ref_count() == 1);
+  CHECK(o.released == 0);
+  o.unref();
+  CHECK(o.released == 1);
+}
+
 TEST_CASE("releasing the last reference cascades through owned references") {
   Node::freed = 0;
   RefPtr<Node> head = adopt(new Node);

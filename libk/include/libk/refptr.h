@@ -58,6 +58,19 @@ class RefCounted {
     return true;
   }
 
+  // unref_unless_last, for an owner who knows that nobody can take a
+  // reference from 0 meanwhile: it holds the lock under which try_ref is
+  // used on this object, and every other holder took theirs from one of
+  // their own (ref). A plain decrement, undone if it was the last: the
+  // moment at 0 is seen by no one. (The IPC fast path's.)
+  bool unref_unless_last_exclusive() {
+    uint32_t old = count_.fetch_sub(1, MemoryOrder::Release);
+    LIBK_ASSERT(old != 0);
+    if (old != 1) return true;
+    count_.store(1, MemoryOrder::Relaxed);
+    return false;
+  }
+
   // Take a reference unless the count is already 0: false if the object is
   // on its way out (on_last_unref has run or is running). For code that
   // reaches an object through a plain pointer, under a lock its teardown
