@@ -22,13 +22,16 @@
 #include "object/observer.h"
 
 struct HandleSlot {
-  HandleRef object;                  // owning handle: the handle this slot owns
-  ObserverLink* observer = nullptr;  // observer handle: the link this slot owns
-  uint32_t rights = 0;
+  HandleRef object;                                    // owning handle: the handle this slot owns
+  ObserverLink* observer = nullptr;                    // observer handle: the link this slot owns
   uint64_t generation = libk::kHandleFirstGeneration;  // 0: retired, never used again
+  uint32_t rights = 0;
   bool used = false;
   bool usable() const { return !used && generation != 0; }
 };
+
+// 32 bytes: a slot's place in its chunk is a shift (the IPC fast path's lookup).
+static_assert(sizeof(HandleSlot) == 32);
 
 // What leaves a table when a handle is moved (through a channel or spawn).
 struct MovedHandle {

@@ -34,8 +34,6 @@ unsigned asid_count = 0;  // usable: 1 .. asid_count - 1 (probed at boot; 0: non
 Spinlock asid_lock{LockRank::Asid, "asid"};
 bool asid_used[MAX_ASIDS];
 unsigned asid_cursor = 1;
-
-unsigned asid_of(uint64_t satp) { return static_cast<unsigned>((satp >> 44) & 0xffff); }
 }  // namespace
 
 void probe_asids() {
@@ -72,7 +70,7 @@ void free_asid(uint16_t asid) {
 void flush_tlb(uint64_t satp, uintptr_t va, size_t) {
   sfence_vma();
   if (va >= DIRECT_MAP_BASE) return;  // the kernel half: see above
-  if (unsigned asid = asid_of(satp)) asid_generation[asid].fetch_add(1, libk::MemoryOrder::AcqRel);
+  if (uint64_t asid = asid_of(satp)) asid_generation[asid].fetch_add(1, libk::MemoryOrder::AcqRel);
   libk::atomic_fence(libk::MemoryOrder::SeqCst);
   Cpu* me = this_cpu();
   for (unsigned i = 0, n = cpus_online(); i < n; i++) {
@@ -90,7 +88,7 @@ namespace arch {
 void switch_satp(uint64_t satp) {
   Cpu* c = this_cpu();
   libk::AtomicRef(c->satp).store(satp, libk::MemoryOrder::Relaxed);
-  if (unsigned asid = static_cast<unsigned>((satp >> 44) & 0xffff)) {
+  if (uint64_t asid = asid_of(satp)) {
     load_user_satp(c, satp, asid);
     return;
   }

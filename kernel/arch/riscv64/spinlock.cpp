@@ -5,17 +5,17 @@
 
 // lock()'s OR found the bit set, or a waiter starving: then the OR took
 // the lock, which is not ours to keep; let it go first.
-void RawSpinlock::contended(uint32_t was) {
+void RawSpinlock::contended(Word was) {
   if (!(was & LOCKED)) word_.fetch_and(~LOCKED, libk::MemoryOrder::Release);
   uint64_t since = arch::r_time();
   bool starving = false;
   if (lockdebug::enabled) arch::this_cpu()->spinning_on = name_;
   for (;;) {
-    uint32_t w = word_.load(libk::MemoryOrder::Relaxed);
+    Word w = word_.load(libk::MemoryOrder::Relaxed);
     if (!(w & LOCKED)) {
       // A starving waiter takes it and leaves the count in one step;
       // others only while nobody starves.
-      uint32_t taken = 0;
+      Word taken = 0;
       if (starving)
         taken = (w | LOCKED) - COUNT_ONE;
       else if (!(w & COUNT_MASK))

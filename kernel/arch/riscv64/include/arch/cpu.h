@@ -104,22 +104,24 @@ void switch_satp(uint64_t satp);
 // unmap of its table and its freeing (Cpu::asid_flushed_at: the generation
 // each hart last flushed it at).
 extern libk::Atomic<uint32_t> asid_generation[MAX_ASIDS];
+// The ASID field of a satp value (bits 44..59), as an index (two shifts).
+inline uint64_t asid_of(uint64_t satp) { return (satp << 4) >> 48; }
 // Load a user table with an ASID: flush the ASID first if its table changed
 // since this hart last did. Cpu::satp is set first (shootdowns read it).
-[[gnu::always_inline]] inline void load_user_satp(Cpu* c, uint64_t satp, unsigned asid) {
+[[gnu::always_inline]] inline void load_user_satp(Cpu* c, uint64_t satp, uint64_t asid) {
   libk::AtomicRef(c->satp).store(satp, libk::MemoryOrder::Relaxed);
   libk::atomic_fence(libk::MemoryOrder::SeqCst);
   uint32_t g = asid_generation[asid].load(libk::MemoryOrder::Acquire);
   uint32_t& seen = c->asid_flushed_at[asid];
   if (seen != g) {
-    asm volatile("sfence.vma zero, %0" ::"r"(uint64_t{asid}) : "memory");
+    asm volatile("sfence.vma zero, %0" ::"r"(asid) : "memory");
     seen = g;
   }
   asm volatile("csrw satp, %0" ::"r"(satp) : "memory");
 }
 // switch_satp, inline for tables with an ASID (the IPC fast path's).
 [[gnu::always_inline]] inline void switch_satp_fast(uint64_t satp) {
-  if (unsigned asid = static_cast<unsigned>((satp >> 44) & 0xffff))
+  if (uint64_t asid = asid_of(satp))
     load_user_satp(this_cpu(), satp, asid);
   else
     switch_satp(satp);

@@ -43,7 +43,7 @@ class RawSpinlock {
   // `debug` is lockdebug::enabled, for a caller that knows it at compile
   // time (the IPC fast path: syscall/ipc_fast.cpp).
   [[gnu::always_inline]] void lock(bool debug = lockdebug::enabled) {
-    uint32_t was = word_.fetch_or(LOCKED, libk::MemoryOrder::Acquire);
+    Word was = word_.fetch_or(LOCKED, libk::MemoryOrder::Acquire);
     if (was & (LOCKED | COUNT_MASK)) contended(was);
     if (debug) {
       holder_ = arch::this_cpu()->index;
@@ -51,7 +51,7 @@ class RawSpinlock {
     }
   }
   bool try_lock() {
-    uint32_t w = word_.load(libk::MemoryOrder::Relaxed);
+    Word w = word_.load(libk::MemoryOrder::Relaxed);
     if ((w & (LOCKED | COUNT_MASK)) ||
         !word_.compare_exchange(w, w | LOCKED, libk::MemoryOrder::Acquire,
                                 libk::MemoryOrder::Relaxed))
@@ -69,7 +69,7 @@ class RawSpinlock {
   bool held() const { return word_.load(libk::MemoryOrder::Relaxed) & LOCKED; }
   // Waiters starving for it now (tests, reports).
   unsigned starving() const {
-    return (word_.load(libk::MemoryOrder::Relaxed) & COUNT_MASK) / COUNT_ONE;
+    return static_cast<unsigned>((word_.load(libk::MemoryOrder::Relaxed) & COUNT_MASK) / COUNT_ONE);
   }
   // Test hook: count (or stop counting) a waiter that starves.
   void starve_for_test(bool on) {
@@ -81,13 +81,15 @@ class RawSpinlock {
   const char* name() const { return name_; }
 
  private:
-  static constexpr uint32_t LOCKED = 1;
-  static constexpr uint32_t COUNT_ONE = 1u << 1, COUNT_MASK = ~LOCKED;
+  // A whole register: the atomic's result needs no sign extension to be tested.
+  using Word = uint64_t;
+  static constexpr Word LOCKED = 1;
+  static constexpr Word COUNT_ONE = Word{1} << 1, COUNT_MASK = ~LOCKED;
 
   // lock()'s OR found the bit set, or a waiter starving (spinlock.cpp).
-  [[gnu::noinline]] void contended(uint32_t was);
+  [[gnu::noinline]] void contended(Word was);
 
-  libk::Atomic<uint32_t> word_;
+  libk::Atomic<Word> word_;
   LockRank rank_;
   unsigned holder_ = 0;  // CPU index of the last holder (lock debugging on: its reports)
   const char* name_;
