@@ -50,7 +50,9 @@ template <bool Debug>
     return not_taken;
   }
   t->mailbox.cap = 0;
-  (void)peer->readers_.take_locked(*t).leak_ref();  // -> the current slot, or ready
+  // Off its queue but still Blocked: Running if the hart goes to it
+  // (hand_over), else Ready below.
+  (void)peer->readers_.take_blocked_locked(*t).leak_ref();  // -> the current slot, or ready
   // The message goes straight into the receiver's registers (it cannot run
   // before the sret: it is off every queue, and ours to run).
   arch::TrapFrame* rtf = arch::user_trap_frame(t->stack.top());
@@ -74,6 +76,7 @@ template <bool Debug>
     self->parked_on = nullptr;
     self->mailbox.cap = 0;
   }
+  t->change_state<Task::State::Blocked, Task::State::Ready>();
   pair_lock.unlock_irqs_off(Debug);
   sched::wait_out_queue_lookups(*self);  // if its park went back because it is being killed
   t->delivered = true;

@@ -88,8 +88,9 @@ void block_current(Deadline deadline, Spinlock& queue_lock, Task* next = nullptr
 // Parking (the register IPC wait; the caller set the current task's context
 // to where it resumes and moved its reference into the wait queue whose
 // lock it holds, as for block_current, with no deadline):
-// Give the hart to `next` (a parked task taken off its wait queue, state
-// Ready, whose `hart` already names this one: the fast path takes no other;
+// Give the hart to `next` (a parked task taken off its wait queue, still
+// Blocked: WaitQueue::take_blocked_locked; it goes to Running here), whose
+// `hart` already names this one: the fast path takes no other;
 // its reference moves to the current slot) without a kernel context
 // switch: the caller returns next's trap frame to the assembly, which
 // resumes it in user mode and then clears the parked task's on_cpu. The
@@ -100,7 +101,7 @@ void block_current(Deadline deadline, Spinlock& queue_lock, Task* next = nullptr
   Task* cur = hs.current;
   cur->deadline = 0;
   queue_lock.raw_unlock(debug);
-  next->change_state<Task::State::Ready, Task::State::Running>();
+  next->change_state_through<Task::State::Blocked, Task::State::Ready, Task::State::Running>();
   hs.current = next;
   libk::AtomicRef(hs.switches).store(hs.switches + 1, libk::MemoryOrder::Relaxed);
   while (next->on_cpu.load(libk::MemoryOrder::Acquire)) arch::tlb::serve();

@@ -92,6 +92,13 @@ class WaitQueue {
   // Take `t` out as woken (KEEL_OK) but do not make it ready: its reference
   // comes back, to switch to (sched::Successor).
   [[gnu::always_inline]] RefPtr<Task> take_locked(Task& t) {
+    RefPtr<Task> ref = take_blocked_locked(t);
+    t.change_state<Task::State::Blocked, Task::State::Ready>();
+    return ref;
+  }
+  // The same, but `t` stays Blocked: its new owner makes it Ready (or
+  // Running, sched::hand_over) before anyone else can reach it.
+  [[gnu::always_inline]] RefPtr<Task> take_blocked_locked(Task& t) {
     KASSERT(t.waiting_on.load(libk::MemoryOrder::Relaxed) ==
             this);                          // waiting_on names the one queue that owns t
     RefPtr<Task> ref = waiters_.remove(t);  // this queue's reference moves out
@@ -99,7 +106,6 @@ class WaitQueue {
     t.wake_status = KEEL_OK;
     t.parked = false;  // it resumes at its parked context, which knows
     if (t.deadline) sched::cancel_deadline(t);
-    t.change_state<Task::State::Blocked, Task::State::Ready>();
     return ref;
   }
   Task* first_waiter() { return waiters_.front(); }
@@ -123,8 +129,7 @@ class WaitQueue {
     libk::atomic_fence(libk::MemoryOrder::SeqCst);
     if (!cur->kill_requested_hint()) return true;
     cur->waiting_on.store(nullptr, libk::MemoryOrder::Release);
-    cur->change_state<Task::State::Blocked, Task::State::Ready>();
-    cur->change_state<Task::State::Ready, Task::State::Running>();
+    cur->change_state_through<Task::State::Blocked, Task::State::Ready, Task::State::Running>();
     return false;
   }
 
