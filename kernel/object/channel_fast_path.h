@@ -45,7 +45,7 @@ template <bool Debug>
   Task* t = peer ? peer->readers_.first_waiter() : nullptr;
   if (!t || !t->parked || t->parked_on != peer || t->mailbox.cap < n || t->hart != here ||
       t->kill_requested_hint() || !peer->queue_.empty()) {
-    pair_lock.unlock_irqs_off(Debug);
+    pair_lock.unlock_irqs_off(Debug, Spinlock::Release::MemoryOnly);
     ch->unref();
     return not_taken;
   }
@@ -77,7 +77,7 @@ template <bool Debug>
     self->mailbox.cap = 0;
   }
   t->change_state<Task::State::Blocked, Task::State::Ready>();
-  pair_lock.unlock_irqs_off(Debug);
+  pair_lock.unlock_irqs_off(Debug, Spinlock::Release::MemoryOnly);
   sched::wait_out_queue_lookups(*self);  // if its park went back because it is being killed
   t->delivered = true;
   *self_ref = ch;

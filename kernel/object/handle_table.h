@@ -127,7 +127,7 @@ class HandleTable {
         o->ref();
       }
     }
-    lock_.unlock_irqs_off(debug);
+    lock_.unlock_irqs_off(debug, Spinlock::Release::MemoryOnly);
     return o;
   }
   // Rights and kind of a handle (for object_info and duplicate).

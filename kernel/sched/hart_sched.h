@@ -17,7 +17,11 @@ struct HartSched {
   RawSpinlock lock{LockRank::Hart, "hart"};         // everything below; handed across switches
   libk::OwningList<Task, &Task::sched_node> ready;  // owns each Ready task's reference
   libk::IntrusiveList<Task, &Task::timer_node> deadlines;  // sorted; does not own
-  Task* current = nullptr;       // owns the Running task's reference (except idle's)
+  // Owns the Running task's reference (except idle's). Written only by
+  // this hart; the IPC hand-over (sched::hand_over) changes it without the
+  // lock, from one task that is not idle to another, so other harts read it
+  // atomically, and only to ask whether it is idle, or for the audit.
+  Task* current = nullptr;
   Task* idle = nullptr;          // owns the idle task's reference, for ever
   Task* dead = nullptr;          // owns the reference of the task that just died
   Task* switched_out = nullptr;  // the task being switched away from (on_cpu until saved)

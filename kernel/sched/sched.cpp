@@ -56,7 +56,8 @@ void interrupt_hart(const HartSched& hs) {
 
 // Work was queued on hs (its lock held): an idle hart must notice.
 void kick_locked(HartSched& hs) {
-  if (hs.current != hs.idle) return;
+  // (A hand-over changes current without the lock, never to or from idle.)
+  if (libk::AtomicRef(hs.current).load(libk::MemoryOrder::Relaxed) != hs.idle) return;
   hs.need_resched = true;
   if (&hs != &this_hart()) interrupt_hart(hs);
 }
@@ -535,7 +536,8 @@ void for_each_scheduled_task(void (*fn)(void*, Task&), void* ctx) {
     if (!hs.idle) continue;
     hs.lock.lock();
     fn(ctx, *hs.idle);
-    if (hs.current && hs.current != hs.idle) fn(ctx, *hs.current);
+    Task* cur = libk::AtomicRef(hs.current).load(libk::MemoryOrder::Relaxed);  // see hand_over
+    if (cur && cur != hs.idle) fn(ctx, *cur);
     if (hs.dead) fn(ctx, *hs.dead);
     for (Task& t : hs.ready) fn(ctx, t);
     hs.lock.unlock();

@@ -94,21 +94,24 @@ void block_current(Deadline deadline, Spinlock& queue_lock, Task* next = nullptr
 // its reference moves to the current slot) without a kernel context
 // switch: the caller returns next's trap frame to the assembly, which
 // resumes it in user mode and then clears the parked task's on_cpu. The
-// queue lock is released. Interrupts off.
+// queue lock (which guards no device) is released. Interrupts off.
+// It takes no hart lock: of what that lock guards it changes only
+// `current`, which only this hart writes, from one task that is not idle to
+// another (what kick_locked asks). Both tasks are ours: the current one is
+// parked, and a waker that makes it ready here or elsewhere before it is off
+// this stack waits for its on_cpu, as after any switch.
 [[gnu::always_inline]] inline void hand_over(HartSched& hs, Spinlock& queue_lock, Task* next,
                                              bool debug = lockdebug::enabled) {
-  hs.lock.lock(debug);
   Task* cur = hs.current;
   cur->deadline = 0;
-  queue_lock.raw_unlock(debug);
+  queue_lock.raw_unlock(debug, Spinlock::Release::MemoryOnly);
   next->change_state_through<Task::State::Blocked, Task::State::Ready, Task::State::Running>();
-  hs.current = next;
+  libk::AtomicRef(hs.current).store(next, libk::MemoryOrder::Relaxed);
   libk::AtomicRef(hs.switches).store(hs.switches + 1, libk::MemoryOrder::Relaxed);
   while (next->on_cpu.load(libk::MemoryOrder::Acquire)) arch::tlb::serve();
   next->on_cpu.store(true, libk::MemoryOrder::Relaxed);
   if (next->satp != cur->satp) arch::switch_satp_fast(next->satp);
   arch::set_stack_bounds(next->stack_lo, next->stack_hi);
-  hs.lock.unlock(debug);
 }
 // Switch away for good (the parked context is where this task resumes):
 // to `next` if given, else to the next ready task.

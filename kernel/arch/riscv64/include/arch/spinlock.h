@@ -62,9 +62,24 @@ class RawSpinlock {
     }
     return true;
   }
-  [[gnu::always_inline]] void unlock(bool debug = lockdebug::enabled) {
+  // What an unlock orders before it: every earlier access, device
+  // registers' too (the default: a lock may guard a device), or memory
+  // accesses only, for a lock that guards no device (the IPC fast path's:
+  // one AMO with the release bit, where the default takes a fence and an AMO).
+  enum class Release { MemoryAndIo, MemoryOnly };
+  [[gnu::always_inline]] void unlock(bool debug = lockdebug::enabled,
+                                     Release r = Release::MemoryAndIo) {
     if (debug) lockdebug::released(this);
-    word_.fetch_and(~LOCKED, libk::MemoryOrder::Release);
+    if (r == Release::MemoryOnly) {
+      // libk::Atomic<Word> is the word alone (standard layout).
+      static_assert(sizeof(word_) == sizeof(Word));
+      asm volatile("amoand.d.rl zero, %1, %0"
+                   : "+A"(*reinterpret_cast<Word*>(&word_))
+                   : "r"(~LOCKED)
+                   : "memory");
+    } else {
+      word_.fetch_and(~LOCKED, libk::MemoryOrder::Release);
+    }
   }
   bool held() const { return word_.load(libk::MemoryOrder::Relaxed) & LOCKED; }
   // Waiters starving for it now (tests, reports).
@@ -124,15 +139,20 @@ class Spinlock {
   // For code that runs with interrupts off already (the IPC fast path):
   // neither saves nor restores them. `debug` as for RawSpinlock::lock.
   [[gnu::always_inline]] void lock_irqs_off(bool debug = lockdebug::enabled) { raw_.lock(debug); }
-  [[gnu::always_inline]] void unlock_irqs_off(bool debug = lockdebug::enabled) {
-    raw_.unlock(debug);
+  using Release = RawSpinlock::Release;
+  [[gnu::always_inline]] void unlock_irqs_off(bool debug = lockdebug::enabled,
+                                              Release r = Release::MemoryAndIo) {
+    raw_.unlock(debug, r);
   }
 
   // For code that gives the lock up while blocked and takes it back after
   // (WaitQueue::block): the holder's saved interrupt state must survive the
   // other holders in between.
   uint64_t saved_irq_state() const { return saved_irq_; }
-  [[gnu::always_inline]] void raw_unlock(bool debug = lockdebug::enabled) { raw_.unlock(debug); }
+  [[gnu::always_inline]] void raw_unlock(bool debug = lockdebug::enabled,
+                                         Release r = Release::MemoryAndIo) {
+    raw_.unlock(debug, r);
+  }
   void raw_relock(uint64_t saved_irq_state) {
     raw_.lock();
     saved_irq_ = saved_irq_state;
