@@ -199,7 +199,10 @@ void orphan(const char* what, const void* where, size_t size) {
 void check_object(void*, SlabCache& cache, void* obj) {
   report.objects++;
   if (reached_objects.contains(obj)) return;
-  // A blocked task is owned by the wait queue it sleeps on.
+  // A blocked task is owned by the wait queue it sleeps on. (For the few
+  // instructions of an IPC hand-over it is Blocked on no queue, owned by
+  // the hart taking it; such a task is a user task, reached through its
+  // process before this.)
   if (libk::str_eq(cache.name(), "task")) {
     Task* t = static_cast<Task*>(obj);
     WaitQueue* wq = t->waiting_on.load(libk::MemoryOrder::Relaxed);

@@ -14,8 +14,9 @@ namespace sched {
 constexpr uint64_t TIME_SLICE_TICKS = 2;
 
 struct HartSched {
-  RawSpinlock lock{LockRank::Hart, "hart"};         // everything below; handed across switches
-  libk::OwningList<Task, &Task::sched_node> ready;  // owns each Ready task's reference
+  RawSpinlock lock{LockRank::Hart,
+                   "hart"};  // everything below (current: see there); handed across switches
+  libk::OwningList<Task, &Task::sched_node> ready;         // owns each Ready task's reference
   libk::IntrusiveList<Task, &Task::timer_node> deadlines;  // sorted; does not own
   // Owns the Running task's reference (except idle's). Written only by
   // this hart; the IPC hand-over (sched::hand_over) changes it without the

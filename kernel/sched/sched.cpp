@@ -419,6 +419,8 @@ void kill(Task& t, int64_t code) {
   // Running on another hart (perhaps in user mode, where it would otherwise
   // run on to its next tick): interrupt it, so it passes its preemption
   // point, where a killed task leaves. Ready: it leaves when it next runs.
+  // Just taken off its queue by an IPC hand-over (still Blocked, about to
+  // run in user mode): it leaves at its next trap, within a tick.
   unsigned h = libk::AtomicRef(t.hart).load(libk::MemoryOrder::Relaxed);  // a hint
   if (t.state() == Task::State::Running && h < arch::MAX_CPUS && &harts[h] != &this_hart())
     interrupt_hart(harts[h]);

@@ -3,7 +3,10 @@
 // Ownership (who holds the counted references to a Task):
 //   - Ready:   exactly one run queue (HartSched::ready)
 //   - Running: its hart's current slot (HartSched::current)
-//   - Blocked: exactly one wait queue (WaitQueue::waiters_)
+//   - Blocked: exactly one wait queue (WaitQueue::waiters_); for the few
+//              instructions of an IPC hand-over, the hart that took it off
+//              (WaitQueue::take_blocked_locked), until it makes it Running
+//              (sched::hand_over) or Ready
 //   - Dead:    the hart's dead slot until the next task has switched in,
 //              which frees the stack and drops that reference
 // A state change *moves* that one reference (OwningList makes copying it
@@ -81,8 +84,9 @@ class Task final : public libk::RefCounted<Task> {
   // and panics.
   [[gnu::always_inline]] void set_state(State next) {
     // Whoever changes the state owns the task at that moment (holds the lock
-    // of the queue or slot that owns it), and that lock ordered the last
-    // change before this one: the read needs no ordering of its own.
+    // of the queue or slot that owns it, or has it off every queue: the IPC
+    // hand-over), and that lock ordered the last change before this one: the
+    // read needs no ordering of its own.
     State cur = state_.load(libk::MemoryOrder::Relaxed);
     if (!((ALLOWED_CHANGES >> (static_cast<unsigned>(cur) * 4 + static_cast<unsigned>(next))) & 1))
       illegal_state_change(cur, next);
@@ -97,9 +101,11 @@ class Task final : public libk::RefCounted<Task> {
     change_state_through<From, To, To>();
   }
   // Two legal changes, From -> Via -> To, made as one store, for an owner
-  // that holds the task where nobody can look at it in between (the IPC
-  // hand-over: Blocked -> Ready -> Running for a task it took off its wait
-  // queue). Both are checked at compile time, the start at run time.
+  // that holds the task off every queue, where nobody else can change it
+  // (the IPC hand-over: Blocked -> Ready -> Running for a task it took off
+  // its wait queue). Readers meanwhile (kill, activity(), the audit) see
+  // From, as a moment before. Both changes are checked at compile time,
+  // the start at run time.
   template <State From, State Via, State To>
   [[gnu::always_inline]] void change_state_through() {
     static_assert(ALLOWED_CHANGES & task_state_change(From, Via), "not a legal state change");
@@ -112,7 +118,7 @@ class Task final : public libk::RefCounted<Task> {
   bool kill_requested() const { return kill_requested_.load(libk::MemoryOrder::Acquire); }
   // The same without ordering: for a check whose true answer only sends the
   // caller a general way that looks again with kill_requested() before it
-  // reads the exit code (or after a fence that orders it already).
+  // reads the exit code (WaitQueue::publish_wait's, after its fence, too).
   bool kill_requested_hint() const { return kill_requested_.load(libk::MemoryOrder::Relaxed); }
   // Ask the task to end with `code`: the first request's code wins (it is
   // the exit code once kill_requested() reads true). False if one came first.

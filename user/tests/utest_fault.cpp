@@ -260,9 +260,8 @@ uint64_t sweep(const Operation& op, bool may_fail) {
   // Once unarmed first: caches and tables reach their steady state.
   op.prepare();
   op.finish(op.run());
-  settle_echo_server();
+  uint64_t points = 0, bad = settle_echo_server() ? 0 : 1;
   tap::baseline(base);
-  uint64_t points = 0, bad = 0;
   for (uint64_t nth = 1; nth <= MAX_POINTS; nth++) {
     op.prepare();
     inject(nth);

@@ -67,7 +67,7 @@ class RefCounted {
     uint32_t old = count_.fetch_sub(1, MemoryOrder::Release);
     LIBK_ASSERT(old != 0);
     if (old != 1) return true;
-    count_.store(1, MemoryOrder::Relaxed);
+    count_.fetch_add(1, MemoryOrder::Relaxed);  // an RMW: the release sequence goes on
     return false;
   }
 
