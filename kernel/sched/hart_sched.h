@@ -14,8 +14,8 @@ namespace sched {
 constexpr uint64_t TIME_SLICE_TICKS = 2;
 
 struct HartSched {
-  RawSpinlock lock{LockRank::Hart,
-                   "hart"};  // everything below (current: see there); handed across switches
+  // Guards everything below (current: see there); handed across switches.
+  RawSpinlock lock{LockRank::Hart, "hart"};
   libk::OwningList<Task, &Task::sched_node> ready;         // owns each Ready task's reference
   libk::IntrusiveList<Task, &Task::timer_node> deadlines;  // sorted; does not own
   // Owns the Running task's reference (except idle's). Written only by
