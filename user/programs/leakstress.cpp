@@ -294,7 +294,12 @@ int driver(uint64_t rounds, uint64_t seed) {
     procfs_race(rng);
   }
   settle();
-  keel::kstat_snapshot(base);
+  // Settled: init may not have opened its observer on us yet (it does once
+  // it runs again after starting us, which on a busy hart can be now).
+  if (!keel::kstat_settled(base)) {
+    keel::printf("leakcheck: counters still moving at the baseline\n");
+    failures++;
+  }
   sample(0);
 
   keel_handle_t workers[3];
@@ -356,7 +361,7 @@ int driver(uint64_t rounds, uint64_t seed) {
   }
   settle();
   sample(rounds);
-  keel::kstat_snapshot(now);
+  keel::kstat_snapshot(now);  // at once: every wait and request above returned
   size_t above = 0;
   for (size_t i = 0; i < now.count; i++) {
     int64_t before = 0;

@@ -210,6 +210,15 @@ struct KstatSnapshot {
   size_t count;
 };
 int64_t kstat_snapshot(KstatSnapshot& out);
+// A snapshot taken once the counters have stopped moving: snapshots a short
+// sleep apart until two agree (at most `tries` sleeps; false if they never
+// did, with the last one in `out`). For a baseline: work others do for us
+// moves counters when they next run, which on a loaded hart can be after
+// our first steps (init opens its observer on a program it started, with
+// the exit notice that observer holds ready). A sleep lets every ready task
+// run. A comparison with the baseline reads at once (kstat_snapshot): a
+// call that returned before its work was done is what it is there to find.
+bool kstat_settled(KstatSnapshot& out, int tries = 200);
 bool kstat_value(const KstatSnapshot& s, const char* name, int64_t* v);
 // Did counter `name` move the way a leak moves it? For a *_free counter a
 // leak is a fall, for every other counter a rise.

@@ -121,6 +121,20 @@ int64_t kstat_snapshot(KstatSnapshot& s) {
   return 0;
 }
 
+bool kstat_settled(KstatSnapshot& out, int tries) {
+  static KstatSnapshot again;  // 3 KiB: not on the stack
+  kstat_snapshot(out);
+  for (int i = 0; i < tries; i++) {
+    sleep_ms(10);
+    kstat_snapshot(again);
+    bool same = again.count == out.count;
+    for (size_t k = 0; same && k < out.count; k++) same = again.values[k] == out.values[k];
+    if (same) return true;
+    out = again;
+  }
+  return false;
+}
+
 bool kstat_leaked(const char* name, int64_t before, int64_t after) {
   return libk::StringView(name).ends_with("_free") ? after < before : after > before;
 }
