@@ -12,6 +12,7 @@
 // called from outside, where the usual convention is expected (an inline
 // function emitted out of line here, a callback, a static constructor).
 // `ipc-fast-symbols` in the static suite (scripts/entry_symbols) checks it.
+#include <arch/csr.h>
 #include <arch/trap.h>
 
 #include "object/channel_fast_path.h"
@@ -20,10 +21,17 @@
 extern "C" [[gnu::flatten]] arch::FullReturn syscall_trap_full(arch::TrapFrame* tf) {
   Channel* sent_on = nullptr;
   Task* receiver = nullptr;
+  // trap_entry.S neither saves sstatus into the frame here nor restores it
+  // on the fast way out: every user frame holds the same value, which is
+  // the live one until sret.
+  if (lockdebug::enabled) KASSERT(tf->sstatus == arch::r_sstatus());
   arch::FullReturn fast =
       lockdebug::enabled
           ? Channel::fast_path<true>(tf, syscall::ipc_parked_entry, &sent_on, &receiver)
           : Channel::fast_path<false>(tf, syscall::ipc_parked_entry, &sent_on, &receiver);
-  if (fast.clear_on_cpu) return fast;  // handed over: that task resumes in user mode
+  if (fast.clear_on_cpu) {  // handed over: that task resumes in user mode
+    if (lockdebug::enabled) KASSERT(fast.frame->sstatus == arch::r_sstatus());
+    return fast;
+  }
   return syscall::full_syscall(tf, sent_on, receiver);
 }

@@ -18,10 +18,12 @@ inline int64_t syscall6(uint64_t n, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a
   register uint64_t r4 asm("a4") = a4;
   register uint64_t r5 asm("a5") = a5;
   register uint64_t r7 asm("a7") = n;
+  // t0..t6 as clobbered: the register IPC calls do not keep them, and any
+  // number may come through here.
   asm volatile("ecall"
                : "+r"(r0)
                : "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5), "r"(r7)
-               : "memory");
+               : "memory", "t0", "t1", "t2", "t3", "t4", "t5", "t6");
   return static_cast<int64_t>(r0);
 }
 
@@ -46,7 +48,7 @@ inline int64_t ipc(uint64_t n, keel_handle_t h, IpcMessage& m, uint64_t timeout_
   asm volatile("ecall"
                : "+r"(r0), "+r"(r1), "+r"(r2), "+r"(r3), "+r"(r4), "+r"(r5), "+r"(r6)
                : "r"(r7)
-               : "memory");
+               : "memory", "t0", "t1", "t2", "t3", "t4", "t5", "t6");  // not preserved
   m.w[0] = r1;
   m.w[1] = r2;
   m.w[2] = r3;

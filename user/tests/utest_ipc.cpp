@@ -4,7 +4,8 @@
 // too big for registers stays queued; a parked task woken by its peer
 // closing, by its own handle closed from another task (its reference keeps
 // the endpoint alive), and by a kill; timeouts; many round trips through
-// the fast path against a server task of this process and a server process.
+// the fast path against a server task of this process and a server process;
+// the registers both ways out of the kernel keep (ipc_registers.S).
 // Every group ends with the counters back.
 #include "common.h"
 
@@ -193,6 +194,111 @@ void round_trips(const keel::KstatSnapshot& base) {
   tap::at_baseline(base, "after the round trips");
 }
 
+// One register IPC call with every register set to a pattern (out[n] = xn
+// after it; ipc_registers.S). Tasks with different salts use different
+// patterns.
+extern "C" int64_t ipc_register_probe(uint64_t* out, uint64_t handle, uint64_t number,
+                                      uint64_t bytes, uint64_t unknown, uint64_t salt);
+constexpr uint64_t UNKNOWN_SYSCALL = SYS_COUNT + 5;
+constexpr uint64_t CLIENT = 1, SERVER = 2;  // salts
+constexpr uint64_t pattern(unsigned n, uint64_t salt) {
+  return 0x5eed000000000000ull + n * 0x101ull + (salt << 40);
+}
+constexpr unsigned TEMPORARIES[] = {5, 6, 7, 28, 29, 30, 31};  // t0..t6
+
+// After a probe: every register the ABI keeps holds what it held (a7 the
+// call's number, gp and tp ours); t0..t6 are 0 or what this task last left
+// in them, never anything else (the kernel's values, another task's). The
+// first register that is wrong, or -1.
+int wrong_register(const uint64_t (&out)[32], uint64_t number, uint64_t salt) {
+  uint64_t gp, tp;
+  asm("mv %0, gp" : "=r"(gp));
+  asm("mv %0, tp" : "=r"(tp));
+  for (unsigned n : {1, 8, 9, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27})
+    if (out[n] != pattern(n, salt)) return static_cast<int>(n);
+  if (out[3] != gp) return 3;
+  if (out[4] != tp) return 4;
+  if (out[17] != number) return 17;
+  for (unsigned n : TEMPORARIES)
+    if (out[n] != 0 && out[n] != pattern(n, salt)) return static_cast<int>(n);
+  return -1;
+}
+
+bool temporaries_zeroed(const uint64_t (&out)[32]) {
+  for (unsigned n : TEMPORARIES)
+    if (out[n] != 0) return false;
+  return true;
+}
+
+// A server task that probes too: replies with its own patterns (as many
+// bytes as it received) and checks its registers after every wait. Returns
+// 0 when its peer closes, 1 if a register was ever wrong, or the status.
+int64_t pattern_server(void* arg) {
+  keel_handle_t ch = reinterpret_cast<keel_handle_t>(arg);
+  uint64_t out[32];
+  uint64_t bytes = KEEL_IPC_NO_REPLY;
+  int64_t wrong = 0;
+  for (;;) {
+    int64_t r = ipc_register_probe(out, ch, SYS_IPC_REPLY_WAIT, bytes, UNKNOWN_SYSCALL, SERVER);
+    if (r == ERR_PEER_CLOSED) return wrong;
+    if (r != KEEL_OK) return r;
+    if (wrong_register(out, SYS_IPC_REPLY_WAIT, SERVER) >= 0) wrong = 1;
+    bytes = out[15];
+  }
+}
+
+// What the register calls keep (keel/syscall.h), both ways out of the
+// kernel: the general one (an argument error; a round trip across harts)
+// and the fast path's (a round trip on one hart), which zeroes t0..t6. Both
+// ends check, with different patterns: a value of one task's in the
+// other's registers is caught.
+void registers(const keel::KstatSnapshot& base) {
+  uint64_t out[32];
+  keel_handle_t a, b;
+  keel::channel_create(&a, &b);
+  expect(ipc_register_probe(out, a, SYS_IPC_CALL, KEEL_IPC_MAX_BYTES + 1, UNKNOWN_SYSCALL, CLIENT),
+         ERR_OUT_OF_RANGE, "a register probe: ipc_call of 33 bytes");
+  int wrong = wrong_register(out, SYS_IPC_CALL, CLIENT);
+  if (wrong >= 0) tap::diag("first wrong register: x%d = %#lx", wrong, out[wrong]);
+  tap::ok(wrong < 0, "a failed ipc_call keeps every register the ABI keeps, t0..t6 0 or as left");
+  keel::Thread server;
+  expect(keel::thread_start(server, pattern_server, reinterpret_cast<void*>(b)), KEEL_OK,
+         "start a server task that probes too");
+  size_t bad = 0, zeroed = 0;
+  const int ROUNDS = 500;
+  for (int i = 0; i < ROUNDS; i++) {
+    uint64_t n = 8 * static_cast<uint64_t>(i % 5);
+    int64_t r = ipc_register_probe(out, a, SYS_IPC_CALL, n, UNKNOWN_SYSCALL, CLIENT);
+    int w = wrong_register(out, SYS_IPC_CALL, CLIENT);
+    bool replied = r == KEEL_OK && out[15] == n && out[16] == 0;  // a5 bytes, a6 handles
+    for (unsigned k = 0; replied && k < KEEL_IPC_WORDS; k++)      // a1..a4: its patterns
+      replied = out[11 + k] == (k < n / 8 ? pattern(11 + k, SERVER) : 0);
+    if (!replied || w >= 0) {
+      if (bad++ == 0)
+        tap::diag("round trip %d: %ld, first wrong register x%d = %#lx", i, r, w,
+                  w < 0 ? 0 : out[w]);
+    }
+    if (temporaries_zeroed(out)) zeroed++;
+  }
+  tap::ok(bad == 0,
+          "%d ipc_calls to it: each answered, every register the ABI keeps kept, t0..t6 0 or "
+          "as left (%zu wrong)",
+          ROUNDS, bad);
+  // On one hart every round trip takes the fast path (t0..t6 zeroed); on
+  // several, the server may run elsewhere (the general way: as left).
+  bool one_hart = utest::counter("harts_online") == 1;
+  tap::ok(!one_hart || zeroed == static_cast<size_t>(ROUNDS),
+          "the fast path's way out (t0..t6 zeroed) on one hart: %zu of %d round trips (%s)", zeroed,
+          ROUNDS, one_hart ? "one hart" : "several harts: not required");
+  keel::handle_close(a);
+  int64_t code = -1;
+  keel::thread_join(server, &code);
+  expect(code, 0,
+         "the server task's registers were right after every wait; it ends when its peer closes");
+  keel::handle_close(b);
+  tap::at_baseline(base, "after the register probes");
+}
+
 void parked_endpoint_kept(const keel::KstatSnapshot& base) {
   keel_handle_t a, b;
   keel::channel_create(&a, &b);
@@ -246,7 +352,7 @@ void timeouts_and_kills(const keel::KstatSnapshot& base) {
 }  // namespace
 
 int main(int, char**) {
-  tap::plan(41);
+  tap::plan(48);
   utest::scratch();
   utest::read_only();
   utest::self_pid();
@@ -256,6 +362,7 @@ int main(int, char**) {
   checks(base);
   interplay(base);
   round_trips(base);
+  registers(base);
   parked_endpoint_kept(base);
   timeouts_and_kills(base);
   return tap::done();

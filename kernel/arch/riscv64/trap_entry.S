@@ -12,7 +12,8 @@
 # two apart without touching memory. A trap saves every general register,
 # sepc, sstatus, scause and stval in a TrapFrame (36 words, trap_frame.h) and
 # restores everything from it, so a handler may change sepc or registers
-# (fault recovery, syscall results) and sret resumes there.
+# (fault recovery, syscall results) and sret resumes there. (Syscalls save
+# less: what C keeps, or for the register IPC calls what the ABI keeps.)
 #
 # A trap in the kernel checks the stack before it writes anything: a frame
 # that would not fit inside the running task's stack (Cpu::stack_lo..hi, set
@@ -189,26 +190,53 @@ ecall_from_user:
     ld      x2, ASM_FRAME_SP(sp)
     sret
 
-# A full-frame syscall (the register IPC calls): every user register is
-# saved, since it may leave this task parked (its whole user state in the
-# frame, no kernel frames kept) and resume another task straight into user
-# mode. syscall_trap_full returns (interrupts off) the frame to resume in a0
-# and, in a1, the on_cpu flag of the task it switched away from (or 0): that
-# task's kernel stack is the one we are on, so the flag is cleared only once
-# sp is on the other task's stack. syscall_trap_full keeps only s0 (the
-# frame pointer) of the callee-saved registers: nothing here is kept in
-# them, and user_return loads every register from the frame.
+# A full-frame syscall (the register IPC calls): every user register the
+# ABI keeps is saved, since the call may leave this task parked (its whole
+# user state in the frame, no kernel frames kept) and resume another task
+# straight into user mode. Not saved: t1..t6, which these calls do not
+# keep (keel/syscall.h; t0 is in the frame already, from from_user), and
+# sstatus, whose frame copy never changes: every trap from user mode finds
+# the value init_user_frame wrote (U-mode, interrupts on, no FPU), which
+# the fast path checks under lockdebug. syscall_trap_full returns
+# (interrupts off) the frame to resume in a0 and, in a1, the on_cpu flag
+# of the task it switched away from, or 0 if it did not switch. That
+# task's kernel stack is the one we are on, so the flag is cleared only
+# once sp is on the other task's stack. syscall_trap_full keeps only s0
+# (the frame pointer) of the callee-saved registers: nothing here is kept
+# in them, and both ways out load every kept register from the frame.
 full_ecall_from_user:
-    STORE_USER_GPRS
+    sd      x1, 1*8(sp)
+    .irp n, 3,4,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27
+    sd      x\n, \n*8(sp)
+    .endr
+    csrrw   t0, sscratch, zero         # the user sp; sscratch = 0: now in the kernel
+    sd      t0, ASM_FRAME_SP(sp)
     csrr    t0, sepc
     addi    t0, t0, 4                  # return past the ecall
     sd      t0, ASM_FRAME_SEPC(sp)
-    csrr    t0, sstatus
-    sd      t0, ASM_FRAME_SSTATUS(sp)
     ENTER_C_FROM_USER
     call    syscall_trap_full
     mv      sp, a0
-    beqz    a1, user_return
+    beqz    a1, user_return            # this task's own frame, the general way back
     fence   rw, w
     sb      zero, 0(a1)                # the task switched away from may run elsewhere now
-    j       user_return
+
+# The fast path's way out to the task it handed the hart to (sp = its
+# frame): as user_return, but the live sstatus is already the one to sret
+# with (this trap came from user mode, nothing since changed it, and every
+# task's is the same), and t0..t6 are zeroed, not loaded (not kept, and
+# never what the kernel left in them).
+    sd      tp, ASM_FRAME(sp)          # for the next trap from user mode
+    addi    t0, sp, ASM_FRAME + ASM_USER_TOP_RESERVE
+    csrw    sscratch, t0
+    ld      t0, ASM_FRAME_SEPC(sp)
+    csrw    sepc, t0
+    ld      x1, 1*8(sp)
+    .irp n, 3,4,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27
+    ld      x\n, \n*8(sp)
+    .endr
+    .irp n, 5,6,7,28,29,30,31
+    li      x\n, 0
+    .endr
+    ld      x2, ASM_FRAME_SP(sp)
+    sret
