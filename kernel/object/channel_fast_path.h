@@ -43,8 +43,11 @@ template <bool Debug>
   pair_lock.lock_irqs_off(Debug);
   Channel* peer = ch->peer_;
   Task* t = peer ? peer->readers_.first_waiter() : nullptr;
-  if (!t || !t->parked || t->parked_on != peer || t->mailbox.cap < n || t->hart != here ||
-      t->kill_requested_hint() || !peer->queue_.empty()) {
+  // A parked reader of the peer parked on it, with room for a short
+  // message (Channel::park, and below): set before it joined the queue,
+  // cleared after it left.
+  if (Debug && t && t->parked) KASSERT(t->parked_on == peer && t->mailbox.cap == SHORT_BYTES);
+  if (!t || !t->parked || t->hart != here || t->kill_requested_hint() || !peer->queue_.empty()) {
     pair_lock.unlock_irqs_off(Debug, Spinlock::Release::MemoryOnly);
     ch->unref();
     return not_taken;

@@ -61,7 +61,9 @@ class WaitQueue {
                                           bool user_next, bool debug = lockdebug::enabled) {
     sched::HartSched& hs = sched::this_hart();
     Task* cur = hs.current;
-    if (cur->kill_requested_hint() || !publish_wait(cur)) return false;
+    // (The early look at the kill flag only saves work; publish_wait's is
+    // the one that counts. The fast path, user_next, made its own.)
+    if ((!user_next && cur->kill_requested_hint()) || !publish_wait(cur)) return false;
     // A task parks with one resume point (its own frame, the parked entry).
     if (debug && cur->context_parked)
       KASSERT(cur->context.sp == resume_sp &&
@@ -110,7 +112,7 @@ class WaitQueue {
   }
   Task* first_waiter() { return waiters_.front(); }
 
-  size_t waiter_count() const { return waiters_.size(); }
+  size_t waiter_count() const { return waiters_.size(); }  // O(n): tests
   bool has_waiter(const Task& t) const { return waiters_.contains(t); }
 
  private:
@@ -135,5 +137,8 @@ class WaitQueue {
 
   Spinlock own_lock_{LockRank::WaitQueue, "wait queue"};
   Spinlock* lock_ = &own_lock_;
-  libk::OwningList<Task, &Task::sched_node> waiters_;  // owns each waiter's reference
+  // Owns each waiter's reference. No size counter (the IPC fast path takes
+  // a task off one queue and parks on another every call): waiter_count()
+  // walks it.
+  libk::OwningList<Task, &Task::sched_node, false> waiters_;
 };

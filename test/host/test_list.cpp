@@ -208,6 +208,26 @@ TEST_CASE("size stays exact over many operations") {
   CHECK(l.size() == 0);
 }
 
+TEST_CASE("a list without a counter: the same links, size() by walking") {
+  using Uncounted = libk::IntrusiveList<Item, &Item::run_node, false>;
+  static_assert(sizeof(Uncounted) == sizeof(libk::ListNode));
+  static_assert(sizeof(RunList) == sizeof(libk::ListNode) + sizeof(size_t));
+  std::deque<Item> items;
+  for (int i = 0; i < 50; ++i) items.emplace_back(i);
+  Uncounted l;
+  CHECK(l.size() == 0);
+  for (auto& i : items) l.push_back(i);
+  CHECK(l.size() == 50);
+  for (size_t i = 0; i < items.size(); i += 2) l.remove(items[i]);
+  CHECK(l.size() == 25);
+  CHECK(l.front()->value == 1);
+  CHECK(l.pop_front()->value == 1);
+  CHECK(l.size() == 24);
+  l.clear();
+  CHECK(l.empty());
+  CHECK(l.size() == 0);
+}
+
 TEST_CASE("misuse is detected") {
   CHECK_LIBK_ASSERT("!n->linked()", {
     Item a(1);

@@ -11,11 +11,16 @@
 //  - The list does not own its elements. Where a list stands for ownership
 //    (a run queue holding a task's reference), the owner moves references in
 //    and out explicitly (RefPtr::leak_ref / adopt), never through the list.
-//  - size() is a counter kept in step with the links, so it is O(1).
+//  - size() is a counter kept in step with the links, so it is O(1); a list
+//    made with Counted = false keeps none (a load and a store fewer at each
+//    link and unlink, for a hot list whose size nobody needs) and its size()
+//    walks it (O(n): for tests and assertions).
 // To move an element to another list, remove() it and push it there.
 #pragma once
 #include <libk/assert.h>
 #include <stddef.h>
+
+#include <type_traits>
 
 namespace libk {
 
@@ -32,7 +37,7 @@ struct ListNode {
   bool linked() const { return next != nullptr; }
 };
 
-template <typename T, ListNode T::*Member>
+template <typename T, ListNode T::*Member, bool Counted = true>
 class IntrusiveList {
  public:
   class Iterator {
@@ -62,7 +67,15 @@ class IntrusiveList {
   }
 
   bool empty() const { return head_.next == &head_; }
-  size_t size() const { return size_; }
+  size_t size() const {
+    if constexpr (Counted) {
+      return size_;
+    } else {
+      size_t n = 0;
+      for (const ListNode* p = head_.next; p != &head_; p = p->next) n++;
+      return n;
+    }
+  }
 
   void push_back(T& item) { insert_before(&head_, node(item)); }
   // Link `item` just before `pos`, which must be in this list.
@@ -140,18 +153,19 @@ class IntrusiveList {
     n->next = pos;
     pos->prev->next = n;
     pos->prev = n;
-    ++size_;
+    if constexpr (Counted) ++size_;
   }
 
   void unlink(ListNode* n) {
     n->prev->next = n->next;
     n->next->prev = n->prev;
     n->prev = n->next = nullptr;
-    --size_;
+    if constexpr (Counted) --size_;
   }
 
+  struct NoCount {};
   ListNode head_;
-  size_t size_ = 0;
+  [[no_unique_address]] std::conditional_t<Counted, size_t, NoCount> size_{};
 };
 
 }  // namespace libk

@@ -20,7 +20,8 @@
 
 namespace libk {
 
-template <typename T, ListNode T::*Member>
+// Counted as for IntrusiveList.
+template <typename T, ListNode T::*Member, bool Counted = true>
 class OwningList {
  public:
   OwningList() = default;
@@ -50,7 +51,7 @@ class OwningList {
   // Take `item` out, with the list's reference. It must be in this list:
   // owners know which list holds an element (a task's waiting_on, its state)
   // and check that in O(1); contains() is there for tests and assertions.
-  RefPtr<T> remove(T& item) {
+  [[gnu::always_inline]] RefPtr<T> remove(T& item) {
     list_.remove(item);
     return adopt(&item);
   }
@@ -84,7 +85,7 @@ class OwningList {
   auto end() { return list_.end(); }
 
  private:
-  IntrusiveList<T, Member> list_;
+  IntrusiveList<T, Member, Counted> list_;
 };
 
 }  // namespace libk
