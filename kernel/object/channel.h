@@ -128,8 +128,9 @@ class Channel final : public Object {
   // inline, once for each value of lockdebug::enabled (Debug), so that the
   // locks' checks of it are decided at compile time.
   template <bool Debug>
-  static arch::FullReturn fast_path(arch::TrapFrame* tf, void (*resume_entry)(uint64_t, uint64_t),
-                                    Channel** self_ref, Task** receiver);
+  static arch::FullReturn fast_path(const arch::UserArgs& args, arch::TrapFrame* tf,
+                                    void (*resume_entry)(uint64_t, uint64_t), Channel** self_ref,
+                                    Task** receiver);
   // Park the current task on this endpoint and switch away for good (to
   // `next` if given); a counted reference to the endpoint (the caller's)
   // moves to the task while it is parked. See WaitQueue::park_locked. False,

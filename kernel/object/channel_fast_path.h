@@ -10,12 +10,12 @@
 namespace channel_detail {
 // The n bytes of a1..a4 into a receiver's registers: status, a1..a4 (bytes
 // past the length 0), a5 = n, a6 = 0.
-[[gnu::always_inline]] inline void deliver_words(arch::TrapFrame* from, arch::TrapFrame* to,
+[[gnu::always_inline]] inline void deliver_words(const arch::UserArgs& from, arch::TrapFrame* to,
                                                  uint64_t n) {
   to->a(0) = KEEL_OK;
 #pragma GCC unroll 4
   for (unsigned i = 0; i < Task::Mailbox::WORDS; i++)
-    to->a(1 + i) = ipc_message_word(from->a(1 + i), i, n);
+    to->a(1 + i) = ipc_message_word(from.a[1 + i], i, n);
   to->a(5) = n;
   to->a(6) = 0;
 }
@@ -23,16 +23,16 @@ namespace channel_detail {
 
 template <bool Debug>
 [[gnu::always_inline]] inline arch::FullReturn Channel::fast_path(
-    arch::TrapFrame* tf, void (*resume_entry)(uint64_t, uint64_t), Channel** self_ref,
-    Task** receiver) {
+    const arch::UserArgs& args, arch::TrapFrame* tf, void (*resume_entry)(uint64_t, uint64_t),
+    Channel** self_ref, Task** receiver) {
   constexpr arch::FullReturn not_taken{nullptr, nullptr};
-  uint64_t n = tf->a(5);
-  if (n > SHORT_BYTES || tf->a(6) != KEEL_TIMEOUT_INFINITE) return not_taken;
+  uint64_t n = args.a[5];
+  if (n > SHORT_BYTES || args.a[6] != KEEL_TIMEOUT_INFINITE) return not_taken;
   sched::HartSched& hs = sched::this_hart();
   Task* self = hs.current;
   if (hs.need_resched || self->kill_requested_hint()) return not_taken;
   Object* o = Process::of(*self)->handles().lookup_fast(
-      tf->a(0), KEEL_RIGHT_READ | KEEL_RIGHT_WRITE, ObjectType::Channel, Debug);
+      args.a[0], KEEL_RIGHT_READ | KEEL_RIGHT_WRITE, ObjectType::Channel, Debug);
   if (!o) return not_taken;
   auto* ch = static_cast<Channel*>(o);  // our counted reference
   unsigned here = arch::this_cpu()->index;
@@ -59,7 +59,7 @@ template <bool Debug>
   // The message goes straight into the receiver's registers (it cannot run
   // before the sret: it is off every queue, and ours to run).
   arch::TrapFrame* rtf = arch::user_trap_frame(t->stack.top());
-  channel_detail::deliver_words(tf, rtf, n);
+  channel_detail::deliver_words(args, rtf, n);
   // The hart goes to the receiver only if no kill or tick on another hart
   // may still be about to lock its old queue (Task::queue_lookups; after
   // this fence, any later one reads waiting_on cleared): then its

@@ -18,7 +18,11 @@
 #include "object/channel_fast_path.h"
 #include "syscall.h"
 
-extern "C" [[gnu::flatten]] arch::FullReturn syscall_trap_full(arch::TrapFrame* tf) {
+extern "C" [[gnu::flatten]] arch::FullReturn syscall_trap_full(uint64_t a0, uint64_t a1,
+                                                               uint64_t a2, uint64_t a3,
+                                                               uint64_t a4, uint64_t a5,
+                                                               uint64_t a6, arch::TrapFrame* tf) {
+  const arch::UserArgs args{{a0, a1, a2, a3, a4, a5, a6}};
   Channel* sent_on = nullptr;
   Task* receiver = nullptr;
   // trap_entry.S neither saves sstatus into the frame here nor restores it
@@ -27,8 +31,8 @@ extern "C" [[gnu::flatten]] arch::FullReturn syscall_trap_full(arch::TrapFrame* 
   if (lockdebug::enabled) KASSERT(tf->sstatus == arch::r_sstatus());
   arch::FullReturn fast =
       lockdebug::enabled
-          ? Channel::fast_path<true>(tf, syscall::ipc_parked_entry, &sent_on, &receiver)
-          : Channel::fast_path<false>(tf, syscall::ipc_parked_entry, &sent_on, &receiver);
+          ? Channel::fast_path<true>(args, tf, syscall::ipc_parked_entry, &sent_on, &receiver)
+          : Channel::fast_path<false>(args, tf, syscall::ipc_parked_entry, &sent_on, &receiver);
   if (fast.clear_on_cpu) {  // handed over: that task resumes in user mode
     if (lockdebug::enabled) KASSERT(fast.frame->sstatus == arch::r_sstatus());
     return fast;

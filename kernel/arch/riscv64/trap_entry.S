@@ -5,7 +5,7 @@
 #   extern "C" void user_trap(arch::TrapFrame*);      user interrupt/fault, full frame at the stack top
 #   extern "C" void syscall_trap(arch::TrapFrame*);   user ecall, caller-saved registers only
 #   extern "C" [[noreturn]] void user_return(arch::TrapFrame*);  back to user mode
-#   extern "C" arch::FullReturn syscall_trap_full(arch::TrapFrame*);  a full-frame syscall
+#   extern "C" arch::FullReturn syscall_trap_full(a0..a6, arch::TrapFrame*);  a full-frame syscall
 #                                                     (clobbers s1..s11: syscall/ipc_fast.cpp)
 # sscratch is 0 while the hart runs kernel code, and holds the running task's
 # kernel stack top while it runs user code: the first instruction tells the
@@ -214,7 +214,9 @@ full_ecall_from_user:
     csrr    t0, sepc
     addi    t0, t0, 4                  # return past the ecall
     sd      t0, ASM_FRAME_SEPC(sp)
-    ENTER_C_FROM_USER
+    ld      tp, ASM_FRAME(sp)          # as ENTER_C_FROM_USER, but the frame goes in
+    mv      a7, sp                     # a7: a0..a6 stay the user's arguments
+    li      fp, 0
     call    syscall_trap_full
     mv      sp, a0
     beqz    a1, user_return            # this task's own frame, the general way back

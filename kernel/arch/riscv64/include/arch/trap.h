@@ -49,9 +49,16 @@ struct FullReturn {
   TrapFrame* frame;
   void* clear_on_cpu;
 };
+// A full-frame syscall's a0..a6 as the assembly passes them, in registers
+// (they are in the frame too): the fast path need not load them back.
+struct UserArgs {
+  uint64_t a[7];
+};
 }  // namespace arch
-// Syscalls ASM_SYSCALL_FULL_FIRST.. (the whole user frame saved): returns
-// with interrupts off. Not an ordinary C++ function: it may clobber s1..s11
-// (syscall/ipc_fast.cpp), so only trap_entry.S calls it, which keeps
-// nothing in them.
-extern "C" arch::FullReturn syscall_trap_full(arch::TrapFrame* tf);
+// Syscalls ASM_SYSCALL_FULL_FIRST.. (the whole user frame saved, tf; the
+// user's a0..a6 in a0..a6 as well): returns with interrupts off. Not an
+// ordinary C++ function: it may clobber s1..s11 (syscall/ipc_fast.cpp), so
+// only trap_entry.S calls it, which keeps nothing in them.
+extern "C" arch::FullReturn syscall_trap_full(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+                                              uint64_t a4, uint64_t a5, uint64_t a6,
+                                              arch::TrapFrame* tf);
