@@ -25,15 +25,22 @@ template <bool Debug>
 [[gnu::always_inline]] inline arch::FullReturn Channel::fast_path(
     const arch::UserArgs& args, arch::TrapFrame* tf, void (*resume_entry)(uint64_t, uint64_t),
     Channel** self_ref, Task** receiver) {
-  constexpr arch::FullReturn not_taken{nullptr, nullptr};
+  // Not taken: the general way reads the arguments from the frame, where
+  // the assembly did not put them (a caller that parks gets all seven from
+  // its reply). Written here, while they are still in registers.
+  auto not_taken = [&args, tf]() [[gnu::always_inline]] {
+    tf->a(0) = args.a[0], tf->a(1) = args.a[1], tf->a(2) = args.a[2], tf->a(3) = args.a[3];
+    tf->a(4) = args.a[4], tf->a(5) = args.a[5], tf->a(6) = args.a[6];
+    return arch::FullReturn{nullptr, nullptr};
+  };
   uint64_t n = args.a[5];
-  if (n > SHORT_BYTES || args.a[6] != KEEL_TIMEOUT_INFINITE) return not_taken;
+  if (n > SHORT_BYTES || args.a[6] != KEEL_TIMEOUT_INFINITE) return not_taken();
   sched::HartSched& hs = sched::this_hart();
   Task* self = hs.current;
-  if (hs.need_resched || self->kill_requested_hint()) return not_taken;
+  if (hs.need_resched || self->kill_requested_hint()) return not_taken();
   Object* o = Process::of(*self)->handles().lookup_fast(
       args.a[0], KEEL_RIGHT_READ | KEEL_RIGHT_WRITE, ObjectType::Channel, Debug);
-  if (!o) return not_taken;
+  if (!o) return not_taken();
   auto* ch = static_cast<Channel*>(o);  // our counted reference
   unsigned here = arch::this_cpu()->index;
   // The pair's lock guards both endpoints: the peer cannot go, no writer
@@ -50,7 +57,7 @@ template <bool Debug>
   if (!t || !t->parked || t->hart != here || t->kill_requested_hint() || !peer->queue_.empty()) {
     pair_lock.unlock_irqs_off(Debug, Spinlock::Release::MemoryOnly);
     ch->unref();
-    return not_taken;
+    return not_taken();
   }
   t->mailbox.cap = 0;
   // Off its queue but still Blocked: Running if the hart goes to it

@@ -37,5 +37,5 @@ extern "C" [[gnu::flatten]] arch::FullReturn syscall_trap_full(uint64_t a0, uint
     if (lockdebug::enabled) KASSERT(fast.frame->sstatus == arch::r_sstatus());
     return fast;
   }
-  return syscall::full_syscall(tf, sent_on, receiver);
+  return syscall::full_syscall(tf, sent_on, receiver);  // a0..a6 in the frame if it needs them
 }

@@ -193,8 +193,11 @@ ecall_from_user:
 # A full-frame syscall (the register IPC calls): every user register the
 # ABI keeps is saved, since the call may leave this task parked (its whole
 # user state in the frame, no kernel frames kept) and resume another task
-# straight into user mode. Not saved: t1..t6, which these calls do not
-# keep (keel/syscall.h; t0 is in the frame already, from from_user), and
+# straight into user mode. Not saved: a0..a6, the arguments, which go to
+# syscall_trap_full in registers (it writes them into the frame if it
+# takes the general way; a caller that parks gets all seven from its
+# reply); t1..t6, which these calls do not keep (keel/syscall.h; t0 is in
+# the frame already, from from_user); and
 # sstatus, whose frame copy never changes: every trap from user mode finds
 # the value init_user_frame wrote (U-mode, interrupts on, no FPU), which
 # the fast path checks under lockdebug. syscall_trap_full returns
@@ -206,7 +209,7 @@ ecall_from_user:
 # in them, and both ways out load every kept register from the frame.
 full_ecall_from_user:
     sd      x1, 1*8(sp)
-    .irp n, 3,4,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27
+    .irp n, 3,4,8,9,17,18,19,20,21,22,23,24,25,26,27
     sd      x\n, \n*8(sp)
     .endr
     csrrw   t0, sscratch, zero         # the user sp; sscratch = 0: now in the kernel
