@@ -8,15 +8,19 @@
 #include "sched/sched.h"
 
 namespace channel_detail {
-// The n bytes of a1..a4 into a receiver's registers: status, a1..a4 (bytes
-// past the length 0), a5 = n, a6 = 0.
+// The n bytes of a1..a4 into a receiver's registers: a1..a4 (bytes past
+// the length 0), a5 = n. The rest of the answer, a0 = KEEL_OK and a6 = 0
+// (no handles), the fast way out sets itself (trap_entry.S); the general
+// way reads them from the frame (deliver_status).
 [[gnu::always_inline]] inline void deliver_words(const arch::UserArgs& from, arch::TrapFrame* to,
                                                  uint64_t n) {
-  to->a(0) = KEEL_OK;
 #pragma GCC unroll 4
   for (unsigned i = 0; i < Task::Mailbox::WORDS; i++)
     to->a(1 + i) = ipc_message_word(from.a[1 + i], i, n);
   to->a(5) = n;
+}
+[[gnu::always_inline]] inline void deliver_status(arch::TrapFrame* to) {
+  to->a(0) = KEEL_OK;
   to->a(6) = 0;
 }
 }  // namespace channel_detail
@@ -38,7 +42,7 @@ template <bool Debug>
   sched::HartSched& hs = sched::this_hart();
   Task* self = hs.current;
   if (hs.need_resched || self->kill_requested_hint()) return not_taken();
-  Object* o = Process::of(*self)->handles().lookup_fast(
+  Object* o = Process::of_user(*self).handles().lookup_fast(
       args.a[0], KEEL_RIGHT_READ | KEEL_RIGHT_WRITE, ObjectType::Channel, Debug);
   if (!o) return not_taken();
   auto* ch = static_cast<Channel*>(o);  // our counted reference
@@ -86,6 +90,7 @@ template <bool Debug>
     self->parked_on = nullptr;
     self->mailbox.cap = 0;
   }
+  channel_detail::deliver_status(rtf);  // it resumes the general way
   t->change_state<Task::State::Blocked, Task::State::Ready>();
   pair_lock.unlock_irqs_off(Debug, Spinlock::Release::MemoryOnly);
   sched::wait_out_queue_lookups(*self);  // if its park went back because it is being killed

@@ -112,7 +112,7 @@ class HandleTable {
     // (install, clear_slot): an observer's or a free slot's is null.
     static_assert(libk::kHandleMaxSlots == (1u << libk::kHandleIndexBits) - 1 &&
                   MAX <= libk::kHandleMaxSlots);
-    uint32_t index = static_cast<uint32_t>(h & libk::kHandleMaxSlots) - 1;
+    uint64_t index = (h & libk::kHandleMaxSlots) - 1;  // a whole register: no sign extension
     if (index >= MAX) return nullptr;
     uint64_t gen = h >> libk::kHandleIndexBits;
     lock_.lock_irqs_off(debug);

@@ -80,6 +80,9 @@ class Process final : public Object, public TaskOwner, public JobMember {
   void task_reaped() override;
   // The process a user task runs for (only processes own tasks).
   static Process* of(const Task& task) { return static_cast<Process*>(task.owner); }
+  // The same for a task known to have one (a task in a syscall from user
+  // mode): no null check before the cast's adjustment.
+  static Process& of_user(const Task& task) { return static_cast<Process&>(*task.owner); }
 
   void fill_info(keel_object_info& info);
   template <typename F>

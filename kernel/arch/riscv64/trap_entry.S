@@ -229,18 +229,19 @@ full_ecall_from_user:
 # The fast path's way out to the task it handed the hart to (sp = its
 # frame): as user_return, but the live sstatus is already the one to sret
 # with (this trap came from user mode, nothing since changed it, and every
-# task's is the same), and t0..t6 are zeroed, not loaded (not kept, and
-# never what the kernel left in them).
+# task's is the same); t0..t6 are zeroed, not loaded (not kept, and never
+# what the kernel left in them); and the answer's a0 = KEEL_OK and a6 = 0
+# (no handles) are set here, not in the frame (deliver_words).
     sd      tp, ASM_FRAME(sp)          # for the next trap from user mode
     addi    t0, sp, ASM_FRAME + ASM_USER_TOP_RESERVE
     csrw    sscratch, t0
     ld      t0, ASM_FRAME_SEPC(sp)
     csrw    sepc, t0
     ld      x1, 1*8(sp)
-    .irp n, 3,4,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27
+    .irp n, 3,4,8,9,11,12,13,14,15,17,18,19,20,21,22,23,24,25,26,27
     ld      x\n, \n*8(sp)
     .endr
-    .irp n, 5,6,7,28,29,30,31
+    .irp n, 5,6,7,10,16,28,29,30,31
     li      x\n, 0
     .endr
     ld      x2, ASM_FRAME_SP(sp)
