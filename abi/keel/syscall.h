@@ -84,7 +84,8 @@ enum keel_syscall_number : uint64_t {
   // past its length are 0) and a5 its length; with ERR_BUFFER_TOO_SMALL the message stays
   // queued (read it with channel_read), a5 = its bytes and a6 = its handles. t0..t6 are
   // not preserved (the calling convention's temporaries: they come back 0, or as this
-  // task last left them); every other register but a0 is.
+  // task left them at one of its earlier traps, never another task's or the kernel's);
+  // every other register but a0 is.
   // (keel_handle_t h, w0, w1, w2, w3, n, timeout_ms) : needs READ and WRITE. Sends, then
   // waits for the reply; channel_call's errors. No handles travel, so an error never
   // loses one; ERR_PEER_CLOSED after the send means the request went with the peer.

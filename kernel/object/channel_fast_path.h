@@ -32,7 +32,7 @@ template <bool Debug>
   // Not taken: the general way reads the arguments from the frame, where
   // the assembly did not put them (a caller that parks gets all seven from
   // its reply). Written here, while they are still in registers.
-  auto not_taken = [&args, tf]() [[gnu::always_inline]] {
+  auto not_taken = [&args, tf ]() __attribute__((always_inline)) {
     tf->a(0) = args.a[0], tf->a(1) = args.a[1], tf->a(2) = args.a[2], tf->a(3) = args.a[3];
     tf->a(4) = args.a[4], tf->a(5) = args.a[5], tf->a(6) = args.a[6];
     return arch::FullReturn{nullptr, nullptr};

@@ -18,6 +18,9 @@
 #include "object/channel_fast_path.h"
 #include "syscall.h"
 
+// The fast way out sets a0 = 0 itself for the answer's status.
+static_assert(KEEL_OK == 0);
+
 extern "C" [[gnu::flatten]] arch::FullReturn syscall_trap_full(uint64_t a0, uint64_t a1,
                                                                uint64_t a2, uint64_t a3,
                                                                uint64_t a4, uint64_t a5,

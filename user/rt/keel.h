@@ -18,8 +18,9 @@ inline int64_t syscall6(uint64_t n, uint64_t a0 = 0, uint64_t a1 = 0, uint64_t a
   register uint64_t r4 asm("a4") = a4;
   register uint64_t r5 asm("a5") = a5;
   register uint64_t r7 asm("a7") = n;
-  // t0..t6 as clobbered: the register IPC calls do not keep them, and any
-  // number may come through here.
+  // t0..t6 as clobbered, as the register IPC calls need; but those calls
+  // also answer in a1..a6, which this stub does not declare: make them with
+  // keel::ipc (below), never through here.
   asm volatile("ecall"
                : "+r"(r0)
                : "r"(r1), "r"(r2), "r"(r3), "r"(r4), "r"(r5), "r"(r7)
@@ -212,14 +213,17 @@ struct KstatSnapshot {
   size_t count;
 };
 int64_t kstat_snapshot(KstatSnapshot& out);
-// A snapshot taken once the counters have stopped moving: snapshots a short
-// sleep apart until two agree (at most `tries` sleeps; false if they never
-// did, with the last one in `out`). For a baseline: work others do for us
-// moves counters when they next run, which on a loaded hart can be after
-// our first steps (init opens its observer on a program it started, with
-// the exit notice that observer holds ready). A sleep lets every ready task
-// run. A comparison with the baseline reads at once (kstat_snapshot): a
-// call that returned before its work was done is what it is there to find.
+// A snapshot taken once the counters have stopped moving: snapshots 10 ms
+// apart until 50 ms pass without a change (at most `tries` sleeps; false if
+// they never settled, with the last one in `out`). For a baseline: work
+// others do for us moves counters when they next run, which on a loaded
+// hart can be after our first steps (init opens its observer on a program
+// it started, with the exit notice that observer holds ready); a sleep lets
+// every ready task run. A heuristic still: a hart stalled on the host for
+// longer outwaits it; opening that observer before the program runs (a
+// suspended spawn) would make it exact. A comparison with the baseline
+// reads at once (kstat_snapshot): a call that returned before its work was
+// done is what it is there to find.
 bool kstat_settled(KstatSnapshot& out, int tries = 200);
 bool kstat_value(const KstatSnapshot& s, const char* name, int64_t* v);
 // Did counter `name` move the way a leak moves it? For a *_free counter a

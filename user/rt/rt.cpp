@@ -123,14 +123,19 @@ int64_t kstat_snapshot(KstatSnapshot& s) {
 
 bool kstat_settled(KstatSnapshot& out, int tries) {
   static KstatSnapshot again;  // 3 KiB: not on the stack
+  constexpr int QUIET = 5;     // agreeing snapshots in a row: 50 ms without a change
   kstat_snapshot(out);
+  int agreed = 0;
   for (int i = 0; i < tries; i++) {
     sleep_ms(10);
     kstat_snapshot(again);
     bool same = again.count == out.count;
     for (size_t k = 0; same && k < out.count; k++) same = again.values[k] == out.values[k];
-    if (same) return true;
-    out = again;
+    if (same && ++agreed == QUIET) return true;
+    if (!same) {
+      agreed = 0;
+      out = again;
+    }
   }
   return false;
 }

@@ -9,7 +9,7 @@
 # does not know: it saves the task's registers in its frame and returns
 # ERR_UNSUPPORTED), so that registers "as this task last left them" are the
 # patterns; then the call `number` on `handle` with a5 = bytes, a6 = no
-# timeout. out[n] = xn after it (out[0] and out[2], sp, are not written);
+# timeout. out[n] = xn after it (out[0] and out[2], sp, hold stack bytes);
 # returns its a0. gp and tp are left as they are.
 
 #define PATTERN(n) (0x5eed000000000000 + (n) * 0x101)

@@ -13,12 +13,13 @@ void init_user_frame(TrapFrame* tf, uintptr_t pc, uintptr_t sp, const uint64_t (
   tf->sepc = pc;
   tf->sp() = sp;
   for (int i = 0; i < 4; i++) tf->a(i) = args[i];
-  // U-mode, interrupts on once there, no FPU; and exactly what the register
-  // reads back once written (SD, read-only, follows FS): the register IPC
-  // path (trap_entry.S) keeps no copy of its own, since every user frame's
-  // is the same.
-  tf->sstatus =
-      (r_sstatus() & ~(SSTATUS_SPP | SSTATUS_SIE | SSTATUS_FS | SSTATUS_SD)) | SSTATUS_SPIE;
+  // U-mode, interrupts on once there: built from constants (only UXL, the
+  // user's XLEN, comes from the register), so nothing a hart was left with
+  // carries over (FS or VS on, SUM, MXR), and it is exactly what the
+  // register reads back once written (SD, read-only, follows FS and VS).
+  // The register IPC path (trap_entry.S) keeps no copy of its own, since
+  // every user frame's is the same.
+  tf->sstatus = (r_sstatus() & SSTATUS_UXL) | SSTATUS_SPIE;
 }
 
 }  // namespace arch

@@ -42,6 +42,7 @@ constexpr uint64_t SSTATUS_SPIE = 1ull << 5;       // SIE before the trap
 constexpr uint64_t SSTATUS_SPP = 1ull << 8;        // trap came from S-mode
 constexpr uint64_t SSTATUS_FS = 3ull << 13;        // FPU state (Off in user mode)
 constexpr uint64_t SSTATUS_SD = 1ull << 63;        // read-only: FS (or another unit) Dirty
+constexpr uint64_t SSTATUS_UXL = 3ull << 32;       // user mode's XLEN (read-only on QEMU)
 constexpr uint64_t SSTATUS_SUM = ASM_SSTATUS_SUM;  // S-mode may touch U pages (user copy only)
 
 // sie / sip bits
