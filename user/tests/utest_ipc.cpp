@@ -284,12 +284,14 @@ void registers(const keel::KstatSnapshot& base) {
           "%d ipc_calls to it: each answered, every register the ABI keeps kept, t0..t6 0 or "
           "as left (%zu wrong)",
           ROUNDS, bad);
-  // On one hart every round trip takes the fast path (t0..t6 zeroed); on
-  // several, the server may run elsewhere (the general way: as left).
+  // On one hart the round trips take the fast path (t0..t6 zeroed), but a
+  // tick that asks for a reschedule sends one the general way (as left), and
+  // on a loaded host ticks come often: so at least one, not all. On several
+  // harts the server may run elsewhere: not required.
   bool one_hart = utest::counter("harts_online") == 1;
-  tap::ok(!one_hart || zeroed == static_cast<size_t>(ROUNDS),
-          "the fast path's way out (t0..t6 zeroed) on one hart: %zu of %d round trips (%s)", zeroed,
-          ROUNDS, one_hart ? "one hart" : "several harts: not required");
+  tap::ok(!one_hart || zeroed > 0,
+          "the fast path's way out (t0..t6 zeroed) taken on one hart: %zu of %d round trips (%s)",
+          zeroed, ROUNDS, one_hart ? "one hart" : "several harts: not required");
   keel::handle_close(a);
   int64_t code = -1;
   keel::thread_join(server, &code);
