@@ -47,6 +47,17 @@
     sd      t0, ASM_FRAME_SP(sp)
 .endm
 
+# Leaving for user mode with the frame at sp (every way out): the kernel's
+# tp at the stack top and sscratch = the stack top, for the next trap from
+# user mode; sepc from the frame (clobbers t0).
+.macro ARM_USER_EXIT
+    sd      tp, ASM_FRAME(sp)
+    addi    t0, sp, ASM_FRAME + ASM_USER_TOP_RESERVE
+    csrw    sscratch, t0
+    ld      t0, ASM_FRAME_SEPC(sp)
+    csrw    sepc, t0
+.endm
+
 # Into C with the frame as the argument: the kernel's tp (the user's is in
 # x4 of the frame) and fp 0, so backtraces stop at the user boundary.
 .macro ENTER_C_FROM_USER
@@ -138,11 +149,7 @@ from_user:
 .globl user_return
 user_return:
     mv      sp, a0
-    sd      tp, ASM_FRAME(sp)          # for the next trap from user mode
-    addi    t0, sp, ASM_FRAME + ASM_USER_TOP_RESERVE
-    csrw    sscratch, t0
-    ld      t0, ASM_FRAME_SEPC(sp)
-    csrw    sepc, t0
+    ARM_USER_EXIT
     ld      t0, ASM_FRAME_SSTATUS(sp)
     csrw    sstatus, t0
     LOAD_GPRS sp
@@ -174,13 +181,9 @@ ecall_from_user:
     ld      tp, ASM_FRAME(sp)
     mv      a0, sp
     call    syscall_trap
-    ld      t0, ASM_FRAME_SEPC(sp)
-    csrw    sepc, t0
+    ARM_USER_EXIT
     ld      t0, ASM_FRAME_SSTATUS(sp)
     csrw    sstatus, t0
-    sd      tp, ASM_FRAME(sp)
-    addi    t0, sp, ASM_FRAME + ASM_USER_TOP_RESERVE
-    csrw    sscratch, t0
     ld      x1, 1*8(sp)
     ld      x3, 3*8(sp)
     ld      x4, 4*8(sp)
@@ -232,11 +235,7 @@ full_ecall_from_user:
 # task's is the same); t0..t6 are zeroed, not loaded (not kept, and never
 # what the kernel left in them); and the answer's a0 = KEEL_OK and a6 = 0
 # (no handles) are set here, not in the frame (deliver_words).
-    sd      tp, ASM_FRAME(sp)          # for the next trap from user mode
-    addi    t0, sp, ASM_FRAME + ASM_USER_TOP_RESERVE
-    csrw    sscratch, t0
-    ld      t0, ASM_FRAME_SEPC(sp)
-    csrw    sepc, t0
+    ARM_USER_EXIT
     ld      x1, 1*8(sp)
     .irp n, 3,4,8,9,11,12,13,14,15,17,18,19,20,21,22,23,24,25,26,27
     ld      x\n, \n*8(sp)
