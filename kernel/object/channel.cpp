@@ -300,7 +300,8 @@ bool Channel::park(uintptr_t resume_sp, void (*resume_entry)(uint64_t, uint64_t)
   }
   self->mailbox.cap = SHORT_BYTES;
   self->parked_on = this;
-  readers_.park_locked(resume_sp, resume_entry, next, false);  // returns only if killed
+  self->parked_on_counted = true;
+  readers_.park_locked(resume_sp, resume_entry, next);  // returns only if killed
   self->parked_on = nullptr;
   self->mailbox.cap = 0;
   readers_.lock().unlock();

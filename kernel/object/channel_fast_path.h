@@ -42,10 +42,16 @@ template <bool Debug>
   sched::HartSched& hs = sched::this_hart();
   Task* self = hs.current;
   if (hs.need_resched || self->kill_requested_hint()) return not_taken();
-  Object* o = Process::of_user(*self).handles().lookup_fast(
-      args.a[0], KEEL_RIGHT_READ | KEEL_RIGHT_WRITE, ObjectType::Channel, Debug);
+  // A task alone in its process needs neither the table's lock nor a
+  // reference: its handle keeps the endpoint (HandleTable::lookup_unshared),
+  // also while it is parked on it (Task::parked_on_counted).
+  Process& process = Process::of_user(*self);
+  constexpr uint32_t rights = KEEL_RIGHT_READ | KEEL_RIGHT_WRITE;
+  bool counted = !process.alone();
+  Object* o = counted ? process.handles().lookup_fast(args.a[0], rights, ObjectType::Channel, Debug)
+                      : process.handles().lookup_unshared(args.a[0], rights, ObjectType::Channel);
   if (!o) return not_taken();
-  auto* ch = static_cast<Channel*>(o);  // our counted reference
+  auto* ch = static_cast<Channel*>(o);  // our reference if counted
   unsigned here = arch::this_cpu()->index;
   // The pair's lock guards both endpoints: the peer cannot go, no writer
   // can queue on either side, and both wait queues hold still. (The
@@ -60,7 +66,7 @@ template <bool Debug>
   if (Debug && t && t->parked) KASSERT(t->parked_on == peer && t->mailbox.cap == SHORT_BYTES);
   if (!t || !t->parked || t->hart != here || t->kill_requested_hint() || !peer->queue_.empty()) {
     pair_lock.unlock_irqs_off(Debug, Spinlock::Release::MemoryOnly);
-    ch->unref();
+    if (counted) ch->unref();
     return not_taken();
   }
   t->mailbox.cap = 0;
@@ -81,11 +87,14 @@ template <bool Debug>
   // is read the general way too.
   libk::atomic_fence(libk::MemoryOrder::SeqCst);  // pairs with kill's, after its count
   if (t->queue_lookups.load(libk::MemoryOrder::Relaxed) == 0 && ch->queue_.empty() &&
-      peer->unref_unless_last_exclusive()) {  // pair lock held: try_ref's
-    t->parked_on = nullptr;                   // its reference on the peer was dropped just above
+      (!t->parked_on_counted ||
+       peer->unref_unless_last_exclusive())) {  // pair lock held: try_ref's
+    t->parked_on = nullptr;  // its reference on the peer, if any, was dropped just above
     self->mailbox.cap = SHORT_BYTES;
     self->parked_on = ch;
-    if (ch->readers_.park_locked(reinterpret_cast<uintptr_t>(tf), resume_entry, t, true, Debug))
+    self->parked_on_counted = counted;
+    if (ch->readers_.park_handing_over(hs, self, reinterpret_cast<uintptr_t>(tf), resume_entry, t,
+                                       Debug))
       return arch::FullReturn{rtf, &self->on_cpu};
     self->parked_on = nullptr;
     self->mailbox.cap = 0;
@@ -95,6 +104,7 @@ template <bool Debug>
   pair_lock.unlock_irqs_off(Debug, Spinlock::Release::MemoryOnly);
   sched::wait_out_queue_lookups(*self);  // if its park went back because it is being killed
   t->delivered = true;
+  if (!counted) ch->ref();  // the general way holds one
   *self_ref = ch;
   *receiver = t;
   return arch::FullReturn{tf, nullptr};

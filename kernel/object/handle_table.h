@@ -105,30 +105,20 @@ class HandleTable {
   // Interrupts must be off.
   [[gnu::always_inline]] Object* lookup_fast(keel_handle_t h, uint32_t rights, ObjectType type,
                                              bool debug = lockdebug::enabled) {
-    // No separate check of the value: one no slot can have fails below all
-    // the same. Low bits 0 wrap the index past MAX; generation 0 (retired)
-    // or past the last (bit 63 set) equals no slot that names an object;
-    // and a slot names an object only while it is an owning handle in use
-    // (install, clear_slot): an observer's or a free slot's is null.
-    static_assert(libk::kHandleMaxSlots == (1u << libk::kHandleIndexBits) - 1 &&
-                  MAX <= libk::kHandleMaxSlots);
-    uint64_t index = (h & libk::kHandleMaxSlots) - 1;  // a whole register: no sign extension
-    if (index >= MAX) return nullptr;
-    uint64_t gen = h >> libk::kHandleIndexBits;
     lock_.lock_irqs_off(debug);
-    HandleSlot* c = chunks_[index / CHUNK];
-    Object* o = nullptr;
-    if (c) {
-      HandleSlot& s = c[index % CHUNK];
-      Object* named = s.object.get();
-      if (named && s.generation == gen && named->type() == type &&
-          libk::rights_subset(rights, s.rights)) {
-        o = named;
-        o->ref();
-      }
-    }
+    Object* o = named_by(h, rights, type);
+    if (o) o->ref();
     lock_.unlock_irqs_off(debug, Spinlock::Release::MemoryOnly);
     return o;
+  }
+  // The same for the one task of a process that has no other (Process::
+  // alone): nobody else changes its table (spawn fills a child's before its
+  // task runs, and teardown is the last task's), so it reads the slot
+  // without the lock, and the handle keeps the object until this task
+  // closes it: no reference is taken.
+  [[gnu::always_inline]] Object* lookup_unshared(keel_handle_t h, uint32_t rights,
+                                                 ObjectType type) {
+    return named_by(h, rights, type);
   }
   // Rights and kind of a handle (for object_info and duplicate).
   libk::Result<uint32_t> rights_of(keel_handle_t h);
@@ -170,6 +160,26 @@ class HandleTable {
   size_t count() const { return count_; }
 
  private:
+  // What an owning handle names, if of `type` with `rights`; else nullptr.
+  [[gnu::always_inline]] Object* named_by(keel_handle_t h, uint32_t rights, ObjectType type) {
+    // No separate check of the value: one no slot can have fails below all
+    // the same. Low bits 0 wrap the index past MAX; generation 0 (retired)
+    // or past the last (bit 63 set) equals no slot that names an object;
+    // and a slot names an object only while it is an owning handle in use
+    // (install, clear_slot): an observer's or a free slot's is null.
+    static_assert(libk::kHandleMaxSlots == (1u << libk::kHandleIndexBits) - 1 &&
+                  MAX <= libk::kHandleMaxSlots);
+    uint64_t index = (h & libk::kHandleMaxSlots) - 1;  // a whole register: no sign extension
+    if (index >= MAX) return nullptr;
+    HandleSlot* c = chunks_[index / CHUNK];
+    if (!c) return nullptr;
+    HandleSlot& s = c[index % CHUNK];
+    Object* named = s.object.get();
+    if (named && s.generation == h >> libk::kHandleIndexBits && named->type() == type &&
+        libk::rights_subset(rights, s.rights))
+      return named;
+    return nullptr;
+  }
   bool charge(size_t n) { return !quota_ || quota_->charge(libk::Quota::Handles, n); }
   void uncharge(size_t n) {
     if (quota_) quota_->uncharge(libk::Quota::Handles, n);

@@ -47,7 +47,7 @@ void Process::adopt_task(const RefPtr<Task>& task) {
   task->owner = this;
   task->satp = aspace_.satp();
   tasks_.push_back(RefPtr<Task>(task));  // the process's own reference
-  task_count_++;
+  libk::AtomicRef(task_count_).store(task_count_ + 1, libk::MemoryOrder::Relaxed);
   unreaped_.fetch_add(1, libk::MemoryOrder::Relaxed);
   // Killed while it was being built (its job was, before it had a task):
   // the task starts killed, or it would run on in a job that waits for it.
@@ -69,7 +69,7 @@ libk::Result<void> Process::start_task(const RefPtr<Task>& task) {
   task->owner = this;
   task->satp = aspace_.satp();
   tasks_.push_back(RefPtr<Task>(task));
-  task_count_++;
+  libk::AtomicRef(task_count_).store(task_count_ + 1, libk::MemoryOrder::Relaxed);
   unreaped_.fetch_add(1, libk::MemoryOrder::Relaxed);
   sched::start(RefPtr<Task>(task));
   return libk::ok();
@@ -105,7 +105,9 @@ void Process::task_exiting(Task& task) {
     {
       SpinGuard g(p->lock_);
       ours = p->tasks_.remove(task);
-      p->task_count_--;
+      // Release: a task left alone reads the table without its lock
+      // (Process::alone) and must see what this one did to it.
+      libk::AtomicRef(p->task_count_).store(p->task_count_ - 1, libk::MemoryOrder::Release);
       last = p->task_count_ == 0;
       if (last && !p->exit_code_set_) {  // every task ended by itself: the last one's code
         p->exit_code_ = task.exit_code();

@@ -54,7 +54,15 @@ class Process final : public Object, public TaskOwner, public JobMember {
   AddressSpace& address_space() { return aspace_; }
   HandleTable& handles() { return handles_; }
   Job& job() { return *job_; }
-  size_t task_count() const { return task_count_; }
+  size_t task_count() const {
+    return libk::AtomicRef(task_count_).load(libk::MemoryOrder::Relaxed);
+  }
+  // Called by a task of this process (not exiting): whether it is the only
+  // one. Then nobody else changes the process's handle table until this
+  // task does (HandleTable::lookup_unshared): only a task of the process
+  // adds one (task_create), and the acquire pairs with the release of an
+  // exiting task's count, so whatever it did to the table before is seen.
+  bool alone() const { return libk::AtomicRef(task_count_).load(libk::MemoryOrder::Acquire) == 1; }
 
   // Add a task (not yet started) to this process.
   void adopt_task(const RefPtr<Task>& task);
@@ -109,8 +117,8 @@ class Process final : public Object, public TaskOwner, public JobMember {
   HandleTable handles_;
   Spinlock lock_{LockRank::Process, "process"};        // tasks_, task_count_, state_
   libk::OwningList<Task, &Task::process_node> tasks_;  // the process owns its tasks
-  size_t task_count_ = 0;                              // tasks not yet exiting
-  libk::Atomic<uint32_t> unreaped_;                    // tasks adopted and not yet reaped
+  size_t task_count_ = 0;            // tasks not yet exiting (written under lock_, atomic stores)
+  libk::Atomic<uint32_t> unreaped_;  // tasks adopted and not yet reaped
   WaitQueue exit_waiters_;
   libk::IntrusiveList<ObserverLink, &ObserverLink::node> observers_;  // observer_lock
 

@@ -88,7 +88,7 @@ void block_current(Deadline deadline, Spinlock& queue_lock, Task* next = nullptr
 // Parking (the register IPC wait; the caller set the current task's context
 // to where it resumes and moved its reference into the wait queue whose
 // lock it holds, as for block_current, with no deadline):
-// Give the hart to `next` (a parked task taken off its wait queue, still
+// Give the hart from `cur` (hs.current) to `next` (a parked task taken off its wait queue, still
 // Blocked: WaitQueue::take_blocked_locked; it goes to Running here), whose
 // `hart` already names this one: the fast path takes no other;
 // its reference moves to the current slot) without a kernel context
@@ -100,12 +100,11 @@ void block_current(Deadline deadline, Spinlock& queue_lock, Task* next = nullptr
 // another (what kick_locked asks). Both tasks are ours: the current one is
 // parked, and a waker that makes it ready here or elsewhere before it is off
 // this stack waits for its on_cpu, as after any switch.
-[[gnu::always_inline]] inline void hand_over(HartSched& hs, Spinlock& queue_lock, Task* next,
-                                             bool debug = lockdebug::enabled) {
-  Task* cur = hs.current;
+[[gnu::always_inline]] inline void hand_over(HartSched& hs, Task* cur, Spinlock& queue_lock,
+                                             Task* next, bool debug = lockdebug::enabled) {
   cur->deadline = 0;
   queue_lock.raw_unlock(debug, Spinlock::Release::MemoryOnly);
-  next->change_state_through<Task::State::Blocked, Task::State::Ready, Task::State::Running>();
+  next->change_state_through<Task::State::Blocked, Task::State::Ready, Task::State::Running>(debug);
   libk::AtomicRef(hs.current).store(next, libk::MemoryOrder::Relaxed);
   libk::AtomicRef(hs.switches).store(hs.switches + 1, libk::MemoryOrder::Relaxed);
   while (next->on_cpu.load(libk::MemoryOrder::Acquire)) arch::tlb::serve();

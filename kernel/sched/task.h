@@ -95,23 +95,26 @@ class Task final : public libk::RefCounted<Task> {
   // The same where the caller knows the state it changes from (it owns the
   // task in that state: a wait queue's task is Blocked): the change is
   // checked against ALLOWED_CHANGES at compile time, and only the starting
-  // state at run time (one comparison; the IPC fast path makes two).
+  // state at run time (one comparison), unless `check` is false: for a
+  // park and the IPC hand-over, where that state is an invariant (the
+  // running task, or one taken off a wait queue under the queue's lock),
+  // checked only with lockdebug on.
   template <State From, State To>
-  [[gnu::always_inline]] void change_state() {
-    change_state_through<From, To, To>();
+  [[gnu::always_inline]] void change_state(bool check = true) {
+    change_state_through<From, To, To>(check);
   }
   // Two legal changes, From -> Via -> To, made as one store, for an owner
   // that holds the task off every queue, where nobody else can change it
   // (the IPC hand-over: Blocked -> Ready -> Running for a task it took off
   // its wait queue). Readers meanwhile (kill, activity(), the audit) see
   // From, as a moment before. Both changes are checked at compile time,
-  // the start at run time.
+  // the start at run time (if `check`, as above).
   template <State From, State Via, State To>
-  [[gnu::always_inline]] void change_state_through() {
+  [[gnu::always_inline]] void change_state_through(bool check = true) {
     static_assert(ALLOWED_CHANGES & task_state_change(From, Via), "not a legal state change");
     static_assert(Via == To || (ALLOWED_CHANGES & task_state_change(Via, To)),
                   "not a legal state change");
-    State cur = state_.load(libk::MemoryOrder::Relaxed);
+    State cur = check ? state_.load(libk::MemoryOrder::Relaxed) : From;
     if (cur != From) unexpected_state(cur, From, To);
     state_.store(To, libk::MemoryOrder::Release);
   }
@@ -180,9 +183,13 @@ class Task final : public libk::RefCounted<Task> {
   // task handed over into user mode keeps it, so parking again need not
   // write the same five words (WaitQueue::park_locked).
   bool context_parked = false;
-  // The object layer's counted reference to what it is parked on (a
-  // channel endpoint), held only while parked.
+  // What it is parked on (a channel endpoint), held only while parked: a
+  // counted reference of the object layer's if parked_on_counted, else
+  // none, for a task alone in its process that reached the endpoint through
+  // its own handle (the IPC fast path): that handle keeps it, since only
+  // this task could close it, and it does not run until it is woken.
   void* parked_on = nullptr;
+  bool parked_on_counted = false;
   // A message was already written into its trap frame when it was woken.
   bool delivered = false;
   // Woken by IPC to run next on its hart: it runs on the rest of the current

@@ -49,36 +49,15 @@ class WaitQueue {
   size_t wake_all_locked();
   // Park the current task here (caller holds lock()): block_locked's
   // protocol with no deadline, but the task keeps no kernel frames: it
-  // resumes at resume_entry on resume_sp (a fresh entry) when woken. With `user_next` (a
-  // parked task taken off another queue), the hart is handed to it straight
-  // into user mode (sched::hand_over) and this returns true, the lock
-  // released; otherwise the task switches away (to `next`, if given) and
-  // this never returns. False if the task is being killed: nothing changed,
-  // the lock is still held.
-  // `debug` as for RawSpinlock::lock.
+  // resumes at resume_entry on resume_sp (a fresh entry) when woken. The
+  // task switches away (to `next`, if given) and this never returns; false
+  // if the task is being killed: nothing changed, the lock is still held.
   [[gnu::always_inline]] bool park_locked(uintptr_t resume_sp,
-                                          void (*resume_entry)(uint64_t, uint64_t), Task* next,
-                                          bool user_next, bool debug = lockdebug::enabled) {
-    sched::HartSched& hs = sched::this_hart();
-    Task* cur = hs.current;
-    // (The early look at the kill flag only saves work; publish_wait's is
-    // the one that counts. The fast path, user_next, made its own.)
-    if ((!user_next && cur->kill_requested_hint()) || !publish_wait(cur)) return false;
-    // A task parks with one resume point (its own frame, the parked entry).
-    if (debug && cur->context_parked)
-      KASSERT(cur->context.sp == resume_sp &&
-              cur->context.s[0] == reinterpret_cast<uint64_t>(resume_entry));
-    if (!cur->context_parked) {
-      arch::set_fresh_entry(cur->context, resume_sp, resume_entry);
-      cur->context_parked = true;
-    }
-    cur->parked = true;
-    waiters_.push_back(libk::adopt(cur));  // current slot's reference -> this queue
-    if (debug) lockdebug::check_may_block(lock_);
-    if (user_next) {
-      sched::hand_over(hs, *lock_, next, debug);
-      return true;
-    }
+                                          void (*resume_entry)(uint64_t, uint64_t), Task* next) {
+    Task* cur = sched::current();
+    if (cur->kill_requested_hint() ||
+        !enqueue_parked(cur, resume_sp, resume_entry, lockdebug::enabled))
+      return false;
     // A successor pinned to another hart cannot run here (interrupts are
     // off: this hart stays ours until we switch).
     if (next && next->pinned && next->hart != arch::this_cpu()->index) {
@@ -86,6 +65,19 @@ class WaitQueue {
       next = nullptr;
     }
     sched::park_current(*lock_, next);
+  }
+  // The same for `cur`, hs's current task (the IPC fast path, which has
+  // both at hand and made the early look at the kill flag itself), handing
+  // the hart to `next` (a parked task taken off another queue) straight
+  // into user mode (sched::hand_over): true, the lock released.
+  // `debug` as for RawSpinlock::lock.
+  [[gnu::always_inline]] bool park_handing_over(sched::HartSched& hs, Task* cur,
+                                                uintptr_t resume_sp,
+                                                void (*resume_entry)(uint64_t, uint64_t),
+                                                Task* next, bool debug) {
+    if (!enqueue_parked(cur, resume_sp, resume_entry, debug)) return false;
+    sched::hand_over(hs, cur, *lock_, next, debug);
+    return true;
   }
   // Wake the first waiter to run next (make_ready_next): woken by IPC.
   bool wake_one_next_locked();
@@ -121,8 +113,9 @@ class WaitQueue {
   // the flag, then reads waiting_on, so one of the two sees the other.
   // False if it is being killed: Running again, waiting_on cleared (a
   // killer may still have read it: see sched::wait_out_queue_lookups).
-  [[gnu::always_inline]] bool publish_wait(Task* cur) {
-    cur->change_state<Task::State::Running, Task::State::Blocked>();
+  // `check`: whether it checks that the task is Running (Task::change_state).
+  [[gnu::always_inline]] bool publish_wait(Task* cur, bool check = true) {
+    cur->change_state<Task::State::Running, Task::State::Blocked>(check);
     cur->wake_status = KEEL_OK;
     // The store, then the fence, then the flag's load: kill makes the same
     // steps the other way round (flag, fence, waiting_on), so one of the two
@@ -133,6 +126,28 @@ class WaitQueue {
     cur->waiting_on.store(nullptr, libk::MemoryOrder::Release);
     cur->change_state_through<Task::State::Blocked, Task::State::Ready, Task::State::Running>();
     return false;
+  }
+
+  // Both parks' first half: the wait published (false if it is being
+  // killed), the resume point set, the current slot's reference moved to
+  // this queue.
+  [[gnu::always_inline]] bool enqueue_parked(Task* cur, uintptr_t resume_sp,
+                                             void (*resume_entry)(uint64_t, uint64_t), bool debug) {
+    // (The early look at the kill flag only saves work; publish_wait's is
+    // the one that counts.)
+    if (!publish_wait(cur, debug)) return false;
+    // A task parks with one resume point (its own frame, the parked entry).
+    if (debug && cur->context_parked)
+      KASSERT(cur->context.sp == resume_sp &&
+              cur->context.s[0] == reinterpret_cast<uint64_t>(resume_entry));
+    if (!cur->context_parked) {
+      arch::set_fresh_entry(cur->context, resume_sp, resume_entry);
+      cur->context_parked = true;
+    }
+    cur->parked = true;
+    waiters_.push_back(libk::adopt(cur));  // current slot's reference -> this queue
+    if (debug) lockdebug::check_may_block(lock_);
+    return true;
   }
 
   Spinlock own_lock_{LockRank::WaitQueue, "wait queue"};

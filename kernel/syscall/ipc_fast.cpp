@@ -21,24 +21,38 @@
 // The fast way out sets a0 = 0 itself for the answer's status.
 static_assert(KEEL_OK == 0);
 
-extern "C" [[gnu::flatten]] arch::FullReturn syscall_trap_full(uint64_t a0, uint64_t a1,
-                                                               uint64_t a2, uint64_t a3,
-                                                               uint64_t a4, uint64_t a5,
-                                                               uint64_t a6, arch::TrapFrame* tf) {
-  const arch::UserArgs args{{a0, a1, a2, a3, a4, a5, a6}};
+namespace {
+// Debug: lockdebug is on (then Cpu::full_syscall names the second
+// instance), so that the checks are decided at compile time.
+template <bool Debug>
+[[gnu::always_inline]] inline arch::FullReturn trap_full(const arch::UserArgs& args,
+                                                         arch::TrapFrame* tf) {
   Channel* sent_on = nullptr;
   Task* receiver = nullptr;
   // trap_entry.S neither saves sstatus into the frame here nor restores it
   // on the fast way out: every user frame holds the same value, which is
   // the live one until sret.
-  if (lockdebug::enabled) KASSERT(tf->sstatus == arch::r_sstatus());
+  if (Debug) KASSERT(tf->sstatus == arch::r_sstatus());
   arch::FullReturn fast =
-      lockdebug::enabled
-          ? Channel::fast_path<true>(args, tf, syscall::ipc_parked_entry, &sent_on, &receiver)
-          : Channel::fast_path<false>(args, tf, syscall::ipc_parked_entry, &sent_on, &receiver);
+      Channel::fast_path<Debug>(args, tf, syscall::ipc_parked_entry, &sent_on, &receiver);
   if (fast.clear_on_cpu) {  // handed over: that task resumes in user mode
-    if (lockdebug::enabled) KASSERT(fast.frame->sstatus == arch::r_sstatus());
+    if (Debug) KASSERT(fast.frame->sstatus == arch::r_sstatus());
     return fast;
   }
   return syscall::full_syscall(tf, sent_on, receiver);  // a0..a6 in the frame if it needs them
+}
+}  // namespace
+
+extern "C" [[gnu::flatten]] arch::FullReturn syscall_trap_full(uint64_t a0, uint64_t a1,
+                                                               uint64_t a2, uint64_t a3,
+                                                               uint64_t a4, uint64_t a5,
+                                                               uint64_t a6, arch::TrapFrame* tf) {
+  return trap_full<false>(arch::UserArgs{{a0, a1, a2, a3, a4, a5, a6}}, tf);
+}
+extern "C" [[gnu::flatten]] arch::FullReturn syscall_trap_full_debug(uint64_t a0, uint64_t a1,
+                                                                     uint64_t a2, uint64_t a3,
+                                                                     uint64_t a4, uint64_t a5,
+                                                                     uint64_t a6,
+                                                                     arch::TrapFrame* tf) {
+  return trap_full<true>(arch::UserArgs{{a0, a1, a2, a3, a4, a5, a6}}, tf);
 }

@@ -136,7 +136,10 @@ void parked_entry(uint64_t, uint64_t) {
   arch::TrapFrame* tf = arch::user_trap_frame(self->stack.top());
   self->parked = false;
   self->mailbox.cap = 0;
-  RefPtr<Channel> ch = libk::adopt(static_cast<Channel*>(self->parked_on));
+  auto* on = static_cast<Channel*>(self->parked_on);
+  // Its reference, or (alone in its process) one of its own now: its handle
+  // still holds the endpoint, which it is the only task to close.
+  RefPtr<Channel> ch = self->parked_on_counted ? libk::adopt(on) : RefPtr<Channel>(on);
   self->parked_on = nullptr;
   if (self->delivered) {  // the message is in the frame already
     self->delivered = false;

@@ -3,9 +3,11 @@
 #include <arch/cpu.h>
 #include <arch/csr.h>
 #include <arch/fault.h>
+#include <arch/lockdebug.h>
 #include <arch/memlayout.h>
 #include <arch/sbi.h>
 #include <arch/spinlock.h>
+#include <arch/trap.h>
 #include <libk/atomic.h>
 
 // boot/entry.S: where a hart started through HSM begins (physical address,
@@ -49,9 +51,15 @@ Cpu* claim_cpu(unsigned index, uint64_t hartid) {
   c->index = index;
   c->shooting_at = -1;
   c->emergency_top = reinterpret_cast<uintptr_t>(emergency_stacks[index + 1]);
+  use_full_syscall(c);
   return c;
 }
 }  // namespace
+
+void use_full_syscall(Cpu* c) {
+  c->full_syscall =
+      reinterpret_cast<uintptr_t>(lockdebug::enabled ? syscall_trap_full_debug : syscall_trap_full);
+}
 
 void cpu_init_boot_hart(uint64_t hartid) {
   Cpu* c = claim_cpu(0, hartid);

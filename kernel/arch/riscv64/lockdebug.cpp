@@ -75,6 +75,7 @@ void enable(uint64_t bound_ms, uint64_t timebase_hz) {
   ticks_per_ms = timebase_hz / 1000 ? timebase_hz / 1000 : 1;
   bound_ticks = bound_ms * ticks_per_ms;
   enabled = true;
+  arch::use_full_syscall(arch::this_cpu());  // other harts come up with the flag set
 }
 
 void acquired(const void* lock, LockRank rank, const char* name, bool tried) {

@@ -6,6 +6,7 @@
 #   extern "C" void syscall_trap(arch::TrapFrame*);   user ecall, caller-saved registers only
 #   extern "C" [[noreturn]] void user_return(arch::TrapFrame*);  back to user mode
 #   extern "C" arch::FullReturn syscall_trap_full(a0..a6, arch::TrapFrame*);  a full-frame syscall
+#                                                     (or syscall_trap_full_debug: Cpu::full_syscall)
 #                                                     (clobbers s1..s11: syscall/ipc_fast.cpp)
 # sscratch is 0 while the hart runs kernel code, and holds the running task's
 # kernel stack top while it runs user code: the first instruction tells the
@@ -223,7 +224,8 @@ full_ecall_from_user:
     ld      tp, ASM_FRAME(sp)          # as ENTER_C_FROM_USER, but the frame goes in
     mv      a7, sp                     # a7: a0..a6 stay the user's arguments
     li      fp, 0
-    call    syscall_trap_full
+    ld      t0, ASM_CPU_FULL_SYSCALL(tp)  # syscall_trap_full, or its lockdebug instance
+    jalr    t0
     mv      sp, a0
     beqz    a1, user_return            # this task's own frame, the general way back
     fence   rw, w

@@ -28,6 +28,7 @@
 #define ASM_CPU_STACK_HI 24
 #define ASM_CPU_EMERGENCY_TOP 32
 #define ASM_CPU_IN_EMERGENCY 40
+#define ASM_CPU_FULL_SYSCALL 48
 
 /* The callee-saved registers as regs.inc's STORE_CALLEE/LOAD_CALLEE lay
  * them out: ra, sp, s0..s11 from offset 0. arch::Context is exactly this

@@ -24,14 +24,18 @@ struct Cpu {
   uintptr_t stack_hi;
   uintptr_t emergency_top;  // this hart's emergency stack, for that report only
   uint64_t in_emergency;    // the report is running: a second overflow just stops
-  uint64_t timer_ticks;     // timer interrupts taken on this hart
-  uint64_t tick_interval;   // timebase ticks between timer interrupts
-  uint64_t next_deadline;   // time value of the pending timer interrupt
-  uint64_t late_ticks;      // ticks whose handler saw time < deadline (must stay 0)
-  unsigned index;           // dense CPU index 0..cpus_online()-1 (hart ids may be anything)
-  void* sched_hart;         // the scheduler's state for this hart (sched::this_hart()), set by it
-  bool online;              // running the kernel (set by the hart itself; atomic access)
-  uint64_t satp;            // the table loaded here (pt_memory::load_root; atomic access)
+  // What trap_entry.S calls for a full-frame syscall here: syscall_trap_full,
+  // or its instance with the lock checks when lockdebug is on (so neither
+  // looks at the flag; set with it, use_full_syscall).
+  uintptr_t full_syscall;
+  uint64_t timer_ticks;    // timer interrupts taken on this hart
+  uint64_t tick_interval;  // timebase ticks between timer interrupts
+  uint64_t next_deadline;  // time value of the pending timer interrupt
+  uint64_t late_ticks;     // ticks whose handler saw time < deadline (must stay 0)
+  unsigned index;          // dense CPU index 0..cpus_online()-1 (hart ids may be anything)
+  void* sched_hart;        // the scheduler's state for this hart (sched::this_hart()), set by it
+  bool online;             // running the kernel (set by the hart itself; atomic access)
+  uint64_t satp;           // the table loaded here (pt_memory::load_root; atomic access)
   libk::Atomic<uint64_t> tlb_requested;  // shootdowns asked of this hart (tlb.h)
   libk::Atomic<uint64_t> tlb_done;       // the count it has served
   uint64_t tlb_epoch_seen;  // tlb::epoch read before this hart's last full flush (atomic)
@@ -60,6 +64,7 @@ static_assert(offsetof(Cpu, stack_lo) == ASM_CPU_STACK_LO);
 static_assert(offsetof(Cpu, stack_hi) == ASM_CPU_STACK_HI);
 static_assert(offsetof(Cpu, emergency_top) == ASM_CPU_EMERGENCY_TOP);
 static_assert(offsetof(Cpu, in_emergency) == ASM_CPU_IN_EMERGENCY);
+static_assert(offsetof(Cpu, full_syscall) == ASM_CPU_FULL_SYSCALL);
 
 // CPU slots: harts beyond this many stay parked in the firmware (boot says so).
 constexpr unsigned MAX_CPUS = 8;
@@ -90,6 +95,9 @@ enum class StartAt { Secondary, Reset };
 [[noreturn]] void hand_boot_to(uint64_t hartid, uintptr_t dtb_pa);
 int cpu_start(uint64_t hartid, uintptr_t stack_lo, uintptr_t stack_top, SecondaryEntry entry,
               long* error, StartAt at = StartAt::Secondary);
+// Point c->full_syscall at the syscall_trap_full instance for the state
+// of lockdebug::enabled (when a hart comes up, and when the flag is set).
+void use_full_syscall(Cpu* c);
 // Tell trap entry where the running task's stack is (at every switch).
 inline void set_stack_bounds(uintptr_t lo, uintptr_t hi) {
   Cpu* c = this_cpu();

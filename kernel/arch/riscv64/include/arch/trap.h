@@ -59,6 +59,11 @@ struct UserArgs {
 // user's a0..a6 in a0..a6 as well): returns with interrupts off. Not an
 // ordinary C++ function: it may clobber s1..s11 (syscall/ipc_fast.cpp), so
 // only trap_entry.S calls it, which keeps nothing in them.
+// Two instances, the second with lockdebug's checks (Cpu::full_syscall
+// says which this hart calls).
 extern "C" arch::FullReturn syscall_trap_full(uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
                                               uint64_t a4, uint64_t a5, uint64_t a6,
                                               arch::TrapFrame* tf);
+extern "C" arch::FullReturn syscall_trap_full_debug(uint64_t a0, uint64_t a1, uint64_t a2,
+                                                    uint64_t a3, uint64_t a4, uint64_t a5,
+                                                    uint64_t a6, arch::TrapFrame* tf);
