@@ -3,7 +3,7 @@
 // interplay with channel_write/read (either side may use either); a message
 // too big for registers stays queued; a parked task woken by its peer
 // closing, by its own handle closed from another task (its reference keeps
-// the endpoint alive), and by a kill; timeouts; many round trips through
+// the endpoint alive, also one the fast path parked), and by a kill; timeouts; many round trips through
 // the fast path against a server task of this process and a server process;
 // the registers both ways out of the kernel keep (ipc_registers.S).
 // Every group ends with the counters back.
@@ -320,6 +320,39 @@ void parked_endpoint_kept(const keel::KstatSnapshot& base) {
   tap::at_baseline(base, "an endpoint a parked task held, freed with it");
 }
 
+// Calls once and waits for the answer: KEEL_OK if it came, 3 bytes long.
+int64_t calls_once(void* arg) {
+  keel::IpcMessage m = words(8, 7);
+  int64_t r = keel::ipc_call(reinterpret_cast<keel_handle_t>(arg), m, KEEL_TIMEOUT_INFINITE);
+  if (r != KEEL_OK) return r;
+  return m.bytes == 3 ? KEEL_OK : -1;
+}
+
+// The same for a caller the fast path parks (it hands the hart to a server
+// parked on the peer): in a process with other tasks, it holds its
+// endpoint. (Alone in its process it would not: there only it can close
+// its handle. Seen failing, with the kernel's panic, when that rule was
+// applied here too.)
+void fast_parked_endpoint_kept(const keel::KstatSnapshot& base) {
+  keel_handle_t a, b;
+  keel::channel_create(&a, &b);
+  keel::Thread server, caller;
+  keel::thread_start(server, wait_once, reinterpret_cast<void*>(b));
+  tap::ok(parks(server.handle), "a server task parks in ipc_reply_wait");
+  keel::thread_start(caller, calls_once, reinterpret_cast<void*>(a));
+  int64_t code = -1;
+  keel::thread_join(server, &code);
+  expect(code, KEEL_OK, "the server takes the call and ends without answering");
+  tap::ok(parks(caller.handle), "the caller waits for its answer");
+  expect(keel::handle_close(a), KEEL_OK, "close the caller's handle under it");
+  expect(keel::channel_write(b, "abc", 3), KEEL_OK, "answer it");
+  code = -1;
+  keel::thread_join(caller, &code);
+  expect(code, KEEL_OK, "the caller takes the answer");
+  keel::handle_close(b);
+  tap::at_baseline(base, "an endpoint a caller parked by the fast path held, freed with it");
+}
+
 void timeouts_and_kills(const keel::KstatSnapshot& base) {
   keel_handle_t a, b;
   keel::channel_create(&a, &b);
@@ -354,7 +387,7 @@ void timeouts_and_kills(const keel::KstatSnapshot& base) {
 }  // namespace
 
 int main(int, char**) {
-  tap::plan(48);
+  tap::plan(55);
   utest::scratch();
   utest::read_only();
   utest::self_pid();
@@ -366,6 +399,7 @@ int main(int, char**) {
   round_trips(base);
   registers(base);
   parked_endpoint_kept(base);
+  fast_parked_endpoint_kept(base);
   timeouts_and_kills(base);
   return tap::done();
 }
