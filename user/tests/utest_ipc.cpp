@@ -3,10 +3,9 @@
 // interplay with channel_write/read (either side may use either); a message
 // too big for registers stays queued; a parked task woken by its peer
 // closing, by its own handle closed from another task (its reference keeps
-// the endpoint alive, also one the fast path parked), and by a kill; timeouts; many round trips through
-// the fast path against a server task of this process and a server process;
-// the registers both ways out of the kernel keep (ipc_registers.S).
-// Every group ends with the counters back.
+// the endpoint alive, also one the fast path parked), and by a kill; timeouts; many round trips
+// through the fast path against a server task of this process and a server process; the registers
+// both ways out of the kernel keep (ipc_registers.S). Every group ends with the counters back.
 #include "common.h"
 
 using utest::expect;
