@@ -117,7 +117,7 @@ int main(int argc, char** argv) {
              keel::ipc_call(client, im, KEEL_TIMEOUT_INFINITE);
            }));
     // And over many slices: the pair shares the hart with the spinners.
-    report("ipc_call_contended_long", measure(30000, [&] {
+    report("ipc_call_contended_long", measure(100000, [&] {
              im.bytes = 16;
              keel::ipc_call(client, im, KEEL_TIMEOUT_INFINITE);
            }));
