@@ -118,6 +118,10 @@ enum keel_syscall_number : uint64_t {
   // A process handle (KILL | WAIT | INSPECT) to a running process of the job or its child
   // jobs; ERR_NOT_FOUND for any other pid.
   SYS_JOB_OPEN = 34,
+  // (keel_handle_t process) : needs START. Starts a process spawned with
+  // KEEL_SPAWN_SUSPENDED (made, listed and open to observers, but no task run yet).
+  // ERR_BAD_STATE if it was started already, or killed (which starts it, to exit).
+  SYS_PROCESS_START = 35,
   SYS_COUNT
 };
 
@@ -135,7 +139,8 @@ enum keel_rights : uint32_t {
   KEEL_RIGHT_AUDIT = 1u << 9,          // system_audit (a test and debugging facility)
   KEEL_RIGHT_FAULT_INJECT = 1u << 10,  // fault_inject (tests of running out of memory)
   KEEL_RIGHT_SPAWN = 1u << 11,         // process_spawn into a job, job_create under it
-  KEEL_RIGHTS_ALL = (1u << 12) - 1,
+  KEEL_RIGHT_START = 1u << 12,         // process_start (the spawner's own handle only)
+  KEEL_RIGHTS_ALL = (1u << 13) - 1,
   KEEL_RIGHTS_SAME = 0x80000000u,  // handle_duplicate: keep the source's rights
 };
 
@@ -201,6 +206,9 @@ typedef struct keel_object_info {
 #define KEEL_SPAWN_MAX_ARGS_BYTES 1024u
 #define KEEL_SPAWN_MAX_ARGS 32u
 #define KEEL_SPAWN_MAX_HANDLES 16u
+// keel_spawn_args.flags: the process is made but does not run until process_start (so
+// the spawner can observe it first). Closing its last handle before that kills it.
+#define KEEL_SPAWN_SUSPENDED 1u
 #define KEEL_MAX_HANDLES_PER_PROCESS 4096u
 #define KEEL_MAX_TASKS_PER_PROCESS 64u
 #define KEEL_TASK_RIGHTS                                                           \
@@ -294,7 +302,7 @@ typedef struct keel_spawn_args {
   const char* args;
   size_t args_len;
   uint32_t argc;
-  uint32_t reserved;
+  uint32_t flags;  // KEEL_SPAWN_*; any other bit is ERR_INVALID_ARGS
   const keel_handle_t* handles;
   size_t num_handles;
   keel_handle_t job;  // the job to spawn into (needs SPAWN); KEEL_HANDLE_INVALID: the caller's

@@ -50,6 +50,13 @@ template <bool Debug>
   bool counted = !process.alone();
   Object* o = counted ? process.handles().lookup_fast(args.a[0], rights, ObjectType::Channel, Debug)
                       : process.handles().lookup_unshared(args.a[0], rights, ObjectType::Channel);
+  // The alone rule rests on who may write a table: lockdebug checks that the
+  // locked lookup names the same object.
+  if (Debug && !counted) {
+    Object* locked = process.handles().lookup_fast(args.a[0], rights, ObjectType::Channel, Debug);
+    KASSERT(locked == o);
+    if (locked) locked->unref();  // not the last: the handle holds one
+  }
   if (!o) return not_taken();
   auto* ch = static_cast<Channel*>(o);  // our reference if counted
   unsigned here = arch::this_cpu()->index;

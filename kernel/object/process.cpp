@@ -54,10 +54,48 @@ void Process::adopt_task(const RefPtr<Task>& task) {
   if (state_ != State::Running) sched::kill(*task, exit_code_);
 }
 
-void Process::start() {
+void Process::publish() {
   process_table::add(RefPtr<Process>(this));
   SpinGuard g(lock_);
+  KASSERT(!published_);
+  published_ = true;
+  // Killed since it was listed (a job kill, or job_open's handle): kill
+  // found it unpublished, so it starts here, to exit.
+  if (state_ != State::Running && !started_) start_tasks_locked();
+}
+
+void Process::publish_suspended() {
+  publish();
+  // Its handle closed already (another task of the spawner guessed it):
+  // on_zero_handles found it unpublished, and nobody can start it now.
+  if (handle_count() == 0) kill(KEEL_EXIT_KILLED);
+}
+
+void Process::start() {
+  publish();
+  SpinGuard g(lock_);
+  if (!started_) start_tasks_locked();
+}
+
+bool Process::start_suspended() {
+  SpinGuard g(lock_);
+  if (!published_ || started_) return false;  // being built, or started (killed) already
+  start_tasks_locked();
+  return true;
+}
+
+void Process::start_tasks_locked() {
+  started_ = true;
   for (Task& t : tasks_) sched::start(RefPtr<Task>(&t));
+}
+
+void Process::on_zero_handles() {
+  bool suspended;
+  {
+    SpinGuard g(lock_);
+    suspended = published_ && !started_;
+  }
+  if (suspended) kill(KEEL_EXIT_KILLED);
 }
 
 libk::Result<void> Process::start_task(const RefPtr<Task>& task) {
@@ -84,6 +122,10 @@ void Process::kill(int64_t code) {
   if (state_ == State::Running)
     libk::AtomicRef(state_).store(State::Exiting, libk::MemoryOrder::Release);
   for (Task& t : tasks_) sched::kill(t, code);
+  // Published but never started (a suspended spawn): its tasks start, to
+  // exit before their first instruction. (One still being built is started
+  // by its spawner, which publishes it then.)
+  if (published_ && !started_) start_tasks_locked();
 }
 
 libk::Result<int64_t> Process::wait(Deadline deadline) {

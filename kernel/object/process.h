@@ -66,14 +66,22 @@ class Process final : public Object, public TaskOwner, public JobMember {
 
   // Add a task (not yet started) to this process.
   void adopt_task(const RefPtr<Task>& task);
-  // Start running: registers in the process table and starts every task.
+  // Start running: registers in the process table and starts every task
+  // (the spawner, once it is built).
   void start();
+  // Register it but start no task (a suspended spawn): lists, observers
+  // and job_open see it. If its last handle is gone already, it is killed.
+  void publish_suspended();
+  // Start a suspended process (process_start): false if it is not
+  // published yet, or started already (a kill starts it, to exit).
+  bool start_suspended();
   // Add a task to the running process and start it (task_create):
   // ERR_BAD_STATE once the process is exiting, ERR_OUT_OF_RANGE past
   // KEEL_MAX_TASKS_PER_PROCESS.
   libk::Result<void> start_task(const RefPtr<Task>& task);
   // Ask every task to stop; the last one out tears the process down.
-  // The first exit code wins.
+  // The first exit code wins. A published process that was not started
+  // is started, to exit.
   void kill(int64_t code);
   // Wait for the exit record; ERR_TIMED_OUT, ERR_INTERRUPTED.
   libk::Result<int64_t> wait(Deadline deadline);
@@ -105,12 +113,19 @@ class Process final : public Object, public TaskOwner, public JobMember {
   Process(const char* name, uint64_t parent_pid, Job& job);
   ~Process();
   void destroy() override;
+  // Its last handle gone before it started: nobody can start it, so it is
+  // killed (and started, to exit).
+  void on_zero_handles() override;
   void teardown();
+  void publish();
+  void start_tasks_locked();
 
   char name_[KEEL_NAME_MAX];
   uint64_t parent_pid_;
   RefPtr<Job> job_;               // for the process's whole life: its quota is charged
   State state_ = State::Running;  // written under lock_ with release stores
+  bool published_ = false;        // in the process table (publish); lock_
+  bool started_ = false;          // its tasks started (start); lock_
   int64_t exit_code_ = 0;
   bool exit_code_set_ = false;
   AddressSpace aspace_;

@@ -42,6 +42,7 @@ constexpr Handler table[SYS_COUNT] = {
     [SYS_JOB_KILL] = sys_job_kill,
     [SYS_JOB_LIST] = sys_job_list,
     [SYS_JOB_OPEN] = sys_job_open,
+    [SYS_PROCESS_START] = sys_process_start,
 };
 // The register IPC calls (full-frame syscalls: ASM_SYSCALL_FULL_FIRST/COUNT).
 constexpr uint64_t FIRST_REG = SYS_IPC_CALL, END_REG = SYS_IPC_REPLY_WAIT + 1;

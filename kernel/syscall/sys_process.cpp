@@ -11,8 +11,9 @@
 
 namespace syscall {
 namespace {
+// The spawner's handle: it alone may start a suspended child.
 constexpr uint32_t PROCESS_RIGHTS = KEEL_RIGHT_KILL | KEEL_RIGHT_WAIT | KEEL_RIGHT_INSPECT |
-                                    KEEL_RIGHT_DUPLICATE | KEEL_RIGHT_TRANSFER;
+                                    KEEL_RIGHT_DUPLICATE | KEEL_RIGHT_TRANSFER | KEEL_RIGHT_START;
 
 // argc NUL-terminated strings filling exactly len bytes.
 bool args_well_formed(const char* args, size_t len, uint32_t argc) {
@@ -36,6 +37,7 @@ libk::Result<void> decode_spawn_into(const Args& a, Spawn& r) {
   HandleTable& table = current_process().handles();
   TRY(user::read_into(r.in, a[0]));
   keel_spawn_args& in = r.in;
+  if (in.flags & ~KEEL_SPAWN_SUSPENDED) return libk::err(ERR_INVALID_ARGS);
   if (in.args_len > KEEL_SPAWN_MAX_ARGS_BYTES || in.argc > KEEL_SPAWN_MAX_ARGS ||
       in.num_handles > KEEL_SPAWN_MAX_HANDLES)
     return libk::err(ERR_OUT_OF_RANGE);
@@ -93,8 +95,20 @@ libk::Result<void> spawn(Spawn& r) {
   auto started =
       loader::set_start(*child, r.args, r.in.args_len, r.in.argc, child_values, r.in.num_handles);
   if (started.is_error())
-    child->kill(KEEL_EXIT_KILLED);  // cannot happen: the stack was just mapped
-  child->start();
+    child->kill(KEEL_EXIT_KILLED);           // cannot happen: the stack was just mapped
+  child_slots = HandleTable::Reservation();  // all used: nothing touches its table once it runs
+  if (r.in.flags & KEEL_SPAWN_SUSPENDED)
+    child->publish_suspended();  // process_start runs it
+  else
+    child->start();
+  return libk::ok();
+}
+
+libk::Result<RefPtr<Process>> decode_start(const Args& a) {
+  return current_process().handles().lookup_as<Process>(a[0], KEEL_RIGHT_START);
+}
+libk::Result<void> start(RefPtr<Process>& p) {
+  if (!p->start_suspended()) return libk::err(ERR_BAD_STATE);
   return libk::ok();
 }
 
@@ -198,5 +212,6 @@ int64_t sys_process_kill(const Args& a) { return handler<decode_kill, kill>(a); 
 int64_t sys_process_wait(const Args& a) { return handler<decode_wait, wait>(a); }
 int64_t sys_process_list(const Args& a) { return handler<decode_list, list>(a); }
 int64_t sys_process_open(const Args& a) { return handler<decode_open, open>(a); }
+int64_t sys_process_start(const Args& a) { return handler<decode_start, start>(a); }
 
 }  // namespace syscall

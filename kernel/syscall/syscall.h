@@ -122,6 +122,7 @@ int64_t sys_process_kill(const Args&);
 int64_t sys_process_wait(const Args&);
 int64_t sys_process_list(const Args&);
 int64_t sys_process_open(const Args&);
+int64_t sys_process_start(const Args&);
 int64_t sys_poweroff(const Args&);
 int64_t sys_system_audit(const Args&);
 int64_t sys_fault_inject(const Args&);

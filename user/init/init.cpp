@@ -14,7 +14,9 @@
 // shell's place, init then exits 1; giving up on procfs closes the service
 // channel, so clients see ERR_PEER_CLOSED instead of waiting for ever).
 // Between events init sleeps: each program it runs has an observer whose
-// exit notice wakes it (no polling).
+// exit notice wakes it (no polling). A program is spawned suspended and
+// started once init observes it, so nothing it sees of the system moves
+// after its first instruction on init's account (a test's kstat baseline).
 // Orphans need no reaping by hand: a process nobody holds a handle to is
 // freed by the kernel the moment it exits, so init only has to drop the
 // handles it holds itself.
@@ -61,11 +63,12 @@ bool started_by_kernel() {
          info.type == KEEL_OBJ_PROCESS_DIRECTORY && info.rights == KEEL_RIGHTS_ALL;
 }
 
-// The status of a failed start (< 0), or KEEL_OK with *out the process.
+// The status of a failed start (< 0), or KEEL_OK with *out the process,
+// suspended (try_start starts it).
 int64_t start(const char* name, const keel_handle_t* handles, size_t n, keel_handle_t* out,
               const char* const* args = nullptr, size_t nargs = 0,
               keel_handle_t job = KEEL_HANDLE_INVALID) {
-  int64_t r = keel::spawn(name, args, nargs, handles, n, out, job);
+  int64_t r = keel::spawn(name, args, nargs, handles, n, out, job, KEEL_SPAWN_SUSPENDED);
   if (r < 0)
     keel::printf("init: cannot start %s: %s\n", name, keel_status_name(static_cast<int32_t>(r)));
   return r;
@@ -157,6 +160,7 @@ void try_start(Supervised& p, Starter starter) {
   if (r == KEEL_OK) {
     p.failed_starts = 0;
     watch(p);
+    keel::process_start(p.process);  // ERR_BAD_STATE only if killed meanwhile: it exits
     return;
   }
   p.process = KEEL_HANDLE_INVALID;

@@ -718,7 +718,9 @@ void act_spawn() {
   spawn_args.args = spawn_block;
   spawn_args.args_len = len;
   spawn_args.argc = argc;
-  spawn_args.reserved = 0;
+  spawn_args.flags = rng.chance(10)  ? KEEL_SPAWN_SUSPENDED
+                     : rng.chance(3) ? static_cast<uint32_t>(rng.next())
+                                     : 0;
   size_t nh = handles_to_move(hbuf_out, KEEL_SPAWN_MAX_HANDLES);
   for (size_t i = 0; i < nh && i < KEEL_SPAWN_MAX_HANDLES; i++)
     if (is_base(hbuf_out[i])) hbuf_out[i] = 0;
@@ -778,7 +780,10 @@ void act_spawn() {
 void act_kill_wait() {
   int i = find_kind(PROC);
   uint64_t h = i >= 0 && rng.chance(80) ? held[i].h : handle(static_cast<Kind>(rng.below(6)));
-  switch (rng.below(5)) {
+  switch (rng.below(6)) {
+    case 5:  // start a suspended one (or be refused: started, no START, not a process)
+      sc(SYS_PROCESS_START, h);
+      return;
     case 0:  // let it reach another state first: running, sleeping, blocked, exited
       if (rng.chance(90))
         sc(SYS_YIELD);
@@ -1130,6 +1135,7 @@ void act_misc() {
                                SYS_OBJECT_INFO,
                                SYS_PROCESS_KILL,
                                SYS_PROCESS_LIST,
+                               SYS_PROCESS_START,
                                SYS_KSTAT_READ};
       uint64_t n = rng.pick(nums);
       uint64_t a[6];

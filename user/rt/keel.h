@@ -122,6 +122,7 @@ inline int64_t process_spawn(const keel_spawn_args* args, keel_handle_t* out) {
   return syscall6(SYS_PROCESS_SPAWN, u(args), u(out));
 }
 inline int64_t process_kill(keel_handle_t h) { return syscall6(SYS_PROCESS_KILL, h); }
+inline int64_t process_start(keel_handle_t h) { return syscall6(SYS_PROCESS_START, h); }
 inline int64_t process_wait(keel_handle_t h, int64_t* code, uint64_t timeout_ms) {
   return syscall6(SYS_PROCESS_WAIT, h, u(code), timeout_ms);
 }
@@ -182,9 +183,11 @@ int64_t thread_start(Thread& t, int64_t (*fn)(void*), void* arg, size_t stack_si
 int64_t thread_join(Thread& t, int64_t* code, uint64_t timeout_ms = KEEL_TIMEOUT_INFINITE);
 
 // Spawn `name` with the given argv (argv[0] = name is added) and handles,
-// into `job` (KEEL_HANDLE_INVALID: the caller's own).
+// into `job` (KEEL_HANDLE_INVALID: the caller's own), with keel_spawn_args
+// flags (KEEL_SPAWN_SUSPENDED: process_start runs it).
 int64_t spawn(const char* name, const char* const* args, size_t nargs, const keel_handle_t* handles,
-              size_t nh, keel_handle_t* out, keel_handle_t job = KEEL_HANDLE_INVALID);
+              size_t nh, keel_handle_t* out, keel_handle_t job = KEEL_HANDLE_INVALID,
+              uint32_t flags = 0);
 
 // Simple channel helpers (non-blocking when timeout_ms is 0).
 int64_t read_message(keel_handle_t ch, void* buf, size_t cap, size_t* actual,
@@ -213,18 +216,6 @@ struct KstatSnapshot {
   size_t count;
 };
 int64_t kstat_snapshot(KstatSnapshot& out);
-// A snapshot taken once the counters have stopped moving: snapshots 10 ms
-// apart until 50 ms pass without a change (at most `tries` sleeps; false if
-// they never settled, with the last one in `out`). For a baseline: work
-// others do for us moves counters when they next run, which on a loaded
-// hart can be after our first steps (init opens its observer on a program
-// it started, with the exit notice that observer holds ready); a sleep lets
-// every ready task run. A heuristic still: a hart stalled on the host for
-// longer outwaits it; opening that observer before the program runs (a
-// suspended spawn) would make it exact. A comparison with the baseline
-// reads at once (kstat_snapshot): a call that returned before its work was
-// done is what it is there to find.
-bool kstat_settled(KstatSnapshot& out, int tries = 200);
 bool kstat_value(const KstatSnapshot& s, const char* name, int64_t* v);
 // Did counter `name` move the way a leak moves it? For a *_free counter a
 // leak is a fall, for every other counter a rise.

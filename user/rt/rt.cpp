@@ -56,7 +56,7 @@ keel_handle_t startup_handle(size_t i) {
 size_t startup_handle_count() { return start_handle_count; }
 
 int64_t spawn(const char* name, const char* const* args, size_t nargs, const keel_handle_t* handles,
-              size_t nh, keel_handle_t* out, keel_handle_t job) {
+              size_t nh, keel_handle_t* out, keel_handle_t job, uint32_t flags) {
   char block[KEEL_SPAWN_MAX_ARGS_BYTES];
   size_t len = 0;
   uint32_t argc = 0;
@@ -80,6 +80,7 @@ int64_t spawn(const char* name, const char* const* args, size_t nargs, const kee
   a.handles = handles;
   a.num_handles = nh;
   a.job = job;
+  a.flags = flags;
   return process_spawn(&a, out);
 }
 
@@ -119,25 +120,6 @@ int64_t kstat_snapshot(KstatSnapshot& s) {
     s.values[s.count++] = neg ? -v : v;
   }
   return 0;
-}
-
-bool kstat_settled(KstatSnapshot& out, int tries) {
-  static KstatSnapshot again;  // 3 KiB: not on the stack
-  constexpr int QUIET = 5;     // agreeing snapshots in a row: 50 ms without a change
-  kstat_snapshot(out);
-  int agreed = 0;
-  for (int i = 0; i < tries; i++) {
-    sleep_ms(10);
-    kstat_snapshot(again);
-    bool same = again.count == out.count;
-    for (size_t k = 0; same && k < out.count; k++) same = again.values[k] == out.values[k];
-    if (same && ++agreed == QUIET) return true;
-    if (!same) {
-      agreed = 0;
-      out = again;
-    }
-  }
-  return false;
 }
 
 bool kstat_leaked(const char* name, int64_t before, int64_t after) {

@@ -10,8 +10,7 @@ void plan(int n);
 bool ok(bool cond, const char* fmt, ...) __attribute__((format(printf, 2, 3)));
 bool expect_status(int64_t got, int64_t want, const char* what);
 void diag(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-// Snapshot kstat once the counters have stopped moving (keel::kstat_settled)
-// / compare every counter with the snapshot, at once.
+// Snapshot kstat / compare every counter with the snapshot.
 void baseline(keel::KstatSnapshot& s);
 bool at_baseline(const keel::KstatSnapshot& base, const char* what);
 // How many counters differ from the snapshot (each named in a diagnostic),

@@ -13,7 +13,7 @@ using utest::expect;
 namespace {
 
 constexpr uint32_t PROCESS_RIGHTS = KEEL_RIGHT_KILL | KEEL_RIGHT_WAIT | KEEL_RIGHT_INSPECT |
-                                    KEEL_RIGHT_DUPLICATE | KEEL_RIGHT_TRANSFER;
+                                    KEEL_RIGHT_DUPLICATE | KEEL_RIGHT_TRANSFER | KEEL_RIGHT_START;
 
 struct Pair {
   keel_handle_t a = KEEL_HANDLE_INVALID, b = KEEL_HANDLE_INVALID;
@@ -435,10 +435,70 @@ void observer_of_exited(const keel::KstatSnapshot& base) {
   tap::at_baseline(base, "observer of an exited process");
 }
 
+// A suspended spawn: the process is there (listed, open to observers and
+// kills) but runs nothing until process_start, which only a handle with
+// START (the spawner's) may make, once. Killed, or its last handle closed,
+// before that, it exits without running; a job with one can still be killed.
+void suspended(const keel::KstatSnapshot& base) {
+  const char* seven[] = {"7"};
+  keel_handle_t p;
+  expect(
+      keel::spawn("exitcode", seven, 1, nullptr, 0, &p, KEEL_HANDLE_INVALID, KEEL_SPAWN_SUSPENDED),
+      KEEL_OK, "spawn suspended");
+  keel_object_info info{};
+  expect(keel::object_info(p, &info), KEEL_OK, "its handle");
+  tap::ok(info.rights == PROCESS_RIGHTS, "the spawner's handle has START (rights %#x)",
+          info.rights);
+  tap::ok(listed(info.koid), "a suspended process is listed");
+  int64_t code = -1;
+  expect(keel::process_wait(p, &code, 50), ERR_TIMED_OUT, "it runs nothing: a wait times out");
+  keel_handle_t weak;
+  expect(keel::handle_duplicate(p, PROCESS_RIGHTS & ~KEEL_RIGHT_START, &weak), KEEL_OK,
+         "a copy without START");
+  expect(keel::process_start(weak), ERR_ACCESS_DENIED, "process_start through it");
+  keel::handle_close(weak);  // not the last handle: it stays suspended
+  expect(keel::process_start(p), KEEL_OK, "process_start");
+  expect(keel::process_start(p), ERR_BAD_STATE, "a second process_start");
+  expect(keel::process_wait(p, &code, keel::PATIENCE_MS), KEEL_OK, "it runs and exits");
+  tap::ok(code == 7, "with its own exit code (%ld)", static_cast<long>(code));
+
+  expect(keel::spawn("spin", nullptr, 0, nullptr, 0, &p, KEEL_HANDLE_INVALID, KEEL_SPAWN_SUSPENDED),
+         KEEL_OK, "spawn spin suspended");
+  expect(keel::process_kill(p), KEEL_OK, "kill it before it starts");
+  expect(keel::process_start(p), ERR_BAD_STATE, "process_start after the kill");
+  expect(keel::process_wait(p, &code, keel::PATIENCE_MS), KEEL_OK, "it exits");
+  tap::ok(code == KEEL_EXIT_KILLED, "killed (%ld)", static_cast<long>(code));
+
+  int64_t before = utest::counter("processes_live");
+  expect(keel::spawn("spin", nullptr, 0, nullptr, 0, &p, KEEL_HANDLE_INVALID, KEEL_SPAWN_SUSPENDED),
+         KEEL_OK, "spawn spin suspended again");
+  keel::handle_close(p);
+  await_processes(before);
+  tap::ok(utest::counter("processes_live") == before,
+          "its last handle closed before it started: it is killed and gone");
+
+  keel_handle_t job;
+  keel_job_limits none{};
+  expect(keel::job_create(KEEL_HANDLE_INVALID, &none, &job), KEEL_OK, "a job");
+  expect(keel::spawn("spin", nullptr, 0, nullptr, 0, &p, job, KEEL_SPAWN_SUSPENDED), KEEL_OK,
+         "spawn spin suspended into it");
+  expect(keel::job_kill(job), KEEL_OK, "job_kill returns with it in the job");
+  expect(keel::process_wait(p, &code, keel::PATIENCE_MS), KEEL_OK, "it has exited");
+  keel::handle_close(job);
+
+  Spawn bad("exitcode");
+  for (uint32_t flags : {2u, 0x80000000u, KEEL_SPAWN_SUSPENDED | 4u}) {
+    bad.args.flags = flags;
+    keel_handle_t out = KEEL_HANDLE_INVALID;
+    expect(keel::process_spawn(&bad.args, &out), ERR_INVALID_ARGS, "spawn with flags %#x", flags);
+  }
+  tap::at_baseline(base, "after suspended spawns");
+}
+
 }  // namespace
 
 int main(int, char**) {
-  tap::plan(160);
+  tap::plan(186);
   utest::scratch();  // warm up: the scratch and read-only pages, our pid
   utest::read_only();
   utest::self_pid();
@@ -457,5 +517,6 @@ int main(int, char**) {
   list_and_open(base);
   list_many(base);
   observer_of_exited(base);
+  suspended(base);
   return tap::done();
 }
