@@ -120,7 +120,8 @@ enum keel_syscall_number : uint64_t {
   SYS_JOB_OPEN = 34,
   // (keel_handle_t process) : needs START. Starts a process spawned with
   // KEEL_SPAWN_SUSPENDED (made, listed and open to observers, but no task run yet).
-  // ERR_BAD_STATE if it was started already, or killed (which starts it, to exit).
+  // ERR_BAD_STATE if it was started already, or killed (which starts it, to exit), or
+  // while the spawn that made it is still under way (another task of the spawner).
   SYS_PROCESS_START = 35,
   SYS_COUNT
 };
@@ -139,7 +140,10 @@ enum keel_rights : uint32_t {
   KEEL_RIGHT_AUDIT = 1u << 9,          // system_audit (a test and debugging facility)
   KEEL_RIGHT_FAULT_INJECT = 1u << 10,  // fault_inject (tests of running out of memory)
   KEEL_RIGHT_SPAWN = 1u << 11,         // process_spawn into a job, job_create under it
-  KEEL_RIGHT_START = 1u << 12,         // process_start (the spawner's own handle only)
+  // process_start. Only the spawner's handle has it: never copied (handle_duplicate
+  // leaves it out); while the process is suspended the handle does not move
+  // (ERR_ACCESS_DENIED), and once it has started it moves without START.
+  KEEL_RIGHT_START = 1u << 12,
   KEEL_RIGHTS_ALL = (1u << 13) - 1,
   KEEL_RIGHTS_SAME = 0x80000000u,  // handle_duplicate: keep the source's rights
 };
@@ -207,7 +211,8 @@ typedef struct keel_object_info {
 #define KEEL_SPAWN_MAX_ARGS 32u
 #define KEEL_SPAWN_MAX_HANDLES 16u
 // keel_spawn_args.flags: the process is made but does not run until process_start (so
-// the spawner can observe it first). Closing its last handle before that kills it.
+// the spawner can observe it first). The spawner's handle (the one with START) closing
+// before that, or the spawner exiting, kills it.
 #define KEEL_SPAWN_SUSPENDED 1u
 #define KEEL_MAX_HANDLES_PER_PROCESS 4096u
 #define KEEL_MAX_TASKS_PER_PROCESS 64u

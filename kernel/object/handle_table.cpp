@@ -195,6 +195,24 @@ void HandleTable::clear_slot(uint32_t index, MovedHandle* out_object, ObserverLi
   kstat::add(kstat::Counter::handles_live, -1);
 }
 
+// A handle that has `rights` and may leave its table. The spawner's handle
+// to a suspended process does not (closing it kills the process: no
+// handle kept anywhere else, even in a queue of that process's own
+// channels, keeps it suspended); once the process started, it moves
+// without START. (A start racing this only makes the move fail.)
+bool HandleTable::movable(const HandleSlot& s, uint32_t rights) {
+  if (!libk::rights_subset(rights, s.rights)) return false;
+  if (!(s.rights & KEEL_RIGHT_START)) return true;
+  Object* o = s.object.get();
+  return o->type() == ObjectType::Process && static_cast<Process*>(o)->started();
+}
+
+// The START handle closed (close, close_all): a suspended process is killed.
+void HandleTable::start_handle_closed(const MovedHandle& h) {
+  if ((h.rights & KEEL_RIGHT_START) && h.object && h.object->type() == ObjectType::Process)
+    static_cast<Process*>(h.object.get())->start_handle_gone();
+}
+
 libk::Result<void> HandleTable::close(keel_handle_t h) {
   MovedHandle dropped;
   ObserverLink* link = nullptr;
@@ -208,6 +226,7 @@ libk::Result<void> HandleTable::close(keel_handle_t h) {
   }
   // References are released outside the lock: dropping one may destroy an
   // object whose teardown takes other locks.
+  start_handle_closed(dropped);
   if (link) observer::destroy(link);
   return libk::ok();
 }
@@ -237,6 +256,7 @@ libk::Result<keel_handle_t> HandleTable::duplicate(keel_handle_t h, uint32_t rig
   if (!(s->rights & KEEL_RIGHT_DUPLICATE)) return libk::err(ERR_ACCESS_DENIED);
   if (rights == KEEL_RIGHTS_SAME) rights = s->rights;
   if (!libk::rights_subset(rights, s->rights)) return libk::err(ERR_ACCESS_DENIED);
+  rights &= ~KEEL_RIGHT_START;  // never copied: the spawner's handle alone starts it
   if (s->observer) return libk::err(ERR_ACCESS_DENIED);  // observers are never copied
   if (!ensure_unreserved(1) || !charge(1)) return libk::err(ERR_NO_MEMORY);
   // A second handle (not the last: the slot keeps the first).
@@ -247,8 +267,7 @@ libk::Result<void> HandleTable::check_movable(keel_handle_t h, uint32_t rights) 
   SpinGuard g(lock_);
   uint32_t index;
   HandleSlot* s = TRY(decode_live(h, &index));
-  if (s->observer) return libk::err(ERR_ACCESS_DENIED);
-  if (!libk::rights_subset(rights, s->rights)) return libk::err(ERR_ACCESS_DENIED);
+  if (s->observer || !movable(*s, rights)) return libk::err(ERR_ACCESS_DENIED);
   return libk::ok();
 }
 
@@ -260,12 +279,13 @@ libk::Result<void> HandleTable::take_all(const keel_handle_t* hs, size_t n, uint
     for (size_t k = 0; k < i; k++)
       if (hs[k] == hs[i]) return libk::err(ERR_INVALID_ARGS);
     HandleSlot* s = TRY(decode_live(hs[i], &index));
-    if (s->observer || !libk::rights_subset(rights, s->rights)) return libk::err(ERR_ACCESS_DENIED);
+    if (s->observer || !movable(*s, rights)) return libk::err(ERR_ACCESS_DENIED);
   }
   for (size_t i = 0; i < n; i++) {
     (void)decode(hs[i], &index).value();  // checked above, under this hold
     ObserverLink* link = nullptr;
     clear_slot(index, &out[i], &link);
+    out[i].rights &= ~KEEL_RIGHT_START;  // stays with the spawner: never moves
     if (index < hint_) hint_ = index;
     shrink_if_idle();
   }
@@ -302,6 +322,7 @@ void HandleTable::close_all() {
       if (!slot(i)->used) continue;
       clear_slot(i, &dropped, &link);
     }
+    start_handle_closed(dropped);
     if (link) observer::destroy(link);
   }
   // Then the slots themselves: an exited process's record keeps no table.

@@ -204,6 +204,8 @@ class HandleTable {
   // size before). Half a chunk of slack keeps a table hovering at a chunk
   // boundary from allocating and freeing on every handle.
   void shrink_if_idle();
+  static bool movable(const HandleSlot& s, uint32_t rights);
+  static void start_handle_closed(const MovedHandle& h);
 
   Spinlock lock_{LockRank::HandleTable, "handle table"};
   HandleSlot* chunks_[MAX / CHUNK] = {};  // allocated on demand, freed when idle or by close_all()

@@ -57,10 +57,8 @@ class Object : public libk::RefCounted<Object> {
   // The last handle is gone (a reference of the dropper's keeps the object
   // alive meanwhile). For an object of a kind whose every handle is made
   // from another (duplicate, move), except the first, which its maker
-  // makes, no handle can appear after this: so for JobObject, which is
-  // killed. (A Process can get a new handle from its table entry, by
-  // job_open: its override kills only one never started, which no handle
-  // from there could start.)
+  // makes, no handle can appear after this: so for JobObject, the one that
+  // overrides it. (A Process can get a new handle from its table entry.)
   virtual void on_zero_handles() {}
 
  private:

@@ -54,48 +54,52 @@ void Process::adopt_task(const RefPtr<Task>& task) {
   if (state_ != State::Running) sched::kill(*task, exit_code_);
 }
 
-void Process::publish() {
+void Process::publish(bool start) {
   process_table::add(RefPtr<Process>(this));
   SpinGuard g(lock_);
   KASSERT(!published_);
   published_ = true;
-  // Killed since it was listed (a job kill, or job_open's handle): kill
-  // found it unpublished, so it starts here, to exit.
-  if (state_ != State::Running && !started_) start_tasks_locked();
+  // Started here, in the same hold (no one sees it published and not
+  // started unless it was spawned suspended); or killed since it was
+  // listed (a job kill, or job_open's handle), which found it unpublished:
+  // then it starts, to exit.
+  if (!started_ && (start || state_ != State::Running)) start_tasks_locked();
 }
+
+void Process::start() { publish(true); }
 
 void Process::publish_suspended() {
-  publish();
-  // Its handle closed already (another task of the spawner guessed it):
-  // on_zero_handles found it unpublished, and nobody can start it now.
-  if (handle_count() == 0) kill(KEEL_EXIT_KILLED);
-}
-
-void Process::start() {
-  publish();
-  SpinGuard g(lock_);
-  if (!started_) start_tasks_locked();
+  publish(false);
+  bool orphaned;
+  {
+    SpinGuard g(lock_);
+    orphaned = start_handle_gone_ && !started_;
+  }
+  // Its START handle already left the spawner's table (another task of the
+  // spawner closed or moved it): start_handle_gone found it unpublished.
+  if (orphaned) kill(KEEL_EXIT_KILLED);
 }
 
 bool Process::start_suspended() {
   SpinGuard g(lock_);
-  if (!published_ || started_) return false;  // being built, or started (killed) already
+  if (!published_ || started_) return false;  // its spawn under way, or started (killed) already
   start_tasks_locked();
   return true;
 }
 
-void Process::start_tasks_locked() {
-  started_ = true;
-  for (Task& t : tasks_) sched::start(RefPtr<Task>(&t));
-}
-
-void Process::on_zero_handles() {
+void Process::start_handle_gone() {
   bool suspended;
   {
     SpinGuard g(lock_);
+    start_handle_gone_ = true;
     suspended = published_ && !started_;
   }
   if (suspended) kill(KEEL_EXIT_KILLED);
+}
+
+void Process::start_tasks_locked() {
+  libk::AtomicRef(started_).store(true, libk::MemoryOrder::Release);
+  for (Task& t : tasks_) sched::start(RefPtr<Task>(&t));
 }
 
 libk::Result<void> Process::start_task(const RefPtr<Task>& task) {

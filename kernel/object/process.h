@@ -70,11 +70,19 @@ class Process final : public Object, public TaskOwner, public JobMember {
   // (the spawner, once it is built).
   void start();
   // Register it but start no task (a suspended spawn): lists, observers
-  // and job_open see it. If its last handle is gone already, it is killed.
+  // and job_open see it. If its START handle is gone already, it is killed.
   void publish_suspended();
   // Start a suspended process (process_start): false if it is not
   // published yet, or started already (a kill starts it, to exit).
   bool start_suspended();
+  // Its tasks have been started (never false again once true).
+  bool started() const { return libk::AtomicRef(started_).load(libk::MemoryOrder::Acquire); }
+  // The one handle with KEEL_RIGHT_START (the spawner's: the right is
+  // never copied, and a moved handle arrives without it) left its table.
+  // A suspended process, which nobody can start now, is killed (started,
+  // to exit): no handle kept anywhere else, even in a queue of its own
+  // table's channels, keeps it suspended.
+  void start_handle_gone();
   // Add a task to the running process and start it (task_create):
   // ERR_BAD_STATE once the process is exiting, ERR_OUT_OF_RANGE past
   // KEEL_MAX_TASKS_PER_PROCESS.
@@ -113,19 +121,17 @@ class Process final : public Object, public TaskOwner, public JobMember {
   Process(const char* name, uint64_t parent_pid, Job& job);
   ~Process();
   void destroy() override;
-  // Its last handle gone before it started: nobody can start it, so it is
-  // killed (and started, to exit).
-  void on_zero_handles() override;
   void teardown();
-  void publish();
+  void publish(bool start);
   void start_tasks_locked();
 
   char name_[KEEL_NAME_MAX];
   uint64_t parent_pid_;
-  RefPtr<Job> job_;               // for the process's whole life: its quota is charged
-  State state_ = State::Running;  // written under lock_ with release stores
-  bool published_ = false;        // in the process table (publish); lock_
-  bool started_ = false;          // its tasks started (start); lock_
+  RefPtr<Job> job_;                 // for the process's whole life: its quota is charged
+  State state_ = State::Running;    // written under lock_ with release stores
+  bool published_ = false;          // in the process table (publish); lock_
+  bool started_ = false;            // its tasks started; written under lock_ (atomic)
+  bool start_handle_gone_ = false;  // start_handle_gone; lock_
   int64_t exit_code_ = 0;
   bool exit_code_set_ = false;
   AddressSpace aspace_;

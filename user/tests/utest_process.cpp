@@ -486,6 +486,61 @@ void suspended(const keel::KstatSnapshot& base) {
   expect(keel::process_wait(p, &code, keel::PATIENCE_MS), KEEL_OK, "it has exited");
   keel::handle_close(job);
 
+  // START stays with the spawner: a copy has none, and the handle does not
+  // move while the process is suspended; once it runs, it moves without it.
+  expect(keel::spawn("spin", nullptr, 0, nullptr, 0, &p, KEEL_HANDLE_INVALID, KEEL_SPAWN_SUSPENDED),
+         KEEL_OK, "spawn spin suspended to pass on");
+  keel_handle_t copy;
+  expect(keel::handle_duplicate(p, KEEL_RIGHTS_SAME, &copy), KEEL_OK, "copy its handle");
+  keel::object_info(copy, &info);
+  tap::ok(info.rights == (PROCESS_RIGHTS & ~KEEL_RIGHT_START), "the copy has no START (%#x)",
+          info.rights);
+  Pair pipe = make_pair();
+  expect(keel::channel_write(pipe.a, "p", 1, &p, 1), ERR_ACCESS_DENIED,
+         "the START handle of a suspended process does not move");
+  expect(keel::process_start(p), KEEL_OK, "start it");
+  expect(keel::channel_write(pipe.a, "p", 1, &p, 1), KEEL_OK, "then it moves");
+  keel_handle_t moved = KEEL_HANDLE_INVALID;
+  size_t got = 0, hgot = 0;
+  char byte;
+  keel::read_message(pipe.b, &byte, 1, &got, &moved, 1, &hgot);
+  keel::object_info(moved, &info);
+  tap::ok(hgot == 1 && info.rights == (PROCESS_RIGHTS & ~KEEL_RIGHT_START),
+          "and arrives without START (%#x)", info.rights);
+  keel::process_kill(moved);
+  expect(keel::process_wait(moved, &code, keel::PATIENCE_MS), KEEL_OK, "kill and reap it");
+  keel::process_wait(copy, &code, 0);  // the exit record: consumes the copy
+  keel::handle_close(pipe.a);
+  keel::handle_close(pipe.b);
+
+  // No handle kept elsewhere keeps it suspended once the spawner's goes:
+  // not a copy in a queue of the child's own channel (a cycle), nor one
+  // job_open made.
+  before = utest::counter("processes_live");
+  Pair loop = make_pair();
+  expect(keel::spawn("spin", nullptr, 0, &loop.a, 1, &p, KEEL_HANDLE_INVALID, KEEL_SPAWN_SUSPENDED),
+         KEEL_OK, "spawn spin suspended holding one end of a channel");
+  expect(keel::handle_duplicate(p, KEEL_RIGHTS_SAME, &copy), KEEL_OK, "copy its handle");
+  expect(keel::channel_write(loop.b, "c", 1, &copy, 1), KEEL_OK,
+         "send the copy to the end the child holds");
+  keel::handle_close(loop.b);
+  keel::handle_close(p);
+  await_processes(before);
+  tap::ok(utest::counter("processes_live") == before,
+          "the spawner's handle closed: killed and gone, its copy in its own queue freed too");
+  expect(keel::job_create(KEEL_HANDLE_INVALID, &none, &job), KEEL_OK, "a job");
+  expect(keel::spawn("spin", nullptr, 0, nullptr, 0, &p, job, KEEL_SPAWN_SUSPENDED), KEEL_OK,
+         "spawn spin suspended into it");
+  keel::object_info(p, &info);
+  keel_handle_t opened;
+  expect(keel::job_open(job, info.koid, &opened), KEEL_OK, "job_open it");
+  expect(keel::process_start(opened), ERR_ACCESS_DENIED, "job_open's handle cannot start it");
+  keel::handle_close(p);
+  expect(keel::process_wait(opened, &code, keel::PATIENCE_MS), KEEL_OK,
+         "the spawner's handle closed: it exits");
+  tap::ok(code == KEEL_EXIT_KILLED, "killed (%ld)", static_cast<long>(code));
+  keel::handle_close(job);
+
   Spawn bad("exitcode");
   for (uint32_t flags : {2u, 0x80000000u, KEEL_SPAWN_SUSPENDED | 4u}) {
     bad.args.flags = flags;
@@ -498,7 +553,7 @@ void suspended(const keel::KstatSnapshot& base) {
 }  // namespace
 
 int main(int, char**) {
-  tap::plan(186);
+  tap::plan(204);
   utest::scratch();  // warm up: the scratch and read-only pages, our pid
   utest::read_only();
   utest::self_pid();
