@@ -175,7 +175,7 @@ enum keel_object_state : uint32_t {
 // What a live task is doing (keel_object_info.activity); for a process, the
 // busiest of its tasks (running, then ready, then blocked, then sleeping).
 enum keel_activity : uint32_t {
-  KEEL_ACTIVITY_NONE = 0,      // not a task or process, or exited
+  KEEL_ACTIVITY_NONE = 0,      // not a task or process, exited, or a process not started yet
   KEEL_ACTIVITY_RUNNING = 1,   // on a hart now
   KEEL_ACTIVITY_READY = 2,     // waiting for a hart
   KEEL_ACTIVITY_BLOCKED = 3,   // waiting for an event (a message, a child, a task, input)

@@ -216,10 +216,11 @@ void Process::fill_info(keel_object_info& info) {
   info.state = state_ == State::Exited ? KEEL_STATE_EXITED : KEEL_STATE_RUNNING;
   info.exit_code = state_ == State::Exited ? exit_code_ : 0;
   info.tasks = task_count_;
-  // The busiest task: running, then ready, then blocked, then sleeping.
+  // The busiest task: running, then ready, then blocked, then sleeping;
+  // none before its tasks start (a suspended spawn: procfs says "starting").
   constexpr uint32_t rank[] = {0, 4, 3, 2, 1};  // by keel_activity
   uint32_t busiest = KEEL_ACTIVITY_NONE;
-  if (state_ != State::Exited) {
+  if (state_ != State::Exited && started_) {
     for (Task& t : tasks_) {
       uint32_t a = sched::activity(t);
       if (rank[a] > rank[busiest]) busiest = a;

@@ -450,6 +450,8 @@ void suspended(const keel::KstatSnapshot& base) {
   tap::ok(info.rights == PROCESS_RIGHTS, "the spawner's handle has START (rights %#x)",
           info.rights);
   tap::ok(listed(info.koid), "a suspended process is listed");
+  tap::ok(info.state == KEEL_STATE_RUNNING && info.activity == KEEL_ACTIVITY_NONE,
+          "as a live process with no task started (activity %u)", info.activity);
   int64_t code = -1;
   expect(keel::process_wait(p, &code, 50), ERR_TIMED_OUT, "it runs nothing: a wait times out");
   keel_handle_t weak;
@@ -553,7 +555,7 @@ void suspended(const keel::KstatSnapshot& base) {
 }  // namespace
 
 int main(int, char**) {
-  tap::plan(204);
+  tap::plan(205);
   utest::scratch();  // warm up: the scratch and read-only pages, our pid
   utest::read_only();
   utest::self_pid();
