@@ -76,7 +76,8 @@ void Process::publish_suspended() {
     orphaned = start_handle_gone_ && !started_;
   }
   // Its START handle already left the spawner's table (another task of the
-  // spawner closed or moved it): start_handle_gone found it unpublished.
+  // spawner closed it: it does not move while unstarted): start_handle_gone
+  // found it unpublished.
   if (orphaned) kill(KEEL_EXIT_KILLED);
 }
 

@@ -77,8 +77,8 @@ class Process final : public Object, public TaskOwner, public JobMember {
   bool start_suspended();
   // Its tasks have been started (never false again once true).
   bool started() const { return libk::AtomicRef(started_).load(libk::MemoryOrder::Acquire); }
-  // The one handle with KEEL_RIGHT_START (the spawner's: the right is
-  // never copied, and a moved handle arrives without it) left its table.
+  // The one handle with KEEL_RIGHT_START (the spawner's: the right is never
+  // copied, and the handle does not move before the process starts) closed.
   // A suspended process, which nobody can start now, is killed (started,
   // to exit): no handle kept anywhere else, even in a queue of its own
   // table's channels, keeps it suspended.
